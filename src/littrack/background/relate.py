@@ -1,0 +1,277 @@
+"""Relate papers to background body passages with a local, deterministic BM25 similarity.
+
+Method: Okapi BM25 term weights (k1=1.2, b=0.75, IDF from the body passages) on both sides, compared
+by cosine. Plain BM25 scores grow with the length of the query (an abstract), so no single threshold
+would fit every paper; the cosine of BM25-weighted vectors lies in [0, 1] and one calibrated threshold
+(``DEFAULT_THRESHOLD``, chosen on tests/background_eval/relation_pairs.json) works across papers.
+Query terms the passages never use still count in the paper's norm: a paper that is mostly about
+something else scores low even if it says "ketamine" once.
+
+Only ``body`` passages are indexed: comments and furniture are never related to papers. Pure Python
+with dict postings; no I/O, no network.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from littrack.background.passages import BODY, Passage, split_sentences
+from littrack.digest.view import RelatedPassage
+from littrack.models import Paper
+
+K1, B = 1.2, 0.75
+DEFAULT_THRESHOLD = 0.12  # calibrated on tests/background_eval/relation_pairs.json (see the report there)
+EXCERPT_CHARS = 240
+_DUPLICATE_JACCARD = 0.8  # two seeds reprint the same CRPS paragraphs; show only one of them
+MIN_SHARED_TERMS = 3  # a title-only record sharing one or two words is not evidence of a relation
+
+_STOP = frozenset(
+    """a about above after again against all almost also although am among an and any are as at be because been
+    before being below between both but by can could did do does doing done down during each either else even
+    ever every few for from further had has have having he her here hers herself him himself his how however i
+    if in into is it its itself just less like made make many may me might more most much must my myself near
+    neither no nor not now of off often on once one only or other others our ours out over own per perhaps
+    rather same several shall she should since so some such than that the their theirs them themselves then
+    there these they this those though through thus to too under until up upon us very via was we well were
+    what when where whether which while who whom whose why will with within without would yet you your yours
+    s t don doesn didn isn aren wasn weren ll ve re d m
+    patient participant subject people person individual study studie trial result effect effectiveness
+    efficacy use used using usage show showed shown found find finding report reported reporting group groups
+    significant significantly clinical associated association data method methods conclusion conclusions
+    background objective objectives aim aims purpose introduction discussion however also include including
+    included compared comparison evaluate evaluated evaluation analysis analyses total year years month months
+    week weeks day days time times new recent recently based level levels high higher low lower increase
+    increased decrease decreased reduce reduced change changes may might potential possible role review
+    research researcher evidence case cases number including observed suggest suggests suggested provide
+    provides first two three four five six second et al""".split()
+)
+_PHRASES = (
+    (re.compile(r"complex\s+regional\s+pain\s+syndromes?|reflex\s+sympathetic\s+dystroph\w*|\brsd\b", re.I), " crps "),
+    (re.compile(r"\bme\s*/\s*cfs\b|chronic\s+fatigue\s+syndrome", re.I), " cfs "),
+    (re.compile(r"\bn-methyl-d-aspartate\b", re.I), " nmda "),
+)
+_SYNONYMS = {
+    "fm": "fibromyalgia",
+    "fms": "fibromyalgia",
+    "iv": "intravenous",
+    "intravenously": "intravenous",
+    "subcutaneously": "subcutaneous",
+    "intranasally": "intranasal",
+    "intransally": "intranasal",
+    "orally": "oral",
+    "depressive": "depression",
+    "depressed": "depression",
+    "antidepressive": "antidepressant",
+    "anaesthesia": "anesthesia",
+    "anesthetic": "anesthesia",
+    "anaesthetic": "anesthesia",
+    "anesthetized": "anesthesia",
+    "anaesthetized": "anesthesia",
+    "analgesic": "analgesia",
+    "analgesics": "analgesia",
+    "opiate": "opioid",
+    "opioids": "opioid",
+    "opiates": "opioid",
+}
+_WORD = re.compile(r"[a-z][a-z0-9-]*[a-z0-9]|[a-z]{2,}")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    word = _SYNONYMS.get(word, word)
+    if len(word) > 4 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    return _SYNONYMS.get(word, word)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased, lightly stemmed content words; stop words and clinical filler removed."""
+    text = text.lower().replace("’", "'")
+    for pattern, repl in _PHRASES:
+        text = pattern.sub(repl, text)
+    out = []
+    for word in _WORD.findall(text):
+        for part in word.split("-") if "-" in word and not word.startswith(("anti", "non")) else (word,):
+            stem = _stem(part)
+            if len(stem) > 1 and stem not in _STOP and not stem.isdigit():
+                out.append(stem)
+    return out
+
+
+def paper_text(paper: Paper) -> str:
+    """What of a paper is compared: title, abstract, keywords and MeSH descriptors, as plain text."""
+    parts = [paper.title_plain, paper.abstract_plain, " ".join(paper.keywords), " ".join(m.descriptor for m in paper.mesh)]
+    return "\n".join(p for p in parts if p)
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS, focus: Iterable[str] = ()) -> str:
+    """At most ``limit`` characters, cut at a word boundary with an ellipsis.
+
+    With ``focus`` terms, a long passage is quoted from its sentence that uses them most.
+    """
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    wanted = set(focus)
+    prefix = ""
+    if wanted:
+        sentences = split_sentences(flat)
+        best = max(range(len(sentences)), key=lambda i: (sum(t in wanted for t in tokens(sentences[i])), -i))
+        if best:
+            flat, prefix = " ".join(sentences[best:]), "… "
+            if len(flat) + len(prefix) <= limit:
+                return prefix + flat
+    room = limit - len(prefix) - 1
+    cut = flat[:room]
+    if " " in cut and not flat[room:room + 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return prefix + cut.rstrip(" ,;:–—-") + "…"
+
+
+@dataclass(frozen=True)
+class Background:
+    """Document frequencies of words in general PubMed text (see seeds/background_df.json)."""
+
+    documents: int
+    df: Mapping[str, int]
+
+
+@lru_cache(maxsize=1)
+def shipped_background() -> Background:
+    """The packaged background frequencies, built from the real records in shared/recorded/."""
+    raw = json.loads(resources.files("littrack.background").joinpath("seeds/background_df.json").read_text("utf-8"))
+    return Background(documents=int(raw["documents"]), df=raw["df"])
+
+
+class Relater:
+    """A BM25 index over body passages, built once and queried with papers."""
+
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        titles: Mapping[str, str] | None = None,
+        background: Background | None = None,
+    ) -> None:
+        """Index the body passages. ``background`` defaults to the shipped general-PubMed frequencies."""
+        self.passages = tuple(p for p in passages if p.kind == BODY)
+        self.titles = dict(titles or {})
+        bg = background if background is not None else shipped_background()
+        docs = [Counter(tokens(p.text)) for p in self.passages]
+        avgdl = (sum(sum(d.values()) for d in docs) / len(docs)) if docs else 1.0
+        # IDF over passages plus general PubMed text: inside the seeds "ketamine" is everywhere, yet it is
+        # what makes a paper bear on them; "drug" or "health" are common in PubMed and say little.
+        df: Counter[str] = Counter(t for d in docs for t in d)
+        n = len(docs) + bg.documents
+        self.idf = {t: math.log(1 + (n - f - bg.df.get(t, 0) + 0.5) / (f + bg.df.get(t, 0) + 0.5)) for t, f in df.items()}
+        # Words no passage uses still weigh in the paper's norm: they are what the paper is about instead.
+        self._bg_df, self._n = bg.df, n
+        self.unseen_idf = math.log(1 + (n - 0.5) / 1.5)
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        for i, d in enumerate(docs):
+            dl = sum(d.values())
+            weights = {t: self.idf[t] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl)) for t, tf in d.items()}
+            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            for t, w in weights.items():
+                self.postings.setdefault(t, []).append((i, w / norm))
+        self._canonical = _duplicates([set(d) for d in docs])
+
+    def _query(self, paper: Paper) -> dict[str, float]:
+        tf = Counter(tokens(paper_text(paper)))
+        return {t: self._idf(t) * c * (K1 + 1) / (c + K1) for t, c in tf.items()}
+
+    def _idf(self, term: str) -> float:
+        idf = self.idf.get(term)
+        if idf is None:
+            f = max(1, self._bg_df.get(term, 0))
+            idf = math.log(1 + (self._n - f + 0.5) / (f + 0.5))
+        return idf
+
+    def scores(self, paper: Paper) -> list[tuple[int, float]]:
+        """(passage index, similarity in [0, 1]) for passages sharing ≥ MIN_SHARED_TERMS words, best first."""
+        query = self._query(paper)
+        norm = math.sqrt(sum(w * w for w in query.values()))
+        if not norm:
+            return []
+        acc: dict[int, float] = {}
+        shared: dict[int, int] = {}
+        for t, wq in query.items():
+            for i, wp in self.postings.get(t, ()):
+                acc[i] = acc.get(i, 0.0) + wq * wp
+                shared[i] = shared.get(i, 0) + 1
+        hits = ((i, s / norm) for i, s in acc.items() if shared[i] >= MIN_SHARED_TERMS)
+        return sorted(hits, key=lambda x: (-x[1], x[0]))
+
+    def relate(self, paper: Paper, top_k: int = 2, threshold: float | None = None) -> tuple[RelatedPassage, ...]:
+        """The ``top_k`` best passages at or above ``threshold`` (default: the calibrated one), duplicates skipped."""
+        limit = DEFAULT_THRESHOLD if not threshold else threshold
+        chosen: list[tuple[int, float]] = []
+        seen: set[int] = set()
+        for i, s in self.scores(paper):
+            if s < limit or len(chosen) >= top_k:
+                break
+            if self._canonical[i] in seen:
+                continue
+            seen.add(self._canonical[i])
+            chosen.append((i, s))
+        focus = set(self._query(paper)) if chosen else set()
+        return tuple(self._related(i, s, focus) for i, s in chosen)
+
+    def relate_many(self, papers: Iterable[Paper], top_k: int = 2, threshold: float | None = None) -> dict[int, tuple[RelatedPassage, ...]]:
+        """PMID → related passages, for papers with at least one."""
+        out = {}
+        for paper in papers:
+            related = self.relate(paper, top_k, threshold)
+            if related:
+                out[paper.pmid] = related
+        return out
+
+    def papers_by_document(self, papers: Iterable[Paper], threshold: float | None = None) -> dict[str, list[int]]:
+        """Document id → PMIDs of papers with a passage of that document above the threshold, best first.
+
+        A paper counts for every document that holds a matching passage, reprinted paragraphs included.
+        """
+        limit = DEFAULT_THRESHOLD if not threshold else threshold
+        best: dict[str, list[tuple[float, int]]] = {}
+        for paper in papers:
+            per_doc: dict[str, float] = {}
+            for i, s in self.scores(paper):
+                if s < limit:
+                    break
+                doc = self.passages[i].doc_id
+                per_doc[doc] = max(per_doc.get(doc, 0.0), s)
+            for doc, s in per_doc.items():
+                best.setdefault(doc, []).append((s, paper.pmid))
+        return {doc: [pmid for _, pmid in sorted(hits, key=lambda x: (-x[0], x[1]))] for doc, hits in best.items()}
+
+    def _related(self, i: int, score: float, focus: set[str]) -> RelatedPassage:
+        p = self.passages[i]
+        return RelatedPassage(
+            document_id=p.doc_id,
+            document_title=self.titles.get(p.doc_id, p.doc_id),
+            excerpt=excerpt(p.text, focus=focus),
+            score=round(score, 4),
+        )
+
+    def passage_id(self, index: int) -> str:
+        return self.passages[index].id
+
+
+def _duplicates(sets: list[set[str]]) -> list[int]:
+    """For each passage, the index of the first passage it (nearly) repeats, or its own index."""
+    canonical = list(range(len(sets)))
+    for j, b in enumerate(sets):
+        for i in range(j):
+            a = sets[i]
+            if canonical[i] == i and a and b and len(a & b) / len(a | b) >= _DUPLICATE_JACCARD:
+                canonical[j] = i
+                break
+    return canonical

@@ -1,0 +1,134 @@
+"""The thin click layer: parse options, load config, call a job, print one line.
+
+Errors from littrack are turned into one line on stderr and an exit code here, and only here; a traceback
+is shown only with ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from littrack import __version__
+from littrack.config import Config, load_config
+from littrack.errors import LittrackError
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("littrack")
+
+
+class State:
+    def __init__(self, config_path: str | None, verbose: bool) -> None:
+        self.config_path = config_path
+        self.verbose = verbose
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            path = self.config_path or os.environ.get("LITTRACK_CONFIG") or "config.yaml"
+            self._config = load_config(path)
+        return self._config
+
+
+def handle_errors(fn: F) -> F:
+    """Translate LittrackError (and Ctrl-C) into one line + exit code, once, at the edge."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        state = click.get_current_context().find_object(State)
+        try:
+            return fn(*args, **kwargs)
+        except LittrackError as exc:
+            if state is not None and state.verbose:
+                traceback.print_exc()
+            click.echo(f"littrack: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("littrack: interrupted; nothing half-done was recorded as complete", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def setup_logging(verbose: bool, level: str | None = None, log_file: str | None = None) -> None:
+    """Logging is configured here only (the entry point), never in library modules."""
+    name = level or ("DEBUG" if verbose else "WARNING")
+    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(name.upper())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Config file (default: $LITTRACK_CONFIG or ./config.yaml).")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging and full tracebacks on errors.")
+@click.version_option(__version__, prog_name="littrack")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+    """littrack: new PubMed evidence on ketamine for fibromyalgia and CRPS, as digests."""
+    ctx.obj = State(config_path, verbose)
+    setup_logging(verbose)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@main.command()
+@pass_state
+@handle_errors
+def fetch(state: State) -> None:
+    """Fetch new PubMed papers for every configured topic into the store."""
+    from littrack.jobs import fetch_job
+    from littrack.progress import TerminalProgress
+
+    cfg = state.config
+    with TerminalProgress("fetch") as progress:
+        summary = fetch_job(cfg, progress=progress)
+    click.echo(summary.line())
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+@handle_errors
+def status(state: State, as_json: bool) -> None:
+    """Show recent runs, watermarks and store counts."""
+    from littrack.status import collect_status, format_status
+
+    info = collect_status(state.config)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(info, indent=2, sort_keys=True, default=str))
+    else:
+        click.echo(format_status(info))
+
+
+def _path(p: str | None) -> Path | None:
+    return Path(p) if p else None
+
+
+@main.command()
+@click.option("--log-file", type=click.Path(dir_okay=False), default=None, help="Log here instead of stderr.")
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              default="INFO", show_default=True)
+@pass_state
+@handle_errors
+def run(state: State, log_file: str | None, log_level: str) -> None:
+    """Run as a service: fetch and digest on the configured schedule (SIGTERM stops, SIGHUP reloads)."""
+    from littrack.service import run_service
+
+    setup_logging(state.verbose, "DEBUG" if state.verbose else log_level, log_file)
+    cfg = state.config  # validated before anything starts
+    run_service(cfg.path, initial=cfg)

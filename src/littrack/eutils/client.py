@@ -1,0 +1,246 @@
+"""The HTTP side of NCBI E-utilities: ESearch and EFetch requests, retries, rate limiting.
+
+Network only: this module sends requests and hands back a parsed :class:`SearchResult` (ESearch) or
+raw, cheaply validated XML bytes (EFetch; :mod:`littrack.eutils.pubmed_xml` streams them). It never
+touches the store. Every failure that is still failing after ``cfg.max_retries`` retries becomes one
+:class:`~littrack.errors.PubMedError` line; the API key never appears in a message or a log line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
+import requests
+
+from littrack import __version__
+from littrack.config import NcbiConfig
+from littrack.errors import ParseError, PubMedError, ResultCapExceeded
+from littrack.eutils.esearch import PUBMED_CAP, BackendError, parse_esearch
+from littrack.eutils.ratelimit import RateLimiter, shared_limiter
+from littrack.models import DateWindow, SearchResult
+
+__all__ = ["PUBMED_CAP", "EutilsClient", "ResultCapExceeded", "validate_efetch"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_MAX_RETRY_AFTER = 120.0  # honour NCBI's Retry-After, but never park a scheduled job for longer
+_ERROR_RE = re.compile(rb"<ERROR>(.*?)</ERROR>", re.DOTALL)
+_TRANSPORT_ERRORS = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+class _Retryable(Exception):
+    """An attempt failed in a way worth retrying; ``reason`` ends up in the final PubMedError."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class EutilsClient:
+    """A polite E-utilities client: tool/email/api_key on every request, shared rate limit, bounded retries.
+
+    ``backoff_base`` (seconds) and ``backoff_cap`` shape the exponential backoff between retries;
+    tests pass a tiny base and a recording ``sleep``.
+    """
+
+    def __init__(
+        self,
+        cfg: NcbiConfig,
+        *,
+        session: requests.Session | None = None,
+        limiter: RateLimiter | None = None,
+        sleep: Callable[[float], object] = time.sleep,
+        rng: random.Random | None = None,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 30.0,
+    ) -> None:
+        self.cfg = cfg
+        self._own_session = session is None
+        self.session = session or requests.Session()
+        self.session.headers.setdefault("User-Agent", f"littrack/{__version__} (+{cfg.tool})")
+        self.limiter = limiter or shared_limiter(cfg.requests_per_second)
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.requests_made = 0
+        self._count_lock = threading.Lock()
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def esearch(
+        self, term: str, window: DateWindow | None, *, retmax: int = PUBMED_CAP, usehistory: bool = True
+    ) -> SearchResult:
+        """Search PubMed for ``term`` added (Entrez date) within ``window``.
+
+        Raises :class:`ResultCapExceeded` (not retried) when more than 9,999 records match, so the
+        caller can split the window; :class:`PubMedError` when NCBI keeps failing.
+        """
+        params: dict[str, str] = {"db": "pubmed", "term": term, "retmode": "xml", "retstart": "0", "retmax": str(retmax)}
+        if usehistory:
+            params["usehistory"] = "y"
+        if window is not None:
+            params |= {"datetype": "edat", "mindate": _ncbi_date(window.start), "maxdate": _ncbi_date(window.end)}
+        # POST: topic queries can be long, and NCBI answers over-long URLs with HTTP 414.
+        result = self._call("esearch", params, "POST", parse_esearch)
+        if result.count > PUBMED_CAP:
+            where = f" in {window}" if window else ""
+            raise ResultCapExceeded(
+                f"PubMed reports {result.count} results{where}, more than the {PUBMED_CAP} ESearch hands out; "
+                "split the date window",
+                count=result.count,
+            )
+        return result
+
+    def efetch_history(self, webenv: str, query_key: str, retstart: int, retmax: int) -> bytes:
+        """Fetch records ``retstart .. retstart+retmax`` of a history-server result as PubMed XML."""
+        params = {
+            "db": "pubmed",
+            "WebEnv": webenv,
+            "query_key": query_key,
+            "retstart": str(retstart),
+            "retmax": str(retmax),
+            "retmode": "xml",
+        }
+        return self._call("efetch", params, "GET", validate_efetch)
+
+    def efetch_ids(self, pmids: Sequence[int]) -> bytes:
+        """Fetch the given PMIDs as PubMed XML (POST, so long lists do not hit HTTP 414)."""
+        if not pmids:
+            return b'<?xml version="1.0" ?>\n<PubmedArticleSet>\n</PubmedArticleSet>'
+        params = {"db": "pubmed", "id": ",".join(str(int(p)) for p in pmids), "retmode": "xml"}
+        return self._call("efetch", params, "POST", validate_efetch)
+
+    def close(self) -> None:
+        if self._own_session:
+            self.session.close()
+
+    def __enter__(self) -> EutilsClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the retry loop -----------------------------------------------------------------------
+
+    def _call(self, utility: str, params: Mapping[str, str], method: str, validate: Callable[[bytes], T]) -> T:
+        url = f"{self.cfg.base_url}{utility}.fcgi"
+        full = dict(params) | self._identity()
+        attempts = self.cfg.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            self.limiter.acquire()
+            with self._count_lock:
+                self.requests_made += 1
+            try:
+                return validate(self._attempt(utility, url, method, full))
+            except _Retryable as failure:
+                reason, retry_after = self._redact(failure.reason), failure.retry_after
+            except (ParseError, BackendError) as exc:
+                reason, retry_after = self._redact(str(exc)), None
+            if attempt == attempts:
+                raise PubMedError(
+                    f"NCBI E-utilities kept failing: {reason} after {attempts} attempts; try again later"
+                ) from None
+            delay = retry_after if retry_after is not None else self._backoff(attempt)
+            log.warning("%s attempt %d/%d failed (%s); retrying in %.1fs", utility, attempt, attempts, reason, delay)
+            self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(self, utility: str, url: str, method: str, params: Mapping[str, str]) -> bytes:
+        try:
+            if method == "GET":
+                resp = self.session.get(url, params=params, timeout=self.cfg.timeout)
+            else:
+                resp = self.session.post(url, data=params, timeout=self.cfg.timeout)
+        except requests.Timeout:
+            raise _Retryable(f"no reply within {self.cfg.timeout:g}s") from None
+        except _TRANSPORT_ERRORS as exc:
+            raise _Retryable(f"connection dropped ({type(exc).__name__})") from None
+        except requests.RequestException as exc:
+            raise PubMedError(f"cannot send the {utility} request: {self._redact(str(exc))}") from None
+        status = resp.status_code
+        if status == 429:
+            wait = _retry_after_seconds(resp.headers.get("Retry-After"))
+            if wait is not None:
+                self.limiter.block_for(wait)
+            raise _Retryable("HTTP 429 (rate limit exceeded)", retry_after=wait)
+        if status >= 500:
+            raise _Retryable(f"HTTP {status}")
+        if status != 200:
+            raise PubMedError(
+                f"NCBI E-utilities rejected the {utility} request: HTTP {status} {resp.reason or ''}".rstrip()
+                + "; check the topic query and the ncbi settings in config.yaml"
+            )
+        return resp.content
+
+    def _identity(self) -> dict[str, str]:
+        ident = {"tool": self.cfg.tool, "email": self.cfg.email}
+        if self.cfg.api_key:
+            ident["api_key"] = self.cfg.api_key
+        return ident
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        return ceiling * (0.5 + self._rng.random() / 2)
+
+    def _redact(self, text: str) -> str:
+        key = self.cfg.api_key
+        return text.replace(key, "<api_key>") if key else text
+
+
+def validate_efetch(body: bytes) -> bytes:
+    """Cheap checks that ``body`` is a whole ``PubmedArticleSet``; raises ParseError/BackendError otherwise.
+
+    Not a parse: the streaming parser does that. This only catches what NCBI really sends on a bad day:
+    an HTML page, a reply cut off mid-record, or an HTTP-200 body carrying ``<ERROR>``.
+    """
+    head = body[:4096].lstrip()
+    if not (head.startswith(b"<?xml") or head.startswith(b"<PubmedArticleSet")):
+        raise ParseError(f"EFetch reply is not XML (starts with {head[:40]!r})")
+    error = _ERROR_RE.search(body)
+    if error:
+        text = " ".join(error.group(1).decode("utf-8", "replace").split())[:200]
+        raise BackendError(f"NCBI EFetch answered with an error: {text}")
+    if b"<PubmedArticleSet" not in head:
+        raise ParseError("EFetch reply is XML but not a PubmedArticleSet")
+    tail = body.rstrip()
+    if not (tail.endswith(b"</PubmedArticleSet>") or tail.endswith(b"<PubmedArticleSet/>")):
+        raise ParseError(f"EFetch reply is truncated ({len(body)} bytes, no closing </PubmedArticleSet>)")
+    return body
+
+
+def _ncbi_date(day: dt.date) -> str:
+    return day.strftime("%Y/%m/%d")
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After is either delta-seconds or an HTTP date (RFC 9110)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        seconds = (when - dt.datetime.now(dt.timezone.utc)).total_seconds()
+    return min(max(seconds, 0.0), _MAX_RETRY_AFTER)

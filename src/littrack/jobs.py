@@ -1,0 +1,62 @@
+"""The jobs: what ``littrack fetch`` and ``littrack digest`` do, shared verbatim by the CLI and the service.
+
+A job takes the config, holds the store's job lock, records itself in the run ledger, and calls the
+modules that do the work. Failures are recorded in the ledger and re-raised for the caller to report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from littrack.config import PLACEHOLDER_EMAIL, Config
+from littrack.errors import ConfigError
+from littrack.eutils.client import EutilsClient
+from littrack.fetch import FetchSummary, Progress, run_fetch
+from littrack.lock import hold_lock, job_lock_path
+from littrack.store import Store, open_store
+from littrack.store.runs import finish_run, mark_interrupted, start_run
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOCK_WAIT = 10.0
+
+
+def require_contact_email(cfg: Config) -> None:
+    if cfg.ncbi.email_is_placeholder:
+        raise ConfigError(
+            f"{cfg.path}: ncbi.email is still the placeholder {PLACEHOLDER_EMAIL!r}; set it to your own address "
+            "(NCBI requires a contact e-mail on every request)"
+        )
+
+
+def _failure_status(exc: BaseException) -> str:
+    return "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "failed"
+
+
+def fetch_job(
+    cfg: Config, *, progress: Progress | None = None, today: dt.date | None = None,
+    client: EutilsClient | None = None, lock_wait: float = DEFAULT_LOCK_WAIT,
+) -> FetchSummary:
+    """Run one fetch over every topic; the ledger row says ok, failed or interrupted."""
+    require_contact_email(cfg)
+    today = today or dt.date.today()
+    with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
+        mark_interrupted(store)
+        client = client or EutilsClient(cfg.ncbi)
+        run_id = start_run(store, "fetch")
+        try:
+            summary = run_fetch(cfg, store, client, run_id=run_id, today=today, progress=progress)
+            summary = _after_fetch(cfg, store, client, summary, today)
+        except BaseException as exc:
+            finish_run(store, run_id, status=_failure_status(exc), requests=client.requests_made, error=str(exc) or type(exc).__name__)
+            raise
+        finish_run(store, run_id, status="ok", new=summary.new, updated=summary.updated, requests=summary.requests,
+                   window=summary.window)
+        log.info("%s", summary.line())
+        return summary
+
+
+def _after_fetch(cfg: Config, store: Store, client: EutilsClient, summary: FetchSummary, today: dt.date) -> FetchSummary:
+    """Add-ons that ride on every fetch (corrections re-check, trials); filled in by later modules."""
+    return summary

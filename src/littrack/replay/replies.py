@@ -1,0 +1,150 @@
+"""Pure builders for the fake E-utilities server's replies, and its term matchers / count overrides.
+
+Record bytes are real (from :mod:`littrack.replay.corpus`); everything built here around them is
+SYNTHETIC: eSearchResult envelopes, ID lists, error bodies. Their *shape* copies real NCBI replies
+(``recorded/biopython/esearch2.xml``, ``esearch8.xml``, ``esummary8.xml``; the 429 JSON body and the
+"Search Backend failed" wordings quoted in the project's ``quoted_from_issues/ERROR_BODIES.md``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Collection, Iterable, Mapping
+from xml.sax.saxutils import escape
+
+TermMatcher = Callable[[str], Collection[int] | None]  # None: every record matches
+CountOverride = Callable[[str, str | None, str | None], int | None]  # (term, mindate, maxdate) -> count
+
+PUBMED_CAP = 9999
+SYNTHETIC = b"<!-- synthetic reply by littrack's fake E-utilities server -->\n"
+_ESEARCH_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" ?>\n'
+    b'<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628//EN" '
+    b'"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">\n'
+)
+EFETCH_HEAD = (
+    b'<?xml version="1.0" ?>\n'
+    b'<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
+    b'"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n'
+    b"<PubmedArticleSet>\n"
+)
+EFETCH_TAIL = b"</PubmedArticleSet>"
+# NCBI's wording when retstart passes the PubMed cap (NBK25499; biopython #4193).
+CAP_ERROR = (
+    "Search Backend failed: Exception:\n'retstart' cannot be larger than 9998. For PubMed, ESearch can only "
+    "retrieve the first 9,999 records matching the query. To obtain more than 9,999 PubMed records, consider "
+    "using EDirect that contains additional logic to batch PubMed search results automatically so that an "
+    "arbitrary number can be retrieved. For details see https://www.ncbi.nlm.nih.gov/books/NBK25499/"
+)
+BACKEND_DOWN = "Search Backend failed: Database is not supported: pubmed"  # biopython #5025, July 2025
+
+
+def esearch_xml(
+    count: int,
+    ids: Iterable[int],
+    retstart: int,
+    term: str,
+    *,
+    webenv: str | None = None,
+    query_key: str | None = None,
+    warnings: Iterable[str] = (),
+) -> bytes:
+    """An eSearchResult in the shape of ``recorded/biopython/esearch2.xml`` (SYNTHETIC)."""
+    id_list = list(ids)
+    parts = [f"<Count>{count}</Count><RetMax>{len(id_list)}</RetMax><RetStart>{retstart}</RetStart>"]
+    if webenv and query_key:
+        parts.append(f"<QueryKey>{query_key}</QueryKey><WebEnv>{webenv}</WebEnv>")
+    parts.append("<IdList>\n" + "".join(f"<Id>{i}</Id>\n" for i in id_list) + "</IdList>" if id_list else "<IdList/>")
+    parts.append(f"<TranslationSet/><QueryTranslation>{escape(term)}</QueryTranslation>")
+    messages = "".join(f"<OutputMessage>{escape(w)}</OutputMessage>" for w in warnings)
+    if messages:
+        parts.append(f"<WarningList>{messages}</WarningList>")
+    return _ESEARCH_HEAD + SYNTHETIC + b"<eSearchResult>" + "".join(parts).encode() + b"</eSearchResult>\n"
+
+
+def esearch_count_xml(count: int) -> bytes:
+    """``rettype=count``: just the count, as in hawc's recorded count replies (SYNTHETIC)."""
+    return _ESEARCH_HEAD + SYNTHETIC + f"<eSearchResult><Count>{count}</Count></eSearchResult>\n".encode()
+
+
+def error_xml(root: str, message: str) -> bytes:
+    """An HTTP-200 error body like ``recorded/biopython/esummary8.xml`` (SYNTHETIC)."""
+    return (
+        b'<?xml version="1.0" encoding="UTF-8" ?>\n'
+        + SYNTHETIC
+        + f"<{root}>\n\t<ERROR>{escape(message)}</ERROR>\n</{root}>\n".encode()
+    )
+
+
+def efetch_xml(records: Iterable[bytes]) -> bytes:
+    """A PubmedArticleSet around verbatim recorded records (no separator, as NCBI sends them)."""
+    return EFETCH_HEAD + b"".join(records) + EFETCH_TAIL
+
+
+def rate_limit_json(who: str, count: int, limit: int) -> bytes:
+    """NCBI's HTTP 429 body (quoted from biocommons/bioutils#16), JSON even when XML was asked for."""
+    return json.dumps({"error": "API rate limit exceeded", "api-key": who, "count": str(count), "limit": str(limit)},
+                      separators=(",", ":")).encode()
+
+
+def http_error_html(status: int, reason: str) -> bytes:
+    return (f"<!-- synthetic reply by littrack's fake E-utilities server -->\n<html><head><title>{status} {reason}"
+            f"</title></head><body><h1>{reason}</h1></body></html>\n").encode()
+
+
+def parse_ncbi_date(text: str, *, end: bool) -> dt.date:
+    """YYYY, YYYY/MM or YYYY/MM/DD (also with '-') → the first (or, with ``end``, last) day it covers."""
+    parts = [int(p) for p in text.strip().replace("-", "/").split("/")]
+    if not 1 <= len(parts) <= 3:
+        raise ValueError(f"bad date {text!r}")
+    year, month, day = (parts + [0, 0])[:3]
+    if not month:
+        return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
+    if not day:
+        return dt.date(year, month, calendar.monthrange(year, month)[1] if end else 1)
+    return dt.date(year, month, day)
+
+
+def substring_matcher(mapping: Mapping[str, Iterable[int]], default: Collection[int] | None = frozenset()) -> TermMatcher:
+    """A term matches the PMIDs of every key it contains (case-insensitive); ``default`` when none."""
+    table = {k.lower(): frozenset(v) for k, v in mapping.items()}
+
+    def match(term: str) -> Collection[int] | None:
+        hits = [pmids for key, pmids in table.items() if key in term.lower()]
+        return frozenset().union(*hits) if hits else default
+
+    return match
+
+
+def split_matcher(pmids: Iterable[int], share: float = 0.5) -> TermMatcher:
+    """Each distinct term gets a stable pseudo-random ``share`` of the PMIDs; two terms overlap by ~share².
+
+    For the demo: every configured topic query finds its own subset of the real corpus, the same one on
+    every run and in every process, with some papers found by several topics.
+    """
+    universe = tuple(pmids)
+
+    def match(term: str) -> Collection[int] | None:
+        key = " ".join(term.lower().split())
+        return frozenset(p for p in universe if _unit(f"{key}\0{p}") < share)
+
+    return match
+
+
+def wide_window_override(max_days: int, count: int = 12_000) -> CountOverride:
+    """Pretend windows longer than ``max_days`` match ``count`` (> 9,999) records, to exercise splitting."""
+
+    def override(term: str, mindate: str | None, maxdate: str | None) -> int | None:
+        if not (mindate and maxdate):
+            return count
+        span = parse_ncbi_date(maxdate, end=True) - parse_ncbi_date(mindate, end=False)
+        return count if span.days + 1 > max_days else None
+
+    return override
+
+
+def _unit(text: str) -> float:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") / 2**64

@@ -1,0 +1,67 @@
+"""Paper ⇄ JSON for the ``papers.record`` column. Round-trips every field of :class:`~littrack.models.Paper`."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from littrack.models import AbstractSection, Author, CommentCorrection, MeshHeading, Paper, PartialDate
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def paper_to_json(paper: Paper) -> str:
+    """Stable JSON (sorted keys) so equal papers give equal text and equal hashes."""
+    return json.dumps(_plain(paper), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def content_hash(record_json: str) -> str:
+    return hashlib.sha256(record_json.encode("utf-8")).hexdigest()
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def paper_from_json(text: str) -> Paper:
+    d = json.loads(text)
+    return Paper(
+        pmid=d["pmid"],
+        title=d["title"],
+        abstract=tuple(AbstractSection(**s) for s in d.get("abstract", ())),
+        authors=tuple(Author(**{**a, "affiliations": tuple(a.get("affiliations", ()))}) for a in d.get("authors", ())),
+        journal=d.get("journal"),
+        journal_iso=d.get("journal_iso"),
+        volume=d.get("volume"),
+        issue=d.get("issue"),
+        pages=d.get("pages"),
+        pub_date=PartialDate(**d.get("pub_date", {})),
+        electronic_date=_date(d.get("electronic_date")),
+        entrez_date=_date(d.get("entrez_date")),
+        doi=d.get("doi"),
+        pmcid=d.get("pmcid"),
+        languages=tuple(d.get("languages", ())),
+        vernacular_title=d.get("vernacular_title"),
+        publication_types=tuple(d.get("publication_types", ())),
+        mesh=tuple(
+            MeshHeading(m["descriptor"], m.get("major", False), tuple((q[0], q[1]) for q in m.get("qualifiers", ())))
+            for m in d.get("mesh", ())
+        ),
+        keywords=tuple(d.get("keywords", ())),
+        status=d.get("status", ""),
+        comments_corrections=tuple(CommentCorrection(**c) for c in d.get("comments_corrections", ())),
+        databanks=tuple((b[0], b[1]) for b in d.get("databanks", ())),
+        kind=d.get("kind", "article"),
+        publisher=d.get("publisher"),
+    )

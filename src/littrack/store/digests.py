@@ -1,0 +1,198 @@
+"""Queries for the digest ledger: what is waiting, what was delivered, and the corrections to report."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from littrack.digest.view import PaperChange
+from littrack.models import DateWindow
+from littrack.store.db import Store
+from littrack.store.papers import now_iso
+
+
+@dataclass(frozen=True)
+class DigestRow:
+    id: int
+    profile: str
+    created_at: str
+    status: str
+    period_start: str | None
+    period_end: str | None
+    filename: str | None
+    total: int
+    per_topic: dict[str, int]
+    emailed: bool
+    delivered_at: str | None
+    error: str | None
+
+    @classmethod
+    def from_row(cls, r: sqlite3.Row) -> DigestRow:
+        d = dict(r)
+        d["per_topic"] = json.loads(d["per_topic"] or "{}")
+        d["emailed"] = bool(d["emailed"])
+        return cls(**d)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def waiting_pmids(store: Store, profile: str) -> list[int]:
+    """Papers (matched by a topic) not yet in a delivered digest of this profile, oldest first."""
+    rows = store.conn.execute(
+        "SELECT p.pmid FROM papers p WHERE EXISTS (SELECT 1 FROM paper_topics t WHERE t.pmid = p.pmid)"
+        " AND NOT EXISTS (SELECT 1 FROM delivered_papers d WHERE d.pmid = p.pmid AND d.profile = ?)"
+        " ORDER BY p.first_seen_at, p.pmid",
+        (profile,),
+    )
+    return [r[0] for r in rows]
+
+
+def previously_attempted(store: Store, profile: str, pmids: Sequence[int]) -> bool:
+    """True when some of these papers were in a digest that was never delivered (a retry)."""
+    if not pmids:
+        return False
+    marks = ",".join("?" * len(pmids))
+    row = store.conn.execute(
+        f"SELECT 1 FROM digest_papers dp JOIN digests d ON d.id = dp.digest_id WHERE d.profile = ?"
+        f" AND d.status IN ('pending', 'failed') AND dp.pmid IN ({marks}) LIMIT 1",
+        (profile, *pmids),
+    ).fetchone()
+    return row is not None
+
+
+def create_digest(
+    store: Store, profile: str, pmids: Sequence[int], period: DateWindow | None, per_topic: dict[str, int],
+    *, status: str = "pending",
+) -> int:
+    with store.transaction() as c:
+        cur = c.execute(
+            "INSERT INTO digests (profile, created_at, status, period_start, period_end, total, per_topic)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (profile, now_iso(), status, period.start.isoformat() if period else None,
+             period.end.isoformat() if period else None, len(pmids), json.dumps(per_topic, sort_keys=True)),
+        )
+        digest_id = int(cur.lastrowid or 0)
+        c.executemany("INSERT INTO digest_papers (digest_id, pmid) VALUES (?,?)", [(digest_id, p) for p in pmids])
+    return digest_id
+
+
+def set_filename(store: Store, digest_id: int, filename: str) -> None:
+    with store.transaction() as c:
+        c.execute("UPDATE digests SET filename=? WHERE id=?", (filename, digest_id))
+
+
+def mark_failed(store: Store, digest_id: int, error: str) -> None:
+    with store.transaction() as c:
+        c.execute("UPDATE digests SET status='failed', error=? WHERE id=?", (error, digest_id))
+
+
+def mark_delivered(conn: sqlite3.Connection, digest_id: int, profile: str, *, emailed: bool, change_ids: Sequence[int]) -> None:
+    """Record delivery; call inside the transaction that also marks add-on sections reported."""
+    stamp = now_iso()
+    conn.execute("UPDATE digests SET status='delivered', delivered_at=?, emailed=?, error=NULL WHERE id=?",
+                 (stamp, int(emailed), digest_id))
+    # The primary key (profile, pmid) makes a second delivery of the same paper fail loudly.
+    conn.execute(
+        "INSERT INTO delivered_papers (profile, pmid, digest_id, checked_at) SELECT ?, pmid, digest_id, ? FROM digest_papers"
+        " WHERE digest_id = ?",
+        (profile, stamp, digest_id),
+    )
+    conn.executemany("INSERT OR IGNORE INTO change_reports (change_id, profile, digest_id) VALUES (?,?,?)",
+                     [(cid, profile, digest_id) for cid in change_ids])
+
+
+def stale_attempts(store: Store, profile: str) -> list[DigestRow]:
+    """Digests of this profile that never got delivered (their files may be left on disk)."""
+    rows = store.conn.execute("SELECT * FROM digests WHERE profile=? AND status IN ('pending','failed')", (profile,))
+    return [DigestRow.from_row(r) for r in rows]
+
+
+def get_digest(store: Store, digest_id: int) -> DigestRow | None:
+    row = store.conn.execute("SELECT * FROM digests WHERE id=?", (digest_id,)).fetchone()
+    return DigestRow.from_row(row) if row else None
+
+
+def digest_pmids(store: Store, digest_id: int) -> list[int]:
+    return [r[0] for r in store.conn.execute("SELECT pmid FROM digest_papers WHERE digest_id=? ORDER BY pmid", (digest_id,))]
+
+
+def delivered_digests(store: Store, profile: str | None = None) -> list[DigestRow]:
+    sql = "SELECT * FROM digests WHERE status='delivered'"
+    args: list[object] = []
+    if profile is not None:
+        sql += " AND profile=?"
+        args.append(profile)
+    return [DigestRow.from_row(r) for r in store.conn.execute(sql + " ORDER BY id DESC", args)]
+
+
+def recent_digests(store: Store, limit: int = 20) -> list[DigestRow]:
+    return [DigestRow.from_row(r) for r in store.conn.execute("SELECT * FROM digests ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def filename_taken(store: Store, filename: str, profile: str) -> bool:
+    """A delivered digest already owns this file name (undelivered attempts may be overwritten)."""
+    row = store.conn.execute("SELECT 1 FROM digests WHERE filename=? AND status='delivered'", (filename,)).fetchone()
+    return row is not None
+
+
+# --- corrections to papers already sent (issue: evidence & corrections) ---
+
+def papers_to_recheck(store: Store, limit: int) -> list[int]:
+    """Delivered papers, least recently checked first."""
+    rows = store.conn.execute(
+        "SELECT pmid, min(checked_at) AS c FROM delivered_papers GROUP BY pmid ORDER BY c, pmid LIMIT ?", (limit,)
+    )
+    return [r[0] for r in rows]
+
+
+def mark_checked(conn: sqlite3.Connection, pmids: Sequence[int]) -> None:
+    stamp = now_iso()
+    conn.executemany("UPDATE delivered_papers SET checked_at=? WHERE pmid=?", [(stamp, p) for p in pmids])
+
+
+def save_changes(conn: sqlite3.Connection, changes: Sequence[PaperChange]) -> int:
+    n = 0
+    for ch in changes:
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO paper_changes (pmid, kind, description, notice_pmid, notice_source, detected_at)"
+            " VALUES (?,?,?,?,?,?)",
+            (ch.pmid, ch.kind, ch.description, ch.notice_pmid, ch.notice_source, now_iso()),
+        )
+        n += cur.rowcount
+    return n
+
+
+def pending_changes(store: Store, profile: str, *, digest_id: int | None = None) -> list[tuple[int, PaperChange]]:
+    """Corrections not yet reported in this profile (or, with ``digest_id``, the ones that digest reported)."""
+    if digest_id is None:
+        where = "NOT EXISTS (SELECT 1 FROM change_reports r WHERE r.change_id = c.id AND r.profile = ?)"
+        args: tuple[object, ...] = (profile,)
+    else:
+        where = "EXISTS (SELECT 1 FROM change_reports r WHERE r.change_id = c.id AND r.digest_id = ?)"
+        args = (digest_id,)
+    rows = store.conn.execute(
+        f"SELECT c.id, c.pmid, c.kind, c.description, c.notice_pmid, c.notice_source, p.title FROM paper_changes c"
+        f" JOIN papers p ON p.pmid = c.pmid WHERE {where} ORDER BY c.id",
+        args,
+    )
+    from littrack.markup import escape_text
+
+    return [
+        (r["id"], PaperChange(r["pmid"], escape_text(r["title"]), r["kind"], r["description"], r["notice_pmid"], r["notice_source"]))
+        for r in rows
+    ]
+
+
+def retracted_pmids(store: Store, pmids: Sequence[int]) -> set[int]:
+    if not pmids:
+        return set()
+    marks = ",".join("?" * len(pmids))
+    rows = store.conn.execute(
+        f"SELECT DISTINCT pmid FROM paper_changes WHERE kind IN ('RetractionIn', 'Retracted Publication') AND pmid IN ({marks})",
+        tuple(pmids),
+    )
+    return {r[0] for r in rows}

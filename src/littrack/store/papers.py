@@ -1,0 +1,127 @@
+"""Queries for papers and the topics that matched them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from littrack.models import Paper
+from littrack.store.codec import content_hash, paper_from_json, paper_to_json
+from littrack.store.db import Store
+
+
+@dataclass(frozen=True)
+class StoredPaper:
+    paper: Paper
+    topic_ids: tuple[str, ...]
+    first_seen_at: str
+    fetched_at: str
+
+
+@dataclass(frozen=True)
+class SaveCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def save_papers(conn: sqlite3.Connection, papers: Iterable[Paper], *, topic_id: str | None, run_id: int | None) -> SaveCounts:
+    """Insert new papers, update changed ones, link each to ``topic_id``. Call inside a transaction."""
+    new = updated = unchanged = 0
+    stamp = now_iso()
+    for p in papers:
+        record = paper_to_json(p)
+        digest = content_hash(record)
+        row = conn.execute("SELECT content_hash FROM papers WHERE pmid = ?", (p.pmid,)).fetchone()
+        columns = (
+            record, digest, p.title_plain, p.journal_iso or p.journal, p.year,
+            p.entrez_date.isoformat() if p.entrez_date else None, p.status, p.doi, p.pmcid,
+        )
+        if row is None:
+            conn.execute(
+                "INSERT INTO papers (record, content_hash, title, journal, pub_year, entrez_date, status, doi, pmcid,"
+                " pmid, first_seen_at, first_seen_run, fetched_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (*columns, p.pmid, stamp, run_id, stamp, stamp),
+            )
+            new += 1
+        elif row["content_hash"] != digest:
+            conn.execute(
+                "UPDATE papers SET record=?, content_hash=?, title=?, journal=?, pub_year=?, entrez_date=?, status=?,"
+                " doi=?, pmcid=?, fetched_at=?, updated_at=? WHERE pmid=?",
+                (*columns, stamp, stamp, p.pmid),
+            )
+            updated += 1
+        else:
+            conn.execute("UPDATE papers SET fetched_at=? WHERE pmid=?", (stamp, p.pmid))
+            unchanged += 1
+        if topic_id is not None:
+            link_topic(conn, p.pmid, topic_id, run_id, stamp)
+    return SaveCounts(new, updated, unchanged)
+
+
+def link_topic(conn: sqlite3.Connection, pmid: int, topic_id: str, run_id: int | None, stamp: str | None = None) -> None:
+    conn.execute(
+        "INSERT OR IGNORE INTO paper_topics (pmid, topic_id, first_matched_at, run_id) VALUES (?,?,?,?)",
+        (pmid, topic_id, stamp or now_iso(), run_id),
+    )
+
+
+def known_pmids(store: Store, pmids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """For the PMIDs already stored: pmid → (citation status, fetched_at)."""
+    out: dict[int, tuple[str, str]] = {}
+    for i in range(0, len(pmids), 500):
+        chunk = list(pmids[i : i + 500])
+        marks = ",".join("?" * len(chunk))
+        for row in store.conn.execute(f"SELECT pmid, status, fetched_at FROM papers WHERE pmid IN ({marks})", chunk):
+            out[row["pmid"]] = (row["status"] or "", row["fetched_at"])
+    return out
+
+
+def get_papers(store: Store, pmids: Sequence[int]) -> dict[int, StoredPaper]:
+    out: dict[int, StoredPaper] = {}
+    for i in range(0, len(pmids), 500):
+        chunk = list(pmids[i : i + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = store.conn.execute(
+            f"SELECT p.pmid, p.record, p.first_seen_at, p.fetched_at, group_concat(t.topic_id) AS topics FROM papers p"
+            f" LEFT JOIN paper_topics t ON t.pmid = p.pmid WHERE p.pmid IN ({marks}) GROUP BY p.pmid",
+            chunk,
+        )
+        for row in rows:
+            topics = tuple(sorted(row["topics"].split(","))) if row["topics"] else ()
+            out[row["pmid"]] = StoredPaper(paper_from_json(row["record"]), topics, row["first_seen_at"], row["fetched_at"])
+    return out
+
+
+def iter_papers(store: Store, *, topic_id: str | None = None, since: dt.date | None = None) -> list[StoredPaper]:
+    """Every stored paper (optionally one topic's, or first seen on/after ``since``), oldest first."""
+    sql = "SELECT p.pmid FROM papers p"
+    args: list[object] = []
+    where = []
+    if topic_id:
+        sql += " JOIN paper_topics t ON t.pmid = p.pmid"
+        where.append("t.topic_id = ?")
+        args.append(topic_id)
+    if since:
+        where.append("p.first_seen_at >= ?")
+        args.append(since.isoformat())
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY p.first_seen_at, p.pmid"
+    pmids = [r[0] for r in store.conn.execute(sql, args)]
+    found = get_papers(store, pmids)
+    return [found[p] for p in pmids if p in found]
+
+
+def counts(store: Store) -> dict[str, int]:
+    c = store.conn
+    return {
+        "papers": c.execute("SELECT count(*) FROM papers").fetchone()[0],
+        "topic_links": c.execute("SELECT count(*) FROM paper_topics").fetchone()[0],
+    }

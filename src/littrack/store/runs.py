@@ -1,0 +1,107 @@
+"""The run ledger (one row per fetch/digest/… run) and the per-topic Entrez-date watermarks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from littrack.models import DateWindow
+from littrack.store.db import Store
+from littrack.store.papers import now_iso
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    kind: str
+    started_at: str
+    ended_at: str | None
+    status: str
+    window_start: str | None
+    window_end: str | None
+    new_count: int
+    updated_count: int
+    requests: int
+    error: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def start_run(store: Store, kind: str, window: DateWindow | None = None) -> int:
+    with store.transaction() as c:
+        cur = c.execute(
+            "INSERT INTO runs (kind, started_at, status, window_start, window_end, pid) VALUES (?,?,?,?,?,?)",
+            (kind, now_iso(), "running", window.start.isoformat() if window else None,
+             window.end.isoformat() if window else None, os.getpid()),
+        )
+        return int(cur.lastrowid or 0)
+
+
+def finish_run(
+    store: Store, run_id: int, *, status: str, new: int = 0, updated: int = 0, requests: int = 0,
+    error: str | None = None, window: DateWindow | None = None,
+) -> None:
+    with store.transaction() as c:
+        c.execute(
+            "UPDATE runs SET ended_at=?, status=?, new_count=?, updated_count=?, requests=?, error=?,"
+            " window_start=coalesce(?, window_start), window_end=coalesce(?, window_end) WHERE id=?",
+            (now_iso(), status, new, updated, requests, error,
+             window.start.isoformat() if window else None, window.end.isoformat() if window else None, run_id),
+        )
+
+
+def mark_interrupted(store: Store) -> int:
+    """Runs left 'running' by a killed process become 'interrupted'. Call while holding the store lock."""
+    with store.transaction() as c:
+        cur = c.execute(
+            "UPDATE runs SET status='interrupted', ended_at=?, error=coalesce(error, 'process ended before the run finished')"
+            " WHERE status='running'",
+            (now_iso(),),
+        )
+        return cur.rowcount
+
+
+def recent_runs(store: Store, kind: str | None = None, limit: int = 20) -> list[Run]:
+    sql = "SELECT id, kind, started_at, ended_at, status, window_start, window_end, new_count, updated_count, requests, error FROM runs"
+    args: list[object] = []
+    if kind:
+        sql += " WHERE kind = ?"
+        args.append(kind)
+    sql += " ORDER BY id DESC LIMIT ?"
+    args.append(limit)
+    return [Run(**dict(r)) for r in store.conn.execute(sql, args)]
+
+
+def last_run(store: Store, kind: str, status: str | None = None) -> Run | None:
+    sql = "SELECT id, kind, started_at, ended_at, status, window_start, window_end, new_count, updated_count, requests, error FROM runs WHERE kind = ?"
+    args: list[object] = [kind]
+    if status:
+        sql += " AND status = ?"
+        args.append(status)
+    row = store.conn.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+    return Run(**dict(row)) if row else None
+
+
+def get_watermark(store: Store, topic_id: str, query: str) -> dt.date | None:
+    """The last Entrez day covered for this topic; None if never fetched or the query text changed."""
+    row = store.conn.execute("SELECT query, through_date FROM watermarks WHERE topic_id = ?", (topic_id,)).fetchone()
+    if row is None or row["query"] != query:
+        return None
+    return dt.date.fromisoformat(row["through_date"])
+
+
+def set_watermark(conn: Any, topic_id: str, query: str, through: dt.date, run_id: int) -> None:
+    """Advance the watermark; call inside the same transaction as the topic's last save."""
+    conn.execute(
+        "INSERT INTO watermarks (topic_id, query, through_date, run_id, updated_at) VALUES (?,?,?,?,?)"
+        " ON CONFLICT(topic_id) DO UPDATE SET query=excluded.query, through_date=excluded.through_date,"
+        " run_id=excluded.run_id, updated_at=excluded.updated_at",
+        (topic_id, query, through.isoformat(), run_id, now_iso()),
+    )
+
+
+def watermarks(store: Store) -> dict[str, str]:
+    return {r["topic_id"]: r["through_date"] for r in store.conn.execute("SELECT topic_id, through_date FROM watermarks")}

@@ -1,0 +1,163 @@
+"""Digest views for the rendering tests, built from REAL recorded PubMed records plus labelled synthetic parts.
+
+Papers come from ../shared/recorded/ through littrack's own parser. Only two things here are synthetic,
+and are labelled so: the hostile paper (PMID 99999999, a made-up record to prove escaping) and the
+optional view parts (evidence chips, background passages, corrections, trials, mentions) that other
+modules fill in production; they are view-model rows, not PubMed records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from littrack.digest.view import (
+    BackgroundDocument,
+    DigestView,
+    Evidence,
+    PaperChange,
+    PaperEntry,
+    RelatedPassage,
+    StudyMention,
+    TopicSection,
+    TrialChange,
+)
+from littrack.markup import escape_text
+from littrack.models import Author, DateWindow, Paper, PartialDate, Topic
+
+RECORDED = Path(os.environ.get("LITTRACK_RECORDED", Path(__file__).resolve().parents[2] / "shared" / "recorded"))
+
+# (file under RECORDED, PMIDs to take from it or None for all) — each is a case the issue names.
+SOURCES: dict[str, tuple[str, ...] | None] = {
+    "hawc/extracted_bodies/TestPubMedFetch.test_title_with_child_text__0_efetch.xml": None,  # <i>/<sub> title
+    "metapub/tests/fixtures/pmid_xml/38914053.xml": None,  # <sub> in title, markup in abstract
+    "biopython/Tests/Entrez/pubmed6.xml": None,  # MathML in the abstract
+    "biopython/Tests/Entrez/pubmed7.xml": None,  # extensive MathML, CollectiveName
+    "metapub/tests/fixtures/pmid_xml/38962805.xml": None,  # no authors, no abstract (erratum)
+    "metapub/tests/fixtures/pmid_xml/34843274.xml": None,  # CollectiveName
+    "metapub/tests/fixtures/pmid_xml/38048813.xml": None,  # German, bracketed title, VernacularTitle
+    "metapub/tests/fixtures/pmid_xml/35830032.xml": None,  # meta-analysis, structured abstract
+    "metapub/tests/fixtures/pmid_xml/38011560.xml": None,  # ketamine review
+}
+
+TOPIC_FM = Topic(
+    "ketamine-fibromyalgia",
+    "Ketamine for fibromyalgia",
+    "(ketamine[MeSH Terms] OR ketamine[tiab] OR esketamine[tiab] OR arketamine[tiab]) "
+    "AND (fibromyalgia[MeSH Terms] OR fibromyalgia[tiab] OR fibrositis[tiab])",
+)
+TOPIC_CRPS = Topic(
+    "ketamine-crps",
+    "Ketamine for CRPS",
+    '(ketamine[MeSH Terms] OR ketamine[tiab] OR esketamine[tiab]) AND ("complex regional pain syndromes"[MeSH Terms] '
+    'OR "complex regional pain syndrome"[tiab] OR CRPS[tiab] OR "reflex sympathetic dystrophy"[tiab])',
+)
+
+HOSTILE_TITLE = '<script>alert(1)</script> and "><img src=x onerror=alert(1)> ketamine'
+HOSTILE_RAW = '"><img src=x onerror=alert(2)><script>alert(3)</script>'
+
+
+def parse_file(path: Path) -> list[Paper]:
+    from littrack.eutils.pubmed_xml import iter_papers
+
+    return list(iter_papers(path.read_bytes()))
+
+
+def real_papers() -> dict[int, Paper]:
+    """Every paper from :data:`SOURCES`, by PMID, parsed by littrack's parser."""
+    out: dict[int, Paper] = {}
+    for rel, wanted in SOURCES.items():
+        for paper in parse_file(RECORDED / rel):
+            if wanted is None or paper.pmid in wanted:
+                out[paper.pmid] = paper
+    return out
+
+
+def long_author_paper() -> Paper:
+    """The record with the most authors in the hawc 259-record reply (real)."""
+    papers = parse_file(RECORDED / "hawc/extracted_bodies/TestPubmed.test_search__2_efetch.xml")
+    return max(papers, key=lambda p: len(p.authors))
+
+
+def hostile_paper() -> Paper:
+    """SYNTHETIC record (not from PubMed): hostile text where a parser would put it.
+
+    The title is escaped the way the parser escapes text into safe markup; journal, author and DOI fields
+    are raw, unescaped strings, as a buggy or malicious source could deliver them.
+    """
+    return Paper(
+        pmid=99999999,
+        title=escape_text(HOSTILE_TITLE),
+        abstract=(),
+        authors=(Author(last_name=HOSTILE_RAW, initials="X"), Author(collective_name="<b onmouseover=alert(4)>Group</b>")),
+        journal=HOSTILE_RAW,
+        journal_iso=None,
+        pub_date=PartialDate(year=2026),
+        entrez_date=dt.date(2026, 11, 18),
+        doi="javascript:alert(1)",
+        pmcid='javascript:alert(5)"',
+        publication_types=("Journal Article",),
+        status="Publisher",
+    )
+
+
+def build_view(papers: list[Paper], *, extras: bool = True, total: int | None = None) -> DigestView:
+    """A two-topic view: the first paper matched both topics (shown once), the rest split between them."""
+    first, rest = papers[0], papers[1:]
+    fm_entries = [
+        PaperEntry(
+            first,
+            (TOPIC_FM, TOPIC_CRPS),
+            # SYNTHETIC evidence/background rows: filled by littrack.evidence / littrack.background in production.
+            evidence=Evidence("systematic_review", "Systematic review / meta-analysis", 1, "indexed", True, ("n = 1,234", "IV")) if extras else None,
+            related=(
+                RelatedPassage("seed-1", "Ketamine for fibromyalgia (patient magazine, 2019)", "A 2011 study found that 30 minute ketamine infusions were effective in the short term.", 3.2),
+            ) if extras else (),
+            trial_ids=("NCT01234567", "javascript:alert(6)") if extras else (),
+        )
+    ]
+    crps_entries = []
+    for i, p in enumerate(rest):
+        evidence = Evidence("other", "Other", 5, "from text", None) if extras and i % 2 else None
+        entry = PaperEntry(p, (TOPIC_FM,) if i % 2 else (TOPIC_CRPS,), evidence=evidence, retracted=extras and i == 1)
+        (fm_entries if i % 2 else crps_entries).append(entry)
+    sections = (
+        TopicSection(TOPIC_FM, len(fm_entries), tuple(fm_entries)),
+        TopicSection(TOPIC_CRPS, len(crps_entries) + 1, tuple(crps_entries)),
+    )
+    common = dict(
+        title="littrack digest",
+        profile=None,
+        period=DateWindow(dt.date(2026, 11, 14), dt.date(2026, 11, 20)),
+        generated_at=dt.datetime(2026, 11, 21, 7, 0, tzinfo=dt.UTC),
+        sections=sections,
+        total=len(papers) if total is None else total,
+        digest_id=7,
+        exports=(("RIS", "2026-11-21.ris"), ("BibTeX", "2026-11-21.bib"), ("CSL-JSON", "2026-11-21.json"), ("evil", "javascript:alert(7)")),
+    )
+    if not extras:
+        return DigestView(**common)  # type: ignore[arg-type]
+    # SYNTHETIC rows for the optional sections (their own modules produce them in production).
+    return DigestView(
+        **common,  # type: ignore[arg-type]
+        retrying=True,
+        changes=(PaperChange(papers[-1].pmid, papers[-1].title, "ErratumIn", "An erratum was published for this paper.", 38962805, "Correction."),),
+        trials=(TrialChange("NCT01234567", "Ketamine infusion in fibromyalgia", "COMPLETED", "status", "RECRUITING", "COMPLETED", (first.pmid,)),),
+        background=(BackgroundDocument("seed-1", "Ketamine for fibromyalgia (patient magazine, 2019)", "Example Health", "2019", ((first.pmid, first.title_plain),)),),
+        mentions=(
+            StudyMention("Ketamine for fibromyalgia", "A 2011 study found that 30 minute ketamine infusions were effective in the short term.", 2011, "2011 · infusion · short term", (first.pmid,), "medium"),
+            StudyMention("Ketamine for fibromyalgia", "A successful 2000 Danish study.", 2000, "2000 · Denmark"),
+        ),
+    )
+
+
+def empty_view() -> DigestView:
+    return DigestView(
+        title="littrack digest",
+        profile="weekly",
+        period=DateWindow(dt.date(2026, 11, 14), dt.date(2026, 11, 20)),
+        generated_at=dt.datetime(2026, 11, 21, 7, 0, tzinfo=dt.UTC),
+        sections=(TopicSection(TOPIC_FM, 0, ()), TopicSection(TOPIC_CRPS, 0, ())),
+        total=0,
+    )
