@@ -1,17 +1,19 @@
 """Digest views for the rendering tests, built from REAL recorded PubMed records plus labelled synthetic parts.
 
-Papers come from ../shared/recorded/ through littrack's own parser. Only two things here are synthetic,
-and are labelled so: the hostile paper (PMID 99999999, a made-up record to prove escaping) and the
-optional view parts (evidence chips, background passages, corrections, trials, mentions) that other
-modules fill in production; they are view-model rows, not PubMed records.
+Papers are real recorded efetch replies (byte-for-byte copies shipped in ``littrack/replay/recorded/``,
+see PROVENANCE.md there; originally from ../shared/recorded/), parsed by littrack's own parser.
+Only two things here are synthetic, and are labelled so: the hostile paper (PMID 99999999, a made-up
+record to prove escaping) and the optional view parts (evidence chips, background passages,
+corrections, trials, mentions) that other modules fill in production; they are view-model rows, not
+PubMed records.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
+import littrack.replay
 from littrack.digest.view import (
     BackgroundDocument,
     DigestView,
@@ -23,22 +25,24 @@ from littrack.digest.view import (
     TopicSection,
     TrialChange,
 )
+from littrack.eutils.pubmed_xml import parse_papers
 from littrack.markup import escape_text
 from littrack.models import Author, DateWindow, Paper, PartialDate, Topic
 
-RECORDED = Path(os.environ.get("LITTRACK_RECORDED", Path(__file__).resolve().parents[2] / "shared" / "recorded"))
+# The copies shipped with the package, so the tests run from a fresh clone (CI) without ../shared/.
+RECORDED = Path(littrack.replay.__file__).parent / "recorded"
 
-# (file under RECORDED, PMIDs to take from it or None for all) — each is a case the issue names.
-SOURCES: dict[str, tuple[str, ...] | None] = {
-    "hawc/extracted_bodies/TestPubMedFetch.test_title_with_child_text__0_efetch.xml": None,  # <i>/<sub> title
-    "metapub/tests/fixtures/pmid_xml/38914053.xml": None,  # <sub> in title, markup in abstract
-    "biopython/Tests/Entrez/pubmed6.xml": None,  # MathML in the abstract
-    "biopython/Tests/Entrez/pubmed7.xml": None,  # extensive MathML, CollectiveName
-    "metapub/tests/fixtures/pmid_xml/38962805.xml": None,  # no authors, no abstract (erratum)
-    "metapub/tests/fixtures/pmid_xml/34843274.xml": None,  # CollectiveName
-    "metapub/tests/fixtures/pmid_xml/38048813.xml": None,  # German, bracketed title, VernacularTitle
-    "metapub/tests/fixtures/pmid_xml/35830032.xml": None,  # meta-analysis, structured abstract
-    "metapub/tests/fixtures/pmid_xml/38011560.xml": None,  # ketamine review
+# (file under RECORDED, PMIDs to take from it or None for all): each is a case the issue names.
+SOURCES: dict[str, tuple[int, ...] | None] = {
+    "hawc/TestPubMedFetch.test_title_with_child_text__0_efetch.xml": None,  # <i>/<sub> title
+    "metapub/38914053.xml": None,  # <sub> in title, markup in abstract
+    "biopython/pubmed6.xml": None,  # MathML in the abstract
+    "biopython/pubmed7.xml": None,  # extensive MathML, CollectiveName
+    "metapub/38962805.xml": None,  # no authors, no abstract (erratum)
+    "metapub/34843274.xml": None,  # CollectiveName
+    "metapub/38048813.xml": None,  # German, bracketed title, VernacularTitle
+    "metapub/35830032.xml": None,  # meta-analysis, structured abstract
+    "metapub/38011560.xml": None,  # ketamine review
 }
 
 TOPIC_FM = Topic(
@@ -59,9 +63,7 @@ HOSTILE_RAW = '"><img src=x onerror=alert(2)><script>alert(3)</script>'
 
 
 def parse_file(path: Path) -> list[Paper]:
-    from littrack.eutils.pubmed_xml import iter_papers
-
-    return list(iter_papers(path.read_bytes()))
+    return parse_papers(path.read_bytes())
 
 
 def real_papers() -> dict[int, Paper]:
@@ -76,7 +78,7 @@ def real_papers() -> dict[int, Paper]:
 
 def long_author_paper() -> Paper:
     """The record with the most authors in the hawc 259-record reply (real)."""
-    papers = parse_file(RECORDED / "hawc/extracted_bodies/TestPubmed.test_search__2_efetch.xml")
+    papers = parse_file(RECORDED / "hawc/TestPubmed.test_search__2_efetch.xml")
     return max(papers, key=lambda p: len(p.authors))
 
 
@@ -90,7 +92,10 @@ def hostile_paper() -> Paper:
         pmid=99999999,
         title=escape_text(HOSTILE_TITLE),
         abstract=(),
-        authors=(Author(last_name=HOSTILE_RAW, initials="X"), Author(collective_name="<b onmouseover=alert(4)>Group</b>")),
+        authors=(
+            Author(last_name=HOSTILE_RAW, initials="X"),
+            Author(collective_name="<b onmouseover=alert(4)>Group</b>"),
+        ),
         journal=HOSTILE_RAW,
         journal_iso=None,
         pub_date=PartialDate(year=2026),
@@ -110,10 +115,21 @@ def build_view(papers: list[Paper], *, extras: bool = True, total: int | None = 
             first,
             (TOPIC_FM, TOPIC_CRPS),
             # SYNTHETIC evidence/background rows: filled by littrack.evidence / littrack.background in production.
-            evidence=Evidence("systematic_review", "Systematic review / meta-analysis", 1, "indexed", True, ("n = 1,234", "IV")) if extras else None,
+            evidence=Evidence(
+                "systematic_review", "Systematic review / meta-analysis", 1, "indexed", True, ("n = 1,234", "IV")
+            )
+            if extras
+            else None,
             related=(
-                RelatedPassage("seed-1", "Ketamine for fibromyalgia (patient magazine, 2019)", "A 2011 study found that 30 minute ketamine infusions were effective in the short term.", 3.2),
-            ) if extras else (),
+                RelatedPassage(
+                    "seed-1",
+                    "Ketamine for fibromyalgia (patient magazine, 2019)",
+                    "A 2011 study found that 30 minute ketamine infusions were effective in the short term.",
+                    3.2,
+                ),
+            )
+            if extras
+            else (),
             trial_ids=("NCT01234567", "javascript:alert(6)") if extras else (),
         )
     ]
@@ -134,7 +150,12 @@ def build_view(papers: list[Paper], *, extras: bool = True, total: int | None = 
         sections=sections,
         total=len(papers) if total is None else total,
         digest_id=7,
-        exports=(("RIS", "2026-11-21.ris"), ("BibTeX", "2026-11-21.bib"), ("CSL-JSON", "2026-11-21.json"), ("evil", "javascript:alert(7)")),
+        exports=(
+            ("RIS", "2026-11-21.ris"),
+            ("BibTeX", "2026-11-21.bib"),
+            ("CSL-JSON", "2026-11-21.json"),
+            ("evil", "javascript:alert(7)"),
+        ),
     )
     if not extras:
         return DigestView(**common)  # type: ignore[arg-type]
@@ -142,13 +163,47 @@ def build_view(papers: list[Paper], *, extras: bool = True, total: int | None = 
     return DigestView(
         **common,  # type: ignore[arg-type]
         retrying=True,
-        changes=(PaperChange(papers[-1].pmid, papers[-1].title, "ErratumIn", "An erratum was published for this paper.", 38962805, "Correction."),),
-        trials=(TrialChange("NCT01234567", "Ketamine infusion in fibromyalgia", "COMPLETED", "status", "RECRUITING", "COMPLETED", (first.pmid,)),),
-        background=(BackgroundDocument("seed-1", "Ketamine for fibromyalgia (patient magazine, 2019)", "Example Health", "2019", ((first.pmid, first.title_plain),)),),
+        changes=(_erratum_change(),),
+        trials=(
+            TrialChange(
+                "NCT01234567",
+                "Ketamine infusion in fibromyalgia",
+                "COMPLETED",
+                "status",
+                "RECRUITING",
+                "COMPLETED",
+                (first.pmid,),
+            ),
+        ),
+        background=(
+            BackgroundDocument(
+                "seed-1",
+                "Ketamine for fibromyalgia (patient magazine, 2019)",
+                "Example Health",
+                "2019",
+                ((first.pmid, first.title_plain),),
+            ),
+        ),
         mentions=(
-            StudyMention("Ketamine for fibromyalgia", "A 2011 study found that 30 minute ketamine infusions were effective in the short term.", 2011, "2011 · infusion · short term", (first.pmid,), "medium"),
+            StudyMention(
+                "Ketamine for fibromyalgia",
+                "A 2011 study found that 30 minute ketamine infusions were effective in the short term.",
+                2011,
+                "2011 · infusion · short term",
+                (first.pmid,),
+                "medium",
+            ),
             StudyMention("Ketamine for fibromyalgia", "A successful 2000 Danish study.", 2000, "2000 · Denmark"),
         ),
+    )
+
+
+def _erratum_change() -> PaperChange:
+    """A change row from a real record's ErratumIn link (PMID 35649368 → notice 35767954)."""
+    paper = parse_file(RECORDED / "metapub/35649368.xml")[0]
+    (cc,) = [c for c in paper.comments_corrections if c.ref_type == "ErratumIn"]
+    return PaperChange(
+        paper.pmid, paper.title, cc.ref_type, "An erratum was published for this paper.", cc.pmid, cc.source
     )
 
 

@@ -132,3 +132,34 @@ def run(state: State, log_file: str | None, log_level: str) -> None:
     setup_logging(state.verbose, "DEBUG" if state.verbose else log_level, log_file)
     cfg = state.config  # validated before anything starts
     run_service(cfg.path, initial=cfg)
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Render and print the path; mark nothing as sent, send nothing.")
+@click.option("--rebuild", "rebuild_id", type=int, default=None, metavar="ID",
+              help="Re-render digest ID from the store without changing what was sent.")
+@pass_state
+@handle_errors
+def digest(state: State, dry_run: bool, rebuild_id: int | None) -> None:
+    """Write the next digest: everything first seen since the last one (and e-mail it if configured)."""
+    from littrack.digest.job import digest_job, rebuild_digest
+
+    cfg = state.config
+    if rebuild_id is not None:
+        click.echo(f"digest: re-rendered #{rebuild_id} → {rebuild_digest(cfg, rebuild_id)} (nothing marked or sent)")
+        return
+    click.echo(digest_job(cfg, dry_run=dry_run).line())
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Write the demo digest here (default: the configured digests/ folder).")
+@pass_state
+@handle_errors
+def demo(state: State, out_dir: str | None) -> None:
+    """Run fetch and digest offline against recorded NCBI data (fake E-utilities on loopback)."""
+    from littrack.demo import run_demo
+    from littrack.progress import TerminalProgress
+
+    with TerminalProgress("demo fetch") as progress:
+        run_demo(state.config, out_dir=_path(out_dir), say=click.echo, progress=progress)

@@ -25,7 +25,6 @@ DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 DEFAULT_CTGOV_URL = "https://clinicaltrials.gov/api/v2/"
 PLACEHOLDER_EMAIL = "you@example.org"
 _EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
-_CRON_FIELDS = 5
 
 T = TypeVar("T")
 
@@ -231,12 +230,10 @@ def valid_email(address: str) -> bool:
 
 
 def validate_cron(expr: str) -> None:
-    """Raise ValueError unless ``expr`` is a 5-field crontab APScheduler accepts."""
-    from apscheduler.triggers.cron import CronTrigger
+    """Raise ValueError unless ``expr`` is a 5-field crontab (or ``@every 5s``, a testing aid) the service accepts."""
+    from littrack.schedule import parse_schedule
 
-    if len(expr.split()) != _CRON_FIELDS:
-        raise ValueError(f"expected 5 cron fields (minute hour day month weekday), got {expr!r}")
-    CronTrigger.from_crontab(expr)
+    parse_schedule(expr)
 
 
 def validate_timezone(name: str) -> None:

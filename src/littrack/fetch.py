@@ -94,16 +94,18 @@ def search_slices(client: EutilsClient, query: str, window: DateWindow) -> Itera
     """ESearch ``window``, halving it until every slice's hits are all retrievable. Never truncates."""
     try:
         result = client.esearch(query, window)
-    except ResultCapExceeded:
-        result = None
-    if result is not None and result.count <= MAX_RETRIEVABLE and len(result.ids) >= result.count:
-        yield window, result
-        return
+    except ResultCapExceeded as exc:
+        count = exc.count
+    else:
+        if result.count <= MAX_RETRIEVABLE and len(result.ids) >= result.count:
+            yield window, result
+            return
+        count = result.count
     if window.days < 2:
-        count = result.count if result else "over 9,999"
         raise ResultCapExceeded(
             f"{count} records were added to PubMed on {window.start} for one topic query, more than the 9,999 "
-            "PubMed lets a query retrieve; narrow the topic's query"
+            "PubMed lets a query retrieve; narrow the topic's query",
+            count=count,
         )
     for half in window.halves():
         yield from search_slices(client, query, half)

@@ -1,27 +1,128 @@
-"""What ``littrack status`` reports: the run ledger, watermarks and store counts, as plain data."""
+"""What ``littrack status`` reports, as plain data: the run ledger, watermarks, store counts, and per job
+(fetch, digest) its last run, outcome, duration and next run, the service, the papers waiting for the next
+digest, the last error and the digest ledger.
+
+Next run times come from the running service's published state when a service holds the store's service
+lock, otherwise they are computed from the configured schedule (what ``littrack run`` would do).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
+import os
+from pathlib import Path
 from typing import Any
 
 from littrack.config import Config
-from littrack.store import open_store
+from littrack.lock import service_lock_path
+from littrack.schedule import next_fire, parse_schedule, resolve_timezone, when
+from littrack.store import Store, open_store
+from littrack.store.digests import recent_digests, waiting_pmids
 from littrack.store.papers import counts
-from littrack.store.runs import recent_runs, watermarks
+from littrack.store.runs import Run, last_run, recent_runs, watermarks
+from littrack.store.service_state import load_state
+
+KINDS = ("fetch", "digest")
 
 
-def collect_status(cfg: Config) -> dict[str, Any]:
+def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any]:
     """Read-only snapshot of the store; safe while a job runs (WAL readers never block the writer)."""
+    now = now or dt.datetime.now(dt.UTC)
     info: dict[str, Any] = {"config": str(cfg.path), "store": str(cfg.store.path)}
+    running = service_running(cfg.store.path)
     if not cfg.store.path.exists():
-        info.update(runs=[], counts={}, watermarks={}, store_bytes=0)
+        info.update(runs=[], counts={}, watermarks={}, store_bytes=0, store_total_bytes=0, digests=[],
+                    waiting={"profile": cfg.digest.profile or "", "papers": 0}, last_error=None)
+        info["service"] = {"running": running}
+        info["jobs"] = {kind: _job(cfg, kind, None, None, now) for kind in KINDS}
         return info
     with open_store(cfg.store.path) as store:
         info["store_bytes"] = cfg.store.path.stat().st_size
+        info["store_total_bytes"] = _store_bytes(cfg.store.path)
         info["counts"] = counts(store)
         info["watermarks"] = watermarks(store)
         info["runs"] = [r.as_dict() for r in recent_runs(store, limit=20)]
+        state = load_state(store)
+        live = state if running and state is not None and state.stopped_at is None else None
+        info["service"] = {"running": running, **({
+            "pid": live.pid, "started_at": live.started_at, "updated_at": live.updated_at,
+            "schedule": live.schedule, "retries": live.retries,
+        } if live else {})}
+        next_runs = live.next_runs if live else None
+        info["jobs"] = {kind: _job(cfg, kind, last_run(store, kind), next_runs, now) for kind in KINDS}
+        profile = cfg.digest.profile or ""
+        info["waiting"] = {"profile": profile, "papers": len(waiting_pmids(store, profile))}
+        info["last_error"] = _last_error(store)
+        info["digests"] = [d.as_dict() for d in recent_digests(store, limit=10)]
     return info
+
+
+def service_running(store_path: Path) -> bool:
+    """True while some ``littrack run`` holds this store's service lock (a killed one holds nothing)."""
+    path = service_lock_path(store_path)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also releases our probe lock at once
+    return False
+
+
+def _store_bytes(path: Path) -> int:
+    total = 0
+    for suffix in ("", "-wal", "-shm"):
+        p = path.with_name(path.name + suffix)
+        if p.exists():
+            total += p.stat().st_size
+    return total
+
+
+def _job(
+    cfg: Config, kind: str, run: Run | None, next_runs: dict[str, str | None] | None, now: dt.datetime,
+) -> dict[str, Any]:
+    if next_runs is not None:
+        nxt, source = next_runs.get(kind), "service"
+    else:
+        tz = resolve_timezone(cfg.schedule.timezone)
+        fire = next_fire(parse_schedule(getattr(cfg.schedule, kind), tz), now.astimezone(tz))
+        nxt, source = (fire.isoformat() if fire else None), "schedule"
+    return {
+        "schedule": getattr(cfg.schedule, kind),
+        "last_run": run.started_at if run else None,
+        "outcome": run.status if run else None,
+        "duration_seconds": _duration(run),
+        "error": run.error if run else None,
+        "next_run": nxt,
+        "next_run_source": source,
+    }
+
+
+def _duration(run: Run | None) -> int | None:
+    if run is None or not run.ended_at:
+        return None
+    delta = dt.datetime.fromisoformat(run.ended_at) - dt.datetime.fromisoformat(run.started_at)
+    return int(delta.total_seconds())
+
+
+def _last_error(store: Store) -> dict[str, Any] | None:
+    row = store.conn.execute(
+        "SELECT id, kind, started_at, error FROM runs WHERE status IN ('failed', 'interrupted') AND error IS NOT NULL"
+        " ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    return {"run_id": row["id"], "kind": row["kind"], "at": row["started_at"], "error": row["error"]} if row else None
+
+
+def _at(iso: str | None) -> str:
+    if not iso:
+        return "never"
+    moment = dt.datetime.fromisoformat(iso)
+    return when(moment.astimezone()) if moment.tzinfo else iso
 
 
 def format_status(info: dict[str, Any]) -> str:
@@ -30,14 +131,37 @@ def format_status(info: dict[str, Any]) -> str:
     lines.append(f"papers: {c.get('papers', 0)}")
     for topic, through in sorted((info.get("watermarks") or {}).items()):
         lines.append(f"topic {topic}: fetched through {through}")
+    service = info.get("service") or {}
+    if service.get("running"):
+        since = f", since {_at(service['started_at'])}" if service.get("started_at") else ""
+        pid = f"pid {service['pid']}" if service.get("pid") else "starting"
+        lines.append(f"service: running ({pid}{since})")
+    elif "service" in info:
+        lines.append("service: not running (`littrack run` starts it)")
+    for kind, job in (info.get("jobs") or {}).items():
+        last = "never run" if not job.get("last_run") else f"last run {_at(job['last_run'])} {job['outcome']}"
+        took = f" in {job['duration_seconds']}s" if job.get("duration_seconds") is not None else ""
+        source = "by the service" if job.get("next_run_source") == "service" else f"by schedule {job['schedule']!r}"
+        lines.append(f"{kind}: {last}{took}; next {_at(job.get('next_run'))} ({source})")
+    waiting = info.get("waiting")
+    if waiting is not None:
+        n = waiting.get("papers", 0)
+        lines.append(f"waiting for the next digest: {n} paper{'s' if n != 1 else ''}")
+    err = info.get("last_error")
+    if err:
+        lines.append(f"last error: {err['kind']} #{err['run_id']} at {_at(err['at'])}: {err['error']}")
+    for d in (info.get("digests") or [])[:5]:
+        mailed = ", e-mailed" if d.get("emailed") else ""
+        lines.append(f"digest #{d['id']} {d['status']} {_at(d.get('delivered_at') or d['created_at'])}:"
+                     f" {d.get('filename') or '-'} ({d['total']} papers{mailed})")
     runs = info.get("runs") or []
     if not runs:
         lines.append("no runs yet: try `littrack fetch`")
     for r in runs[:10]:
         window = f" window {r['window_start']}..{r['window_end']}" if r.get("window_start") else ""
-        err = f" — {r['error']}" if r.get("error") else ""
+        err_text = f" — {r['error']}" if r.get("error") else ""
         lines.append(
             f"{r['kind']} #{r['id']} {r['status']} at {r['started_at']}{window}: {r['new_count']} new,"
-            f" {r['updated_count']} updated, {r['requests']} requests{err}"
+            f" {r['updated_count']} updated, {r['requests']} requests{err_text}"
         )
     return "\n".join(lines)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 
 from littrack.eutils.pubmed_xml import iter_papers
@@ -35,43 +36,110 @@ def _animals_only(p: Paper) -> bool:
     return "Animals" in _mesh(p) and "Humans" not in _mesh(p)
 
 
-_REVIEW_OR_OPINION = ("Review", "Scoping Review", "Editorial", "Letter", "Comment", "News", "Newspaper Article",
-                      "Interview")
-_OBSERVATIONAL_MESH = {"Cohort Studies", "Retrospective Studies", "Prospective Studies", "Case-Control Studies",
-                       "Cross-Sectional Studies", "Longitudinal Studies"}
-_IN_VITRO_MESH = {"In Vitro Techniques", "Cells, Cultured", "Cell Line", "Cell Line, Tumor", "Cell Line, Transformed",
-                  "HeLa Cells", "Hep G2 Cells", "HEK293 Cells", "MCF-7 Cells", "COS Cells", "CHO Cells", "Caco-2 Cells",
-                  "Jurkat Cells", "HL-60 Cells", "K562 Cells", "A549 Cells", "HT29 Cells", "PC12 Cells", "3T3 Cells",
-                  "Vero Cells"}
+_REVIEW_OR_OPINION = (
+    "Review",
+    "Scoping Review",
+    "Editorial",
+    "Letter",
+    "Comment",
+    "News",
+    "Newspaper Article",
+    "Interview",
+)
+_OBSERVATIONAL_MESH = {
+    "Cohort Studies",
+    "Retrospective Studies",
+    "Prospective Studies",
+    "Case-Control Studies",
+    "Cross-Sectional Studies",
+    "Longitudinal Studies",
+}
+_IN_VITRO_MESH = {
+    "In Vitro Techniques",
+    "Cells, Cultured",
+    "Cell Line",
+    "Cell Line, Tumor",
+    "Cell Line, Transformed",
+    "HeLa Cells",
+    "Hep G2 Cells",
+    "HEK293 Cells",
+    "MCF-7 Cells",
+    "COS Cells",
+    "CHO Cells",
+    "Caco-2 Cells",
+    "Jurkat Cells",
+    "HL-60 Cells",
+    "K562 Cells",
+    "A549 Cells",
+    "HT29 Cells",
+    "PC12 Cells",
+    "3T3 Cells",
+    "Vero Cells",
+}
 
 # (label, what the rule says, predicate), first match wins.
 LABEL_RULES: tuple[tuple[str, str, Callable[[Paper], bool]], ...] = (
-    ("notice", "PT Published Erratum | Retraction of Publication | Expression of Concern",
-     _pt("Published Erratum", "Retraction of Publication", "Expression of Concern")),
-    ("systematic_review", "PT Systematic Review | Meta-Analysis | Network Meta-Analysis",
-     _pt("Systematic Review", "Meta-Analysis", "Network Meta-Analysis")),
-    ("guideline", "PT Guideline | Practice Guideline | Consensus Development Conference[, NIH]",
-     _pt("Guideline", "Practice Guideline", "Consensus Development Conference",
-         "Consensus Development Conference, NIH")),
+    (
+        "notice",
+        "PT Published Erratum | Retraction of Publication | Expression of Concern",
+        _pt("Published Erratum", "Retraction of Publication", "Expression of Concern"),
+    ),
+    (
+        "systematic_review",
+        "PT Systematic Review | Meta-Analysis | Network Meta-Analysis",
+        _pt("Systematic Review", "Meta-Analysis", "Network Meta-Analysis"),
+    ),
+    (
+        "guideline",
+        "PT Guideline | Practice Guideline | Consensus Development Conference[, NIH]",
+        _pt(
+            "Guideline",
+            "Practice Guideline",
+            "Consensus Development Conference",
+            "Consensus Development Conference, NIH",
+        ),
+    ),
     ("protocol", "PT Clinical Trial Protocol", _pt("Clinical Trial Protocol")),
-    ("preclinical", "MeSH Animals without MeSH Humans, and PT not a review/editorial/letter/comment/news",
-     lambda p: _animals_only(p) and not _pt(*_REVIEW_OR_OPINION)(p)),
+    (
+        "preclinical",
+        "MeSH Animals without MeSH Humans, and PT not a review/editorial/letter/comment/news",
+        lambda p: _animals_only(p) and not _pt(*_REVIEW_OR_OPINION)(p),
+    ),
     ("rct", "PT Randomized Controlled Trial", _pt("Randomized Controlled Trial")),
-    ("clinical_trial", "PT Clinical Trial[, Phase I-IV] | Controlled / Pragmatic / Adaptive Clinical Trial | "
-     "Equivalence Trial",
-     _pt("Clinical Trial", "Clinical Trial, Phase I", "Clinical Trial, Phase II", "Clinical Trial, Phase III",
-         "Clinical Trial, Phase IV", "Controlled Clinical Trial", "Pragmatic Clinical Trial", "Equivalence Trial",
-         "Adaptive Clinical Trial")),
+    (
+        "clinical_trial",
+        "PT Clinical Trial[, Phase I-IV] | Controlled / Pragmatic / Adaptive Clinical Trial | Equivalence Trial",
+        _pt(
+            "Clinical Trial",
+            "Clinical Trial, Phase I",
+            "Clinical Trial, Phase II",
+            "Clinical Trial, Phase III",
+            "Clinical Trial, Phase IV",
+            "Controlled Clinical Trial",
+            "Pragmatic Clinical Trial",
+            "Equivalence Trial",
+            "Adaptive Clinical Trial",
+        ),
+    ),
     ("case_report", "PT Case Reports", _pt("Case Reports")),
-    ("observational", "PT Observational Study, or MeSH Humans + Cohort / Retrospective / Prospective / "
-     "Case-Control / Cross-Sectional / Longitudinal Studies",
-     lambda p: _pt("Observational Study")(p) or ("Humans" in _mesh(p) and bool(_mesh(p) & _OBSERVATIONAL_MESH))),
-    ("preclinical", "MeSH cell-culture descriptor (In Vitro Techniques, Cells Cultured, Cell Line[, Tumor, "
-     "Transformed], named cell lines), PT not a review/editorial/letter/comment/news",
-     lambda p: bool(_mesh(p) & _IN_VITRO_MESH) and not _pt(*_REVIEW_OR_OPINION)(p)),
+    (
+        "observational",
+        "PT Observational Study, or MeSH Humans + Cohort / Retrospective / Prospective / "
+        "Case-Control / Cross-Sectional / Longitudinal Studies",
+        lambda p: _pt("Observational Study")(p) or ("Humans" in _mesh(p) and bool(_mesh(p) & _OBSERVATIONAL_MESH)),
+    ),
+    (
+        "preclinical",
+        "MeSH cell-culture descriptor (In Vitro Techniques, Cells Cultured, Cell Line[, Tumor, "
+        "Transformed], named cell lines), PT not a review/editorial/letter/comment/news",
+        lambda p: bool(_mesh(p) & _IN_VITRO_MESH) and not _pt(*_REVIEW_OR_OPINION)(p),
+    ),
     ("narrative_review", "PT Review | Scoping Review", _pt("Review", "Scoping Review")),
-    ("editorial", "PT Editorial | Letter | Comment | News | Newspaper Article | Interview",
-     _pt("Editorial", "Letter", "Comment", "News", "Newspaper Article", "Interview")),
+    (
+        "editorial",
+        "PT Editorial | Letter | Comment | News | Newspaper Article | Interview",
+        _pt("Editorial", "Letter", "Comment", "News", "Newspaper Article", "Interview"),
+    ),
     ("other", "none of the above and Status MEDLINE (fully indexed)", lambda p: p.status == "MEDLINE"),
 )
 
@@ -84,7 +152,8 @@ def label(paper: Paper) -> str | None:
     return None
 
 
-def load_corpus(root: Path = RECORDED) -> list[Paper]:
+@cache
+def load_corpus(root: Path = RECORDED) -> tuple[Paper, ...]:
     """Every distinct PubMed record (by PMID) in the recorded XML bodies, in PMID order."""
     papers: dict[int, Paper] = {}
     for path in sorted(root.rglob("*.xml")):
@@ -93,7 +162,7 @@ def load_corpus(root: Path = RECORDED) -> list[Paper]:
             continue
         for paper in iter_papers(data):
             papers.setdefault(paper.pmid, paper)
-    return [papers[k] for k in sorted(papers)]
+    return tuple(papers[k] for k in sorted(papers))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,11 +189,13 @@ class Evaluation:
     confusions: tuple[tuple[int, str, str, str], ...]  # (pmid, label, predicted, title) where they differ
 
 
-def evaluate(papers: list[Paper]) -> Evaluation:
+def evaluate(papers: Iterable[Paper]) -> Evaluation:
     """Run the text-only classifier on the labelled records and score it per class."""
     pairs = []
     confusions = []
+    total = 0
     for paper in papers:
+        total += 1
         truth = label(paper)
         if truth is None:
             continue
@@ -133,10 +204,10 @@ def evaluate(papers: list[Paper]) -> Evaluation:
         if truth != predicted:
             confusions.append((paper.pmid, truth, predicted, paper.title_plain[:90]))
     support = Counter(t for t, _ in pairs)
-    predicted = Counter(p for _, p in pairs)
+    guessed = Counter(p for _, p in pairs)
     correct = Counter(t for t, p in pairs if t == p)
-    scores = tuple(ClassScore(d, support[d], predicted[d], correct[d]) for d in DESIGNS)
-    return Evaluation(len(papers), len(pairs), scores, tuple(confusions))
+    scores = tuple(ClassScore(d, support[d], guessed[d], correct[d]) for d in DESIGNS)
+    return Evaluation(total, len(pairs), scores, tuple(confusions))
 
 
 def _pct(value: float | None) -> str:

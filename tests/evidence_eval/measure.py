@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evalset import LABEL_RULES, evaluate, load_corpus, table  # noqa: E402
+from evalset import LABEL_RULES, evaluate, load_corpus, table
 
 
 def main(argv: list[str]) -> None:

@@ -40,7 +40,8 @@ _FURNITURE_ANYWHERE = re.compile(
 )
 # A commenter's byline or time stamp ("Jane says:", "March 3, 2016 at 4:12 pm", "Reply") also starts them.
 _COMMENT_STAMP = re.compile(
-    r"^(?:[A-Z][\w.'’-]*(?:\s+[\w.'’-]+){0,3}\s+(?:says|said|wrote|replied)\s*:?.{0,60}$|"
+    r"^(?:[A-Z][\w.'’-]*(?:\s+[\w.'’-]+){0,3}\s+(?:says|said|wrote|replied)\s*:?\s*"
+    r"(?:(?:on\s+)?(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4}).{0,30})?$|"
     r"(?:on\s+)?[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}(?:\s+at\s+\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?)?$|"
     r"\d{1,2}\s+[A-Z][a-z]{2,8}\s+\d{4}(?:\s+at\s+\d{1,2}:\d{2})?$|reply$|\d+\s+(?:years?|months?|days?)\s+ago$)",
     re.IGNORECASE,
@@ -152,7 +153,7 @@ def split_sentences(text: str) -> list[str]:
     start = 0
     for m in _SENTENCE_BREAK.finditer(flat):
         before = flat[start : m.start()]
-        last = before.rsplit(None, 1)[-1].lower().rstrip(".") if before.split() else ""
+        last = before.rsplit(None, 1)[-1].lower().strip("([“\"'.") if before.split() else ""
         if not m.group(1) and (last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())):
             continue
         out.append(flat[start : m.start() + len(m.group(1))].strip())

@@ -11,7 +11,7 @@ import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+from feedgen.feed import FeedGenerator
 
 from littrack.digest.render import environment, human_date, safe_href
 from littrack.models import DateWindow
@@ -55,14 +55,20 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.astimezone()
 
 
-def render_index(entries: Iterable[ArchiveEntry], *, title: str = "littrack digests", feed_href: str | None = "feed.xml") -> str:
+def render_index(
+    entries: Iterable[ArchiveEntry], *, title: str = "littrack digests", feed_href: str | None = "feed.xml"
+) -> str:
     """The archive page: every digest newest first, with its period and counts per topic."""
-    return environment().get_template("index.html").render(
-        entries=_newest_first(entries), title=title, feed_href=safe_href(feed_href), safe_href=safe_href
+    return (
+        environment()
+        .get_template("index.html")
+        .render(entries=_newest_first(entries), title=title, feed_href=safe_href(feed_href), safe_href=safe_href)
     )
 
 
-def render_feed(entries: Iterable[ArchiveEntry], *, feed_id: str, self_url: str | None, title: str = "littrack digests") -> str:
+def render_feed(
+    entries: Iterable[ArchiveEntry], *, feed_id: str, self_url: str | None, title: str = "littrack digests"
+) -> str:
     """An Atom 1.0 feed with one entry per digest, newest first; entry ids ``urn:littrack:digest:<id>``.
 
     ``feed_id`` should be stable for a store and profile, e.g. ``urn:littrack:feed:default``. Links are

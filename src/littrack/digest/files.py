@@ -66,7 +66,9 @@ def _fsync_dir(directory: Path) -> None:
 def digest_filename(date: dt.date, profile: str | None, suffix: int | None = None) -> str:
     """``2026-11-21.html``, ``2026-11-21-work.html``, or with ``suffix=2`` ``2026-11-21-work-2.html``."""
     if profile is not None and not _PROFILE_RE.match(profile):
-        raise DigestError(f"digest profile {profile!r} cannot be part of a file name; use lower-case letters, digits, '-' or '_'")
+        raise DigestError(
+            f"digest profile {profile!r} cannot be part of a file name; use lower-case letters, digits, '-' or '_'"
+        )
     stem = date.isoformat() + (f"-{profile}" if profile else "")
     if suffix is not None and suffix > 1:
         stem += f"-{suffix}"

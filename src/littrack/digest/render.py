@@ -31,6 +31,7 @@ _NCT_RE = re.compile(r"^NCT\d{8}$")
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _TOKEN_RE = re.compile(r"(</?(?:i|b|sup|sub|u)>)|(&#?\w+;)|([^<&]+)|([<&])")
 _TAG_NAME_RE = re.compile(r"</?(\w+)>")
+_ENTITY_END_RE = re.compile(r"&#?\w+;$")
 
 # ISO 639-2 codes PubMed uses most often; anything else is shown as the code itself.
 _LANGUAGES = {
@@ -90,10 +91,44 @@ def citation(paper: Paper) -> str:
     return out
 
 
+def pub_types(paper: Paper) -> tuple[str, ...]:
+    """Publication types worth a badge: 'Journal Article' (nearly every record) tells a reader nothing."""
+    return tuple(t for t in paper.publication_types if t != "Journal Article")
+
+
 def languages(paper: Paper) -> str:
     """'German' for a non-English paper, '' for English (or unknown) ones."""
     names = [_LANGUAGES.get(code, code) for code in paper.languages if code not in {"eng", "und"}]
     return ", ".join(names)
+
+
+_CHANGE_LABELS = {
+    "RetractionIn": "Retracted",
+    "Retracted Publication": "Retracted",
+    "ErratumIn": "Erratum",
+    "ExpressionOfConcernIn": "Expression of concern",
+    "UpdateIn": "Updated",
+}
+
+
+def change_label(kind: str) -> str:
+    """'Erratum' for PubMed's 'ErratumIn', and so on; unknown kinds pass through."""
+    return _CHANGE_LABELS.get(kind, kind)
+
+
+_TRIAL_LABELS = {
+    "new": "New trial",
+    "status": "Status changed",
+    "results posted": "Results posted",
+    "completion date passed": "Completion date passed",
+    "enrollment": "Enrollment changed",
+    "no publication": "Completed, no publication found",
+}
+
+
+def trial_label(what: str) -> str:
+    """'Status changed' for the trials module's 'status', and so on; unknown values pass through."""
+    return _TRIAL_LABELS.get(what, what)
 
 
 def human_date(value: dt.date | dt.datetime) -> str:
@@ -132,11 +167,17 @@ def shorten_markup(safe_markup: str, limit: int) -> tuple[str, bool]:
             used += visible
             continue
         if text:
-            room = text[: limit - used]
+            # One character of look-ahead: a cut just before a space keeps the whole last word.
+            room = text[: limit - used + 1]
             cut_at = room.rfind(" ")
-            out.append(room[:cut_at] if cut_at > 0 else room)
+            if cut_at >= 0:
+                out.append(room[:cut_at])
+            elif used == 0:  # a single over-long word: cut inside it rather than show nothing
+                out.append(room[:-1])
         break
-    shortened = "".join(out).rstrip(" ,;:")
+    shortened = "".join(out).rstrip()
+    if shortened[-1:] in {",", ";", ":"} and not _ENTITY_END_RE.search(shortened):
+        shortened = shortened[:-1]
     return shortened + "".join(f"</{t}>" for t in reversed(open_tags)) + "…", True
 
 
@@ -164,7 +205,11 @@ def environment() -> Environment:
         authors_short=authors_short,
         citation=citation,
         languages=languages,
+        pub_types=pub_types,
+        change_label=change_label,
+        trial_label=trial_label,
     )
+    env.tests["valid_nct"] = lambda value: bool(_NCT_RE.match(value))
     env.globals.update(
         doi_url=doi_url,
         safe_href=safe_href,
@@ -199,7 +244,9 @@ def render_email_html(view: DigestView, *, abstract_chars: int) -> str:
     """The e-mail's HTML part: same content, shortened abstracts, CSS in one <style> block to inline."""
     abstracts = {e.paper.pmid: _short_abstract(e, abstract_chars) for s in view.sections for e in s.entries}
     full_url = safe_href(view.full_digest_url)
-    return environment().get_template("digest.html").render(view=view, email=True, abstracts=abstracts, full_url=full_url)
+    return (
+        environment().get_template("digest.html").render(view=view, email=True, abstracts=abstracts, full_url=full_url)
+    )
 
 
 def render_text(view: DigestView, *, abstract_chars: int) -> str:
@@ -209,7 +256,11 @@ def render_text(view: DigestView, *, abstract_chars: int) -> str:
         for e in section.entries:
             plain = e.paper.abstract_plain
             if len(plain) > abstract_chars:
-                cut = plain[:abstract_chars].rsplit(" ", 1)[0] if " " in plain[:abstract_chars] else plain[:abstract_chars]
+                cut = (
+                    plain[:abstract_chars].rsplit(" ", 1)[0]
+                    if " " in plain[:abstract_chars]
+                    else plain[:abstract_chars]
+                )
                 abstracts[e.paper.pmid] = (cut.rstrip(" ,;:") + "…", True)
             else:
                 abstracts[e.paper.pmid] = (plain, False)

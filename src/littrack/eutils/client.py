@@ -91,7 +91,13 @@ class EutilsClient:
         Raises :class:`ResultCapExceeded` (not retried) when more than 9,999 records match, so the
         caller can split the window; :class:`PubMedError` when NCBI keeps failing.
         """
-        params: dict[str, str] = {"db": "pubmed", "term": term, "retmode": "xml", "retstart": "0", "retmax": str(retmax)}
+        params: dict[str, str] = {
+            "db": "pubmed",
+            "term": term,
+            "retmode": "xml",
+            "retstart": "0",
+            "retmax": str(retmax),
+        }
         if usehistory:
             params["usehistory"] = "y"
         if window is not None:
@@ -157,7 +163,8 @@ class EutilsClient:
                     f"NCBI E-utilities kept failing: {reason} after {attempts} attempts; try again later"
                 ) from None
             delay = retry_after if retry_after is not None else self._backoff(attempt)
-            log.warning("%s attempt %d/%d failed (%s); retrying in %.1fs", utility, attempt, attempts, reason, delay)
+            # INFO, not WARNING: a retry that then succeeds is routine; the final failure is reported once, as an error.
+            log.info("%s attempt %d/%d failed (%s); retrying in %.1fs", utility, attempt, attempts, reason, delay)
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -195,7 +202,7 @@ class EutilsClient:
         return ident
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** (attempt - 1))
         return ceiling * (0.5 + self._rng.random() / 2)
 
     def _redact(self, text: str) -> str:
@@ -241,6 +248,6 @@ def _retry_after_seconds(value: str | None) -> float | None:
         except (TypeError, ValueError):
             return None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.timezone.utc)
-        seconds = (when - dt.datetime.now(dt.timezone.utc)).total_seconds()
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
     return min(max(seconds, 0.0), _MAX_RETRY_AFTER)

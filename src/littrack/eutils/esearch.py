@@ -18,9 +18,7 @@ from littrack.models import SearchResult
 PUBMED_CAP = 9999  # ESearch hands out at most this many PubMed records per query
 
 # NCBI's wordings for "past the 9,999 cap" (NBK25499; biopython issues 4189/4193).
-_CAP_RE = re.compile(
-    r"Restrictions achieved|cannot be larger than 9998|out of acceptable range \[9999", re.IGNORECASE
-)
+_CAP_RE = re.compile(r"Restrictions achieved|cannot be larger than 9998|out of acceptable range \[9999", re.IGNORECASE)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 

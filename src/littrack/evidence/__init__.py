@@ -4,7 +4,7 @@ Pure functions over frozen records: :class:`littrack.models.Paper` in, :class:`l
 and :class:`littrack.digest.view.PaperChange` out. No network, no store, no templates.
 """
 
-from littrack.evidence.classify import DESIGNS, classify
+from littrack.evidence.classify import DESIGNS, classify, classify_all
 from littrack.evidence.corrections import detect_changes, is_retracted
 from littrack.evidence.details import extract_details, sample_size
 from littrack.evidence.rank import rank, rank_key
@@ -12,6 +12,7 @@ from littrack.evidence.rank import rank, rank_key
 __all__ = [
     "DESIGNS",
     "classify",
+    "classify_all",
     "detect_changes",
     "extract_details",
     "is_retracted",

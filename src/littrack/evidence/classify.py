@@ -2,8 +2,9 @@
 
 Precision first: a wrong "RCT" badge misleads a clinician more than an honest "other", so every text rule
 needs an explicit cue and anything ambiguous stays "other". Indexing (publication types, MeSH) decides
-whenever it says something informative; a fully indexed MEDLINE record whose indexing says nothing is
-"other" too, because NLM indexers would have tagged a trial, review or case report.
+whenever it says something informative. When it says nothing, the title/abstract rules decide ("from
+text"), except that a fully indexed MEDLINE record is never called a trial, systematic review, case
+report or protocol from text: NLM indexers would have tagged those.
 
 Tiers (1 = read first):
 
@@ -148,6 +149,9 @@ def _indexed_design(paper: Paper) -> str | None:
     return None
 
 
+_INDEXERS_TAG = frozenset({"rct", "clinical_trial", "systematic_review", "case_report", "protocol"})
+
+
 def _indexed_human(paper: Paper) -> bool | None:
     mesh = {m.descriptor for m in paper.mesh}
     if "Humans" in mesh:
@@ -170,7 +174,9 @@ _NOTICE_TITLE = _rx(
     r"|^\s*(?:retraction(?: note| notice| statement)?|notice of retraction|withdrawal)\s*(?:[.:]|to\b|for\b|$)"
     r"|^\s*expression of concern\b"
 )
-_SYSTEMATIC = _rx(r"\b(?:systematic(?:al)? (?:literature )?review|meta-?analy[sz][ie]s|meta-regression|umbrella review)")
+_SYSTEMATIC = _rx(
+    r"\b(?:systematic(?:al)? (?:literature )?review|meta-?analy[sz][ie]s|meta-regression|umbrella review)"
+)
 _SYSTEMATIC_ABSTRACT = _rx(
     r"\b(?:we|this study|authors?) (?:conducted|performed|undertook|carried out|present) an? "
     r"(?:updated )?(?:systematic review|meta-analysis)"
@@ -206,11 +212,11 @@ _SECONDARY = _rx(
 )
 _TRIAL_TITLE = _rx(
     r"\b(?:phase\s+(?:i{1,3}|iv|[1-4])(?:[ab])?(?:/(?:i{1,3}|[1-4]))?|open[- ]label|single[- ]arm|"
-    r"non-?randomi[sz]ed|uncontrolled|pilot)\b[^.:;]{0,40}\b(?:trial|study)\b"
+    r"non-?randomi[sz]ed|uncontrolled)\b[^.:;]{0,40}\b(?:trial|study)\b|\bpilot (?:clinical )?trial\b"
 )
 _TRIAL_ABSTRACT = _rx(
-    r"\b(?:in this|this|an|a) (?:prospective,? )?(?:open[- ]label|single[- ]arm|non-?randomi[sz]ed|phase (?:i{1,3}|iv|[1-4]))"
-    r"[^.]{0,40}\btrial\b"
+    r"\b(?:in this|this|an|a) (?:prospective,? )?"
+    r"(?:open[- ]label|single[- ]arm|non-?randomi[sz]ed|phase (?:i{1,3}|iv|[1-4]))[^.]{0,40}\btrial\b"
 )
 _CASE_TITLE = _rx(
     r"\bcase (?:report|series|study and review)\b|\ba (?:rare |unusual |novel |fatal |first )?case of\b"
@@ -220,7 +226,8 @@ _CASE_TITLE = _rx(
 _CASE_ABSTRACT = _rx(
     r"\bwe (?:report|describe|present|discuss) (?:a|an|the|two|three|four|five|\d+) (?:\w+[- ]){0,3}"
     r"(?:case|cases|patient|patients|man|woman|boy|girl|child|infant)\b"
-    r"|\b(?:a|an) \d{1,3}[- ]year[- ]old (?:\w+ ){0,2}(?:man|woman|male|female|boy|girl|patient|child|infant|lady|gentleman)\b"
+    r"|\b(?:a|an) \d{1,3}[- ]year[- ]old (?:\w+ ){0,2}"
+    r"(?:man|woman|male|female|boy|girl|patient|child|infant|lady|gentleman)\b"
     r"|\bthis case (?:report|illustrates|highlights|demonstrates)\b"
 )
 _OBS_TITLE = _rx(
@@ -311,12 +318,14 @@ def classify(paper: Paper, *, use_indexing: bool = True) -> Evidence:
     if use_indexing:
         design = _indexed_design(paper)
         human = _indexed_human(paper)
-        # A MEDLINE record is fully indexed: its silence about the design is itself an answer.
-        if design is None and paper.status == "MEDLINE":
-            design = "other"
     if design is None:
         design, source = _text_design(title, abstract), FROM_TEXT
-        human = _text_human(design, f"{title}\n{abstract}")
+        # A MEDLINE record is fully indexed: NLM would have tagged a trial, systematic review, case
+        # report or protocol, so the text may not claim one; it may still spot e.g. an untagged guideline.
+        if use_indexing and paper.status == "MEDLINE" and design in _INDEXERS_TAG:
+            design, source = "other", INDEXED
+        elif human is None or design == "preclinical":
+            human = _text_human(design, f"{title}\n{abstract}")
     elif design == "preclinical":
         human = False
     label, tier = DESIGNS[design]

@@ -13,20 +13,24 @@ from littrack.models import Paper
 
 _PEOPLE = (
     r"(?:patients|participants|subjects|adults|adolescents|children|women|men|volunteers|individuals|"
-    r"veterans|persons|people|cases|outpatients|inpatients)"
+    r"veterans|persons|people|outpatients|inpatients)"
 )
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)"
 _ENROL_VERB = r"(?:randomi[sz]ed|enrolled|included|recruited|randomly (?:assigned|allocated)|analy[sz]ed|studied)"
 
-# Explicit statements of the total number studied, most specific first.
+# Explicit statements of the total number studied.
 _N_PATTERNS = (
-    re.compile(rf"\bN\s*=\s*{_NUM}"),  # capital N conventionally denotes the total
     re.compile(rf"\ba total of {_NUM} (?:\w+[- ]){{0,2}}{_PEOPLE}", re.IGNORECASE),
     re.compile(rf"\b{_NUM} (?:\w+[- ]){{0,2}}{_PEOPLE} (?:were|was) {_ENROL_VERB}", re.IGNORECASE),
     re.compile(rf"\b{_ENROL_VERB} {_NUM} (?:\w+[- ]){{0,2}}{_PEOPLE}", re.IGNORECASE),
-    re.compile(rf"\b(?:in|of|among|with) {_NUM} (?:\w+[- ]){{0,1}}{_PEOPLE}\b", re.IGNORECASE),
+    # "of N" is usually a subgroup's denominator ("in 3 of 20 patients") unless it opens a sentence.
+    re.compile(rf"(?:\b(?i:in|among|with)|(?:^|[.:]\s+)Of) {_NUM} (?:\w+[- ]){{0,1}}{_PEOPLE}\b", re.MULTILINE),
 )
-_LOWER_N = re.compile(rf"\bn\s*=\s*{_NUM}")
+_N_EQUALS = re.compile(rf"\b[nN]\s*=\s*{_NUM}")
+# A count that is one item of a list ("22 cases and 19 controls were included") or a control group.
+_PART_BEFORE = re.compile(r"(?:\band|\bas well as|,|\b(?:each|per)(?: group| arm)?)\s*\(?$", re.IGNORECASE)
+_PART_INSIDE = re.compile(r"\b(?:healthy|control)\b", re.IGNORECASE)
+_PART_AFTER = re.compile(r"^\s*(?:as|were used as|served as) (?:healthy )?controls?\b", re.IGNORECASE)
 
 _UNIT = r"(day|week|month|year)s?"
 _FOLLOW_UP = (
@@ -39,6 +43,8 @@ _FOLLOW_UP = (
 _KETAMINE = re.compile(r"\b(?:es|ar)?ketamine\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(])|\n")
 _WINDOW = 30  # characters either side of "ketamine" in which a route or dose counts as the drug's
+# A weight-based dose ("0.35 mg/kg/h") is rarely far from its drug but often after the regimen words.
+_DOSE_WINDOW = 60
 
 _ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("subcutaneous", re.compile(r"\bsubcutaneous(?:ly)?\b|\bs\.c\.|(?-i:\bSC\b)", re.IGNORECASE)),
@@ -47,9 +53,12 @@ _ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("oral", re.compile(r"\boral(?:ly)?\b|\bper os\b", re.IGNORECASE)),
     ("sublingual", re.compile(r"\bsublingual(?:ly)?\b", re.IGNORECASE)),
     ("topical", re.compile(r"\btopical(?:ly)?\b|\bcream\b", re.IGNORECASE)),
-    ("IV", re.compile(
-        r"\bintravenous(?:ly)?\b|\bi\.v\.|(?<!phase )(?<!stage )(?<!grade )(?<!type )(?-i:\bIV\b)", re.IGNORECASE
-    )),
+    (
+        "IV",
+        re.compile(
+            r"\bintravenous(?:ly)?\b|\bi\.v\.|(?<!phase )(?<!stage )(?<!grade )(?<!type )(?-i:\bIV\b)", re.IGNORECASE
+        ),
+    ),
 )
 _INFUSION = re.compile(r"\binfusions?\b", re.IGNORECASE)
 _ESKETAMINE = re.compile(r"\besketamine\b|\(?\bS\)?-?\(\+\)-ketamine|\(S\)-ketamine|\bS-ketamine\b", re.IGNORECASE)
@@ -62,8 +71,10 @@ _DOSE = re.compile(
     re.IGNORECASE,
 )
 _INFUSION_LENGTH = (
-    re.compile(r"\b(\d+(?:\.\d+)?)[- ](minute|min|hour|h|hr|day)s?[- ](?:continuous |intravenous |IV )?infusions?\b",
-               re.IGNORECASE),
+    re.compile(
+        r"\b(\d+(?:\.\d+)?)[- ](minute|min|hour|h|hr|day)s?[- ](?:continuous |intravenous |IV )?infusions?\b",
+        re.IGNORECASE,
+    ),
     re.compile(r"\binfus(?:ed|ion) over (\d+(?:\.\d+)?) (minute|min|hour|h|hr|day)s?\b", re.IGNORECASE),
 )
 _UNIT_NAMES = {"minute": "minute", "min": "minute", "hour": "hour", "h": "hour", "hr": "hour", "day": "day"}
@@ -76,8 +87,9 @@ def _number(text: str) -> int:
 def sample_size(paper: Paper) -> int | None:
     """The number of people (or subjects) studied when an explicit pattern states it, else None.
 
-    Several explicit totals (e.g. enrolled and analysed) give the largest; several lower-case ``n = …``
-    values are usually arms, so they count only when there is exactly one.
+    Several explicit totals (e.g. enrolled and analysed) give the largest. Counts that are one part of a
+    list, a control group or a per-group size are skipped; ``n = …`` values are usually arms, so they count
+    only when the abstract has exactly one.
     """
     text = f"{paper.title_plain}\n{paper.abstract_plain}"
     found: list[int] = []
@@ -87,14 +99,22 @@ def sample_size(paper: Paper) -> int | None:
             # "in 2019 patients were …" is a year, not a count.
             if 1900 <= n <= 2100 and pattern is _N_PATTERNS[-1]:
                 continue
-            if n > 0:
-                found.append(n)
+            if _is_part(text, match) or n == 0:
+                continue
+            found.append(n)
     if found:
         return max(found)
-    lower = {_number(m.group(1)) for m in _LOWER_N.finditer(text)}
-    if len(lower) == 1:
-        return lower.pop()
+    counts = {_number(m.group(1)) for m in _N_EQUALS.finditer(text) if not _is_part(text, m)}
+    if len(counts) == 1 and len(_N_EQUALS.findall(text)) == 1:
+        return counts.pop()
     return None
+
+
+def _is_part(text: str, match: re.Match[str]) -> bool:
+    before = text[max(0, match.start() - 20) : match.start()]
+    return bool(
+        _PART_BEFORE.search(before) or _PART_INSIDE.search(match.group(0)) or _PART_AFTER.match(text[match.end() :])
+    )
 
 
 def follow_up(text: str) -> str | None:
@@ -110,14 +130,15 @@ def _ketamine_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if _KETAMINE.search(s)]
 
 
-def _near_ketamine(sentence: str, pattern: re.Pattern[str]) -> list[re.Match[str]]:
-    """Matches of ``pattern`` that lie within ``_WINDOW`` characters of a ketamine mention."""
-    spans = [m.span() for m in _KETAMINE.finditer(sentence)]
-    out = []
-    for match in pattern.finditer(sentence):
-        if any(match.start() < end + _WINDOW and match.end() > start - _WINDOW for start, end in spans):
-            out.append(match)
-    return out
+def _distance(sentence: str, match: re.Match[str]) -> int:
+    """Characters between ``match`` and the nearest ketamine mention in ``sentence`` (0 when touching)."""
+    gaps = [max(k.start() - match.end(), match.start() - k.end(), 0) for k in _KETAMINE.finditer(sentence)]
+    return min(gaps, default=len(sentence) + 1)
+
+
+def _near_ketamine(sentence: str, pattern: re.Pattern[str], window: int = _WINDOW) -> list[re.Match[str]]:
+    """Matches of ``pattern`` within ``window`` characters of a ketamine mention."""
+    return [m for m in pattern.finditer(sentence) if _distance(sentence, m) <= window]
 
 
 def routes(text: str) -> tuple[str, ...]:
@@ -148,12 +169,14 @@ def doses(text: str, limit: int = 2) -> tuple[str, ...]:
     """Up to ``limit`` distinct ketamine doses ('0.5 mg/kg', '0.5 mg/kg/h', '56 mg') stated next to the drug."""
     out: list[str] = []
     for sentence in _ketamine_sentences(text):
-        for match in _near_ketamine(sentence, _DOSE):
+        for match in _near_ketamine(sentence, _DOSE, _DOSE_WINDOW):
             if match.group(1):
                 unit = match.group(2).replace("μ", "µ").replace("mcg", "µg").replace("ug", "µg")
                 chip = f"{match.group(1)} {unit}/kg" + (f"/{_rate(match.group(3))}" if match.group(3) else "")
-            else:
+            elif _distance(sentence, match) <= _WINDOW:
                 chip = f"{match.group(4)} mg"
+            else:
+                continue
             if chip not in out:
                 out.append(chip)
             if len(out) == limit:

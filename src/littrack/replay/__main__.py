@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -16,11 +17,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m littrack.replay", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
     parser.add_argument("--no-rate-limit", action="store_true", help="do not answer HTTP 429 above 3 (10) requests/s")
-    parser.add_argument("--match", choices=("all", "split"), default="all",
-                        help="all: every term finds every record; split: each term finds its own stable subset")
+    parser.add_argument(
+        "--match",
+        choices=("all", "split"),
+        default="all",
+        help="all: every term finds every record; split: each term finds its own stable subset",
+    )
     parser.add_argument("--share", type=float, default=0.5, help="with --match split: share of records per term")
-    parser.add_argument("--cap-days", type=int, default=0,
-                        help="pretend date windows longer than this many days match 12,000 records (0: off)")
+    parser.add_argument(
+        "--cap-days",
+        type=int,
+        default=0,
+        help="pretend date windows longer than this many days match 12,000 records (0: off)",
+    )
     args = parser.parse_args(argv)
     corpus = default_corpus()
     server = FakeEutils(
@@ -34,10 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     with server:
         print(server.base_url, flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             done.wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

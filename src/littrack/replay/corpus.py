@@ -93,7 +93,9 @@ def _entrez_date(root: etree._Element) -> dt.date | None:
         node = root.find(f"{history}/PubMedPubDate[@PubStatus='pubmed']")
         if node is not None:
             try:
-                return dt.date(int(node.findtext("Year") or 0), int(node.findtext("Month") or 1), int(node.findtext("Day") or 1))
+                return dt.date(
+                    int(node.findtext("Year") or 0), int(node.findtext("Month") or 1), int(node.findtext("Day") or 1)
+                )
             except ValueError:
                 return None
     return None

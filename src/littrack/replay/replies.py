@@ -86,13 +86,17 @@ def efetch_xml(records: Iterable[bytes]) -> bytes:
 
 def rate_limit_json(who: str, count: int, limit: int) -> bytes:
     """NCBI's HTTP 429 body (quoted from biocommons/bioutils#16), JSON even when XML was asked for."""
-    return json.dumps({"error": "API rate limit exceeded", "api-key": who, "count": str(count), "limit": str(limit)},
-                      separators=(",", ":")).encode()
+    return json.dumps(
+        {"error": "API rate limit exceeded", "api-key": who, "count": str(count), "limit": str(limit)},
+        separators=(",", ":"),
+    ).encode()
 
 
 def http_error_html(status: int, reason: str) -> bytes:
-    return (f"<!-- synthetic reply by littrack's fake E-utilities server -->\n<html><head><title>{status} {reason}"
-            f"</title></head><body><h1>{reason}</h1></body></html>\n").encode()
+    return (
+        f"<!-- synthetic reply by littrack's fake E-utilities server -->\n<html><head><title>{status} {reason}"
+        f"</title></head><body><h1>{reason}</h1></body></html>\n"
+    ).encode()
 
 
 def parse_ncbi_date(text: str, *, end: bool) -> dt.date:
@@ -100,7 +104,7 @@ def parse_ncbi_date(text: str, *, end: bool) -> dt.date:
     parts = [int(p) for p in text.strip().replace("-", "/").split("/")]
     if not 1 <= len(parts) <= 3:
         raise ValueError(f"bad date {text!r}")
-    year, month, day = (parts + [0, 0])[:3]
+    year, month, day = [*parts, 0, 0][:3]
     if not month:
         return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
     if not day:
@@ -108,7 +112,9 @@ def parse_ncbi_date(text: str, *, end: bool) -> dt.date:
     return dt.date(year, month, day)
 
 
-def substring_matcher(mapping: Mapping[str, Iterable[int]], default: Collection[int] | None = frozenset()) -> TermMatcher:
+def substring_matcher(
+    mapping: Mapping[str, Iterable[int]], default: Collection[int] | None = frozenset()
+) -> TermMatcher:
     """A term matches the PMIDs of every key it contains (case-insensitive); ``default`` when none."""
     table = {k.lower(): frozenset(v) for k, v in mapping.items()}
 

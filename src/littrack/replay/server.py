@@ -10,6 +10,7 @@ stalls. Records are verbatim recorded bytes; envelopes are synthetic (see :mod:`
 from __future__ import annotations
 
 import collections
+import contextlib
 import enum
 import logging
 import secrets
@@ -241,7 +242,9 @@ class FakeEutils:
         if (p.get("usehistory") or "").lower() == "y":
             webenv, query_key = self._remember(matched, p.get("WebEnv"))
         ids = matched[retstart : retstart + retmax]
-        return _xml(replies.esearch_xml(count, ids, retstart, term, webenv=webenv, query_key=query_key, warnings=warnings))
+        return _xml(
+            replies.esearch_xml(count, ids, retstart, term, webenv=webenv, query_key=query_key, warnings=warnings)
+        )
 
     def efetch(self, p: RecordedRequest) -> tuple[int, str, bytes]:
         if (p.get("db") or "") != "pubmed":
@@ -284,10 +287,8 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("fake eutils: " + format, *args)
 
     def handle(self) -> None:
-        try:
+        with contextlib.suppress(ConnectionError, TimeoutError):  # the client gave up (SLOW, DROP)
             super().handle()
-        except (ConnectionError, TimeoutError):
-            pass  # the client gave up (SLOW, DROP): nothing to answer
 
     def _handle(self, method: str) -> None:
         fake: FakeEutils = self.server.fake  # type: ignore[attr-defined]
@@ -321,8 +322,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fake.rate_limit:
             over = fake._over_rate(who, limit)
             if over is not None:
-                return self._send(429, "application/json", replies.rate_limit_json(who, over, limit), limit,
-                                  {"Retry-After": "1"})
+                return self._send(
+                    429, "application/json", replies.rate_limit_json(who, over, limit), limit, {"Retry-After": "1"}
+                )
         status, ctype, body = fake.esearch(request) if utility == "esearch" else fake.efetch(request)
         if fault is not None and fault.fault is Fault.TRUNCATE:
             body = body[: len(body) // 2]
@@ -334,8 +336,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
         elif kind is Fault.HTTP_429:
-            self._send(429, "application/json", replies.rate_limit_json(who, limit + 1, limit), limit,
-                       {"Retry-After": fault.retry_after})
+            self._send(
+                429,
+                "application/json",
+                replies.rate_limit_json(who, limit + 1, limit),
+                limit,
+                {"Retry-After": fault.retry_after},
+            )
         elif kind in (Fault.HTTP_500, Fault.HTTP_502, Fault.HTTP_503):
             status = int(kind.name.removeprefix("HTTP_"))
             reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}[status]

@@ -82,7 +82,9 @@ def query_text(query: TrialQuery) -> str:
 # -- writers (inside a transaction) ------------------------------------------------------------------
 
 
-def save_studies(conn: sqlite3.Connection, studies: Iterable[Study], *, topic_id: str, now: dt.datetime) -> list[TrialEvent]:
+def save_studies(
+    conn: sqlite3.Connection, studies: Iterable[Study], *, topic_id: str, now: dt.datetime
+) -> list[TrialEvent]:
     """Store each study's state (history row when it changed), match it to ``topic_id``; return the new events."""
     stamp = _iso(now)
     events: list[TrialEvent] = []
@@ -90,12 +92,19 @@ def save_studies(conn: sqlite3.Connection, studies: Iterable[Study], *, topic_id
         state = study_to_json(study)
         digest = hashlib.sha256(state.encode("utf-8")).hexdigest()
         row = conn.execute("SELECT state, state_hash FROM trials WHERE nct_id = ?", (study.nct_id,)).fetchone()
-        columns = (state, digest, study.title, study.overall_status, study.completion_date, study.last_update,
-                   int(study.has_results))
+        columns = (
+            state,
+            digest,
+            study.title,
+            study.overall_status,
+            study.completion_date,
+            study.last_update,
+            int(study.has_results),
+        )
         if row is None:
             conn.execute(
-                "INSERT INTO trials (state, state_hash, title, overall_status, completion_date, last_update, has_results,"
-                " nct_id, first_seen_at, seen_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO trials (state, state_hash, title, overall_status, completion_date, last_update,"
+                " has_results, nct_id, first_seen_at, seen_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (*columns, study.nct_id, stamp, stamp, stamp),
             )
             found = ch.diff_states(None, study)
@@ -133,18 +142,23 @@ def record_date_flags(
     """
     stamp = _iso(now)
     linked = {r[0] for r in conn.execute("SELECT DISTINCT nct_id FROM paper_trials")}
-    flagged = {(r[0], r[1], r[2]) for r in conn.execute(
-        "SELECT nct_id, kind, coalesce(after, '') FROM trial_events WHERE kind IN (?, ?)",
-        (ch.COMPLETION_PASSED, ch.NO_PUBLICATION),
-    )}
+    flagged = {
+        (r[0], r[1], r[2])
+        for r in conn.execute(
+            "SELECT nct_id, kind, coalesce(after, '') FROM trial_events WHERE kind IN (?, ?)",
+            (ch.COMPLETION_PASSED, ch.NO_PUBLICATION),
+        )
+    }
     no_pub = {(nct, kind) for nct, kind, _ in flagged if kind == ch.NO_PUBLICATION}
     events: list[TrialEvent] = []
     for row in conn.execute("SELECT state, first_seen_at FROM trials ORDER BY nct_id").fetchall():
         study = study_from_json(row["state"])
         first_seen = dt.datetime.fromisoformat(row["first_seen_at"]).date()
         date = study.completion_date or ""
-        if (ch.completion_passed(study, first_seen=first_seen, today=today)
-                and (study.nct_id, ch.COMPLETION_PASSED, date) not in flagged):
+        if (
+            ch.completion_passed(study, first_seen=first_seen, today=today)
+            and (study.nct_id, ch.COMPLETION_PASSED, date) not in flagged
+        ):
             events.append(_add_event(conn, study.nct_id, ch.Change(ch.COMPLETION_PASSED, None, date), stamp))
         if (study.nct_id, ch.NO_PUBLICATION) not in no_pub and ch.publication_overdue(
             study, after_days=no_publication_after_days, today=today, has_linked_paper=study.nct_id in linked
@@ -162,14 +176,17 @@ def mark_trial_changes_reported(conn: sqlite3.Connection, digest_id: int, event_
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
         cur = conn.execute(
-            f"UPDATE trial_events SET reported_digest_id=?, reported_at=? WHERE reported_digest_id IS NULL AND id IN ({marks})",
+            "UPDATE trial_events SET reported_digest_id=?, reported_at=?"
+            f" WHERE reported_digest_id IS NULL AND id IN ({marks})",
             (digest_id, stamp, *chunk),
         )
         marked += cur.rowcount
     return marked
 
 
-def add_paper_links(conn: sqlite3.Connection, links: Iterable[tuple[int, str, str]], *, now: dt.datetime | None = None) -> int:
+def add_paper_links(
+    conn: sqlite3.Connection, links: Iterable[tuple[int, str, str]], *, now: dt.datetime | None = None
+) -> int:
     """Store (pmid, nct_id, source) links; returns how many were new."""
     stamp = _iso(now or dt.datetime.now(dt.UTC))
     added = 0
@@ -184,7 +201,9 @@ def add_paper_links(conn: sqlite3.Connection, links: Iterable[tuple[int, str, st
     return added
 
 
-def set_trials_sync(conn: sqlite3.Connection, topic_id: str, query: TrialQuery, through: dt.date, run_id: int | None) -> None:
+def set_trials_sync(
+    conn: sqlite3.Connection, topic_id: str, query: TrialQuery, through: dt.date, run_id: int | None
+) -> None:
     """Advance the topic's last-sync date; call in the same transaction as the topic's save."""
     conn.execute(
         "INSERT INTO trial_syncs (topic_id, query, through_date, run_id, updated_at) VALUES (?,?,?,?,?)"
@@ -217,11 +236,19 @@ def pending_trial_changes(store: Store) -> tuple[PendingTrialChange, ...]:
         study = study_from_json(events[0]["state"])
         pmids = linked.get(nct_id, ())
 
-        def make(kind: str, before: str | None, after: str | None, ids: Sequence[int], study: Study = study,
-                 pmids: tuple[int, ...] = pmids) -> PendingTrialChange:
-            if kind == ch.STATUS:
-                before, after = status_label(before), status_label(after)
-            change = TrialChange(study.nct_id, study.title, status_label(study.overall_status), kind, before, after, pmids)
+        def make(
+            kind: str,
+            before: str | None,
+            after: str | None,
+            ids: Sequence[int],
+            study: Study = study,
+            pmids: tuple[int, ...] = pmids,
+        ) -> PendingTrialChange:
+            if kind in (ch.STATUS, ch.NEW):
+                before, after = status_label(before) or None, status_label(after) or None
+            change = TrialChange(
+                study.nct_id, study.title, status_label(study.overall_status), kind, before, after, pmids
+            )
             return PendingTrialChange(change, tuple(ids))
 
         kinds: dict[str, list[sqlite3.Row]] = defaultdict(list)
@@ -229,7 +256,13 @@ def pending_trial_changes(store: Store) -> tuple[PendingTrialChange, ...]:
             kinds[e["kind"]].append(e)
         no_pub = kinds.pop(ch.NO_PUBLICATION, [])
         if no_pub and not pmids:
-            out.append((_ORDER[ch.NO_PUBLICATION], nct_id, make(ch.NO_PUBLICATION, None, no_pub[-1]["after"], [e["id"] for e in no_pub])))
+            out.append(
+                (
+                    _ORDER[ch.NO_PUBLICATION],
+                    nct_id,
+                    make(ch.NO_PUBLICATION, None, no_pub[-1]["after"], [e["id"] for e in no_pub]),
+                )
+            )
         if ch.NEW in kinds:
             ids = [e["id"] for group in kinds.values() for e in group]
             out.append((_ORDER[ch.NEW], nct_id, make(ch.NEW, None, study.overall_status or None, sorted(ids))))
@@ -268,7 +301,10 @@ def trials_citing(conn: sqlite3.Connection, pmids: Sequence[int]) -> list[tuple[
     out: list[tuple[int, str]] = []
     for chunk in _chunks(list(pmids)):
         marks = ",".join("?" * len(chunk))
-        out += [(r[0], r[1]) for r in conn.execute(f"SELECT pmid, nct_id FROM trial_references WHERE pmid IN ({marks})", chunk)]
+        out += [
+            (r[0], r[1])
+            for r in conn.execute(f"SELECT pmid, nct_id FROM trial_references WHERE pmid IN ({marks})", chunk)
+        ]
     return out
 
 
@@ -282,7 +318,7 @@ def stored_pmids(conn: sqlite3.Connection, pmids: Sequence[int]) -> set[int]:
 
 
 def last_trials_sync(store: Store, topic_id: str, query: TrialQuery | None = None) -> dt.date | None:
-    """The day the topic's last successful sync covered; None if never synced (or ``query`` differs from that sync's)."""
+    """The day the topic's last successful sync covered; None if never synced, or if ``query`` differs from it."""
     row = store.conn.execute("SELECT query, through_date FROM trial_syncs WHERE topic_id = ?", (topic_id,)).fetchone()
     if row is None or (query is not None and row["query"] != query_text(query)):
         return None
@@ -321,7 +357,9 @@ def counts(store: Store) -> dict[str, int]:
     return {
         "trials": c.execute("SELECT count(*) FROM trials").fetchone()[0],
         "trial_links": c.execute("SELECT count(*) FROM paper_trials").fetchone()[0],
-        "trial_events_pending": c.execute("SELECT count(*) FROM trial_events WHERE reported_digest_id IS NULL").fetchone()[0],
+        "trial_events_pending": c.execute(
+            "SELECT count(*) FROM trial_events WHERE reported_digest_id IS NULL"
+        ).fetchone()[0],
     }
 
 
@@ -342,7 +380,10 @@ def _replace_references(conn: sqlite3.Connection, study: Study) -> None:
     for ref in study.references:
         if ref.pmid is not None and ref.pmid not in seen:
             seen.add(ref.pmid)
-            conn.execute("INSERT INTO trial_references (nct_id, pmid, ref_type) VALUES (?,?,?)", (study.nct_id, ref.pmid, ref.type))
+            conn.execute(
+                "INSERT INTO trial_references (nct_id, pmid, ref_type) VALUES (?,?,?)",
+                (study.nct_id, ref.pmid, ref.type),
+            )
 
 
 def _papers_for_trials(conn: sqlite3.Connection, nct_ids: Sequence[str]) -> dict[str, tuple[int, ...]]:

@@ -22,7 +22,9 @@ DEFAULT_QUERIES: Mapping[str, TrialQuery] = MappingProxyType(
         "ketamine-crps": TrialQuery(
             condition="Complex Regional Pain Syndromes OR Reflex Sympathetic Dystrophy OR CRPS", intervention=_KETAMINE
         ),
-        "ketamine-chronic-pain": TrialQuery(condition="Chronic Pain OR Neuralgia OR Neuropathic Pain", intervention=_KETAMINE),
+        "ketamine-chronic-pain": TrialQuery(
+            condition="Chronic Pain OR Neuralgia OR Neuropathic Pain", intervention=_KETAMINE
+        ),
     }
 )
 

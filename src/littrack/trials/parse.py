@@ -125,7 +125,9 @@ def parse_study(obj: Any) -> Study:
         overall_status=_text(status.get("overallStatus")) or "",
         conditions=_strings(_list(_module(proto, "conditionsModule"), "conditions")),
         interventions=_strings(
-            i.get("name") for i in _list(_module(proto, "armsInterventionsModule"), "interventions") if isinstance(i, Mapping)
+            i.get("name")
+            for i in _list(_module(proto, "armsInterventionsModule"), "interventions")
+            if isinstance(i, Mapping)
         ),
         phases=_strings(_list(design, "phases")),
         enrollment=count if isinstance(count, int) and not isinstance(count, bool) else None,

@@ -1,0 +1,646 @@
+"""Parse PubMed EFetch XML (``db=pubmed&retmode=xml``) into :class:`littrack.models.Paper` records.
+
+Boundary: bytes, a binary file or a path in; frozen ``Paper`` records out. No network, no storage.
+Parsing streams with ``lxml.etree.iterparse`` and discards each record once it is converted, so memory
+stays flat however many records a reply (or a baseline file) holds. DTDs are never loaded and entities
+never resolved, so a reply cannot make the parser touch the network or the disk.
+
+Titles and abstract sections are *safe markup* (see :mod:`littrack.markup`): escaped text in which only
+``<i> <b> <sup> <sub> <u>`` survive, without attributes; MathML is reduced to its text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from lxml import etree
+
+from littrack.errors import ParseError
+from littrack.markup import ALLOWED_TAGS, escape_text
+from littrack.models import (
+    MONTHS,
+    AbstractSection,
+    Author,
+    CommentCorrection,
+    MeshHeading,
+    Paper,
+    PartialDate,
+)
+
+log = logging.getLogger(__name__)
+
+Source = bytes | BinaryIO | str | os.PathLike[str]
+
+_RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation", "ERROR")
+_MATHML = "{http://www.w3.org/1998/Math/MathML}"
+_MONTH_NUMBERS = {name.lower(): i for i, name in enumerate(MONTHS, start=1)}
+_HEAD_BYTES = 2048
+# Which History date counts as "added to PubMed": NCBI's edat is PubStatus="pubmed"; older records
+# and books sometimes carry only "entrez" or "medline".
+_ENTREZ_STATUSES = ("pubmed", "entrez", "medline")
+
+
+def parse_papers(data: bytes) -> list[Paper]:
+    """Parse a whole EFetch reply; all-or-nothing, so a truncated reply yields no partial list."""
+    return list(iter_papers(data))
+
+
+def iter_papers(source: Source) -> Iterator[Paper]:
+    """Yield one :class:`Paper` per ``PubmedArticle``/``PubmedBookArticle`` in ``source``.
+
+    ``source`` is the reply body (bytes), an open binary file, or a path. ``DeleteCitation`` blocks of
+    baseline files are skipped. Raises :class:`ParseError` for truncated or malformed XML, an HTML or
+    JSON body, an NCBI ``<ERROR>`` body, or a document that is not a ``PubmedArticleSet``; papers
+    before the fault have already been yielded, so callers that need all-or-nothing collect first.
+    """
+    if isinstance(source, bytes):
+        import io
+
+        reader = _HeadRecorder(io.BytesIO(source))
+        owned = None
+    elif isinstance(source, (str, os.PathLike)):
+        owned = open(source, "rb")  # noqa: SIM115 - closed in the finally below
+        reader = _HeadRecorder(owned)
+    else:
+        reader = _HeadRecorder(source)
+        owned = None
+    try:
+        yield from _stream(reader)
+    finally:
+        if owned is not None:
+            owned.close()
+
+
+class _HeadRecorder:
+    """Keeps the first bytes read so a failure can say what came back instead of XML."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.head = b""
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if len(self.head) < _HEAD_BYTES:
+            self.head += data[: _HEAD_BYTES - len(self.head)]
+        return data
+
+
+def _stream(reader: _HeadRecorder) -> Iterator[Paper]:
+    context = etree.iterparse(
+        reader,
+        events=("end",),
+        tag=_RECORD_TAGS,
+        load_dtd=False,
+        no_network=True,
+        resolve_entities=False,
+        remove_comments=True,
+    )
+    try:
+        for _event, elem in context:
+            tag = elem.tag
+            paper: Paper | None = None
+            if tag == "PubmedArticle":
+                paper = _article(elem)
+            elif tag == "PubmedBookArticle":
+                paper = _book(elem)
+            elif tag == "ERROR":
+                text = " ".join("".join(elem.itertext()).split()) or "no message"
+                raise ParseError(f"NCBI answered with an error instead of records: {text}; it will be retried")
+            # Free the record and every earlier sibling: without this lxml keeps the whole tree.
+            elem.clear(keep_tail=True)
+            parent = elem.getparent()
+            if parent is not None:
+                while elem.getprevious() is not None:
+                    del parent[0]
+            if paper is not None:
+                yield paper
+        root_tag = context.root.tag if context.root is not None else None
+    except etree.XMLSyntaxError as exc:
+        raise _diagnose(reader.head, str(exc)) from exc
+    if root_tag != "PubmedArticleSet":
+        if _looks_like_html(reader.head) or str(root_tag).lower() == "html":
+            raise _html_error()
+        raise ParseError(
+            f"PubMed reply is a <{root_tag}> document, not the PubmedArticleSet EFetch returns; "
+            "check the request was EFetch with db=pubmed&retmode=xml"
+        )
+
+
+def _looks_like_html(head: bytes) -> bool:
+    start = head.lstrip()[:512].lower()
+    return start.startswith(b"<html") or b"<!doctype html" in start or b"<html" in start
+
+
+def _html_error() -> ParseError:
+    return ParseError(
+        "PubMed returned HTML where XML was expected (did the request omit retmode=xml?); "
+        "check the EFetch parameters"
+    )
+
+
+def _diagnose(head: bytes, detail: str) -> ParseError:
+    start = head.lstrip()
+    if not start:
+        return ParseError("PubMed reply is empty where XML was expected; it will be retried")
+    if start.startswith(b"{"):
+        snippet = start[:200].decode("utf-8", "replace")
+        return ParseError(f"PubMed returned JSON where XML was expected ({snippet}); it will be retried")
+    if _looks_like_html(head):
+        return _html_error()
+    return ParseError(f"PubMed reply is not complete XML ({detail}); it will be retried")
+
+
+# --- records ---------------------------------------------------------------------------------------
+
+
+class _Draft:
+    """Mutable fields gathered while walking one record, frozen into a Paper at the end."""
+
+    def __init__(self) -> None:
+        self.pmid: int | None = None
+        self.title = ""
+        self.abstract: tuple[AbstractSection, ...] = ()
+        self.authors: tuple[Author, ...] = ()
+        self.journal: str | None = None
+        self.journal_iso: str | None = None
+        self.volume: str | None = None
+        self.issue: str | None = None
+        self.pages: str | None = None
+        self.pii: str | None = None
+        self.pub_date = PartialDate()
+        self.electronic_date: dt.date | None = None
+        self.history: dict[str, dt.date] = {}
+        self.doi: str | None = None
+        self.eloc_doi: str | None = None
+        self.pmcid: str | None = None
+        self.languages: list[str] = []
+        self.vernacular_title: str | None = None
+        self.publication_types: list[str] = []
+        self.mesh: tuple[MeshHeading, ...] = ()
+        self.keywords: list[str] = []
+        self.status = ""
+        self.comments: tuple[CommentCorrection, ...] = ()
+        self.databanks: list[tuple[str, str]] = []
+        self.kind = "article"
+        self.publisher: str | None = None
+
+    def build(self) -> Paper | None:
+        if self.pmid is None:
+            log.warning("skipping a PubMed record without a usable PMID")
+            return None
+        entrez = next((self.history[s] for s in _ENTREZ_STATUSES if s in self.history), None)
+        return Paper(
+            pmid=self.pmid,
+            title=self.title or (escape_text(self.vernacular_title) if self.vernacular_title else ""),
+            abstract=self.abstract,
+            authors=self.authors,
+            journal=self.journal,
+            journal_iso=self.journal_iso,
+            volume=self.volume,
+            issue=self.issue,
+            pages=self.pages or self.pii,
+            pub_date=self.pub_date,
+            electronic_date=self.electronic_date,
+            entrez_date=entrez,
+            doi=self.doi or self.eloc_doi,
+            pmcid=self.pmcid,
+            languages=tuple(self.languages),
+            vernacular_title=self.vernacular_title,
+            publication_types=tuple(self.publication_types),
+            mesh=self.mesh,
+            keywords=tuple(self.keywords),
+            status=self.status,
+            comments_corrections=self.comments,
+            databanks=tuple(self.databanks),
+            kind=self.kind,
+            publisher=self.publisher,
+        )
+
+
+def _article(elem: etree._Element) -> Paper | None:
+    d = _Draft()
+    for part in elem:
+        if part.tag == "MedlineCitation":
+            d.status = part.get("Status", "")
+            _medline_citation(part, d)
+        elif part.tag == "PubmedData":
+            _pubmed_data(part, d)
+    return d.build()
+
+
+def _medline_citation(mc: etree._Element, d: _Draft) -> None:
+    for c in mc:
+        tag = c.tag
+        if tag == "PMID":
+            d.pmid = _int(c.text)
+        elif tag == "Article":
+            _journal_article(c, d)
+        elif tag == "MeshHeadingList":
+            d.mesh = tuple(_mesh(h) for h in c if h.tag == "MeshHeading")
+        elif tag == "KeywordList":
+            _add_keywords(c, d)
+        elif tag == "CommentsCorrectionsList":
+            d.comments = tuple(_comment(cc) for cc in c if cc.tag == "CommentsCorrections")
+
+
+def _journal_article(article: etree._Element, d: _Draft) -> None:
+    for c in article:
+        tag = c.tag
+        if tag == "Journal":
+            _journal(c, d)
+        elif tag == "ArticleTitle":
+            d.title = _markup(c)
+        elif tag == "Pagination":
+            d.pages = _pagination(c)
+        elif tag == "ELocationID":
+            _elocation(c, d)
+        elif tag == "Abstract":
+            d.abstract = _abstract(c)
+        elif tag == "AuthorList":
+            d.authors = _authors(c)
+        elif tag == "Language":
+            _add_language(c, d)
+        elif tag == "DataBankList":
+            _databanks(c, d)
+        elif tag == "PublicationTypeList":
+            d.publication_types.extend(_text(p) for p in c if p.tag == "PublicationType")
+        elif tag == "VernacularTitle":
+            d.vernacular_title = _plain(c) or None
+        elif tag == "ArticleDate" and c.get("DateType") == "Electronic":
+            d.electronic_date = _full_date(c)
+
+
+def _journal(journal: etree._Element, d: _Draft) -> None:
+    for c in journal:
+        tag = c.tag
+        if tag == "JournalIssue":
+            for ji in c:
+                if ji.tag == "Volume":
+                    d.volume = _text(ji) or None
+                elif ji.tag == "Issue":
+                    d.issue = _text(ji) or None
+                elif ji.tag == "PubDate":
+                    d.pub_date = _partial_date(ji)
+        elif tag == "Title":
+            d.journal = _plain(c) or None
+        elif tag == "ISOAbbreviation":
+            d.journal_iso = _text(c) or None
+
+
+def _pubmed_data(pdata: etree._Element, d: _Draft) -> None:
+    for c in pdata:
+        if c.tag == "History":
+            _history(c, d)
+        elif c.tag == "ArticleIdList":
+            _article_ids(c, d)
+
+
+def _book(elem: etree._Element) -> Paper | None:
+    d = _Draft()
+    d.kind = "book"
+    author_lists: list[tuple[str, tuple[Author, ...]]] = []
+    book_title = ""
+    chapter_title = ""
+    for part in elem:
+        if part.tag == "PubmedBookData":
+            _pubmed_data(part, d)
+        elif part.tag != "BookDocument":
+            continue
+        for c in part:
+            tag = c.tag
+            if tag == "PMID":
+                d.pmid = _int(c.text)
+            elif tag == "ArticleIdList":
+                _article_ids(c, d)
+            elif tag == "Book":
+                for b in c:
+                    btag = b.tag
+                    if btag == "Publisher":
+                        d.publisher = _plain(b.find("PublisherName")) or None
+                    elif btag == "BookTitle":
+                        book_title = _markup(b)
+                        d.journal = _plain(b) or None
+                    elif btag == "PubDate":
+                        d.pub_date = _partial_date(b)
+                    elif btag == "AuthorList":
+                        author_lists.append((b.get("Type", ""), _authors(b)))
+                    elif btag == "Volume":
+                        d.volume = _text(b) or None
+                    elif btag == "ELocationID":
+                        _elocation(b, d)
+            elif tag == "ArticleTitle":
+                chapter_title = _markup(c)
+            elif tag == "VernacularTitle":
+                d.vernacular_title = _plain(c) or None
+            elif tag == "Language":
+                _add_language(c, d)
+            elif tag == "AuthorList":
+                author_lists.append((c.get("Type", ""), _authors(c)))
+            elif tag == "PublicationType":
+                d.publication_types.append(_text(c))
+            elif tag == "Abstract":
+                d.abstract = _abstract(c)
+            elif tag == "KeywordList":
+                _add_keywords(c, d)
+    d.title = chapter_title or book_title
+    # A chapter lists the book's editors and the chapter's authors; credit the authors.
+    preferred = [a for t, a in author_lists if t == "authors"] or [a for _t, a in author_lists]
+    d.authors = preferred[0] if preferred else ()
+    return d.build()
+
+
+# --- pieces ----------------------------------------------------------------------------------------
+
+
+def _abstract(abstract: etree._Element) -> tuple[AbstractSection, ...]:
+    sections = []
+    for at in abstract:
+        if at.tag != "AbstractText":
+            continue
+        text = _markup(at)
+        label = at.get("Label") or None
+        if text or label:
+            sections.append(AbstractSection(text=text, label=label, category=at.get("NlmCategory") or None))
+    return tuple(sections)
+
+
+def _authors(author_list: etree._Element) -> tuple[Author, ...]:
+    # Hot path (tens of authors per record): plain attribute reads, no helper calls per name.
+    authors = []
+    for a in author_list:
+        # ValidYN="N" marks a misspelt duplicate that NLM keeps for searching, not for display.
+        if a.tag != "Author" or a.get("ValidYN") == "N":
+            continue
+        last = fore = initials = collective = None
+        affiliations: list[str] = []
+        for c in a:
+            tag = c.tag
+            if tag == "LastName":
+                last = _clean(c.text)
+            elif tag == "ForeName":
+                fore = _clean(c.text)
+            elif tag == "Initials":
+                initials = _clean(c.text)
+            elif tag == "AffiliationInfo":
+                for x in c:
+                    if x.tag == "Affiliation":
+                        aff = _plain(x)
+                        if aff:
+                            affiliations.append(aff)
+            elif tag == "CollectiveName":
+                collective = _plain(c) or None
+        if last or fore or collective:
+            authors.append(Author(last, fore, initials, collective, tuple(affiliations)))
+    return tuple(authors)
+
+
+def _mesh(heading: etree._Element) -> MeshHeading:
+    descriptor = ""
+    major = False
+    qualifiers = []
+    for c in heading:
+        if c.tag == "QualifierName":
+            qualifiers.append(((c.text or "").strip(), c.get("MajorTopicYN") == "Y"))
+        elif c.tag == "DescriptorName":
+            descriptor = (c.text or "").strip()
+            major = c.get("MajorTopicYN") == "Y"
+    return MeshHeading(descriptor, major, tuple(qualifiers))
+
+
+def _clean(text: str | None) -> str | None:
+    if not text:
+        return None
+    return " ".join(text.split()) or None
+
+
+def _add_keywords(keyword_list: etree._Element, d: _Draft) -> None:
+    for c in keyword_list:
+        if c.tag == "Keyword":
+            keyword = _plain(c)
+            # Books repeat the same keywords in several lists (one per owner).
+            if keyword and keyword not in d.keywords:
+                d.keywords.append(keyword)
+
+
+def _comment(cc: etree._Element) -> CommentCorrection:
+    source = ""
+    pmid = None
+    for c in cc:
+        if c.tag == "RefSource":
+            source = _plain(c)
+        elif c.tag == "PMID":
+            pmid = _int(c.text)
+    return CommentCorrection(cc.get("RefType", ""), source, pmid)
+
+
+def _databanks(databank_list: etree._Element, d: _Draft) -> None:
+    for bank in databank_list:
+        name = _text(bank.find("DataBankName"))
+        for acc in bank.iterfind("AccessionNumberList/AccessionNumber"):
+            number = _text(acc)
+            if number:
+                d.databanks.append((name, number))
+
+
+def _add_language(c: etree._Element, d: _Draft) -> None:
+    lang = _text(c)
+    if lang and lang not in d.languages:
+        d.languages.append(lang)
+
+
+def _pagination(pagination: etree._Element) -> str | None:
+    start = end = ""
+    for c in pagination:
+        if c.tag == "MedlinePgn":
+            pgn = _text(c)
+            if pgn:
+                return pgn
+        elif c.tag == "StartPage":
+            start = _text(c)
+        elif c.tag == "EndPage":
+            end = _text(c)
+    if start and end and end != start:
+        return f"{start}-{end}"
+    return start or None
+
+
+def _elocation(eloc: etree._Element, d: _Draft) -> None:
+    if eloc.get("ValidYN") == "N":
+        return
+    kind = eloc.get("EIdType")
+    if kind == "doi" and d.eloc_doi is None:
+        d.eloc_doi = _doi(eloc.text)
+    elif kind == "pii" and d.pii is None:
+        d.pii = _text(eloc) or None
+
+
+def _article_ids(id_list: etree._Element, d: _Draft) -> None:
+    for c in id_list:
+        kind = c.get("IdType")
+        if kind == "doi" and d.doi is None:
+            d.doi = _doi(c.text)
+        elif kind == "pmc" and d.pmcid is None:
+            pmc = _text(c).upper()
+            if pmc.isdigit():
+                pmc = "PMC" + pmc
+            if pmc.startswith("PMC") and pmc[3:].isdigit():
+                d.pmcid = pmc
+
+
+def _doi(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    doi = raw.strip()
+    for prefix in ("https://doi.org/", "http://dx.doi.org/", "doi:"):
+        if doi.lower().startswith(prefix):
+            doi = doi[len(prefix) :].strip()
+    return doi if doi.startswith("10.") and "/" in doi else None
+
+
+def _history(history: etree._Element, d: _Draft) -> None:
+    for c in history:
+        status = c.get("PubStatus")
+        if status in _ENTREZ_STATUSES and status not in d.history:
+            date = _full_date(c)
+            if date is not None:
+                d.history[status] = date
+
+
+def _partial_date(pub_date: etree._Element) -> PartialDate:
+    year = month = day = None
+    season = medline = None
+    for c in pub_date:
+        tag = c.tag
+        if tag == "Year":
+            year = _int(c.text)
+        elif tag == "Month":
+            month = _month(c.text)
+        elif tag == "Day":
+            day = _int(c.text)
+            if day is not None and not 1 <= day <= 31:
+                day = None
+        elif tag == "Season":
+            season = _text(c) or None
+        elif tag == "MedlineDate":
+            medline = _plain(c) or None
+    return PartialDate(year, month, day, season, medline)
+
+
+def _full_date(elem: etree._Element) -> dt.date | None:
+    year = month = day = None
+    for c in elem:
+        if c.tag == "Year":
+            year = _int(c.text)
+        elif c.tag == "Month":
+            month = _month(c.text)
+        elif c.tag == "Day":
+            day = _int(c.text)
+    if year is None or month is None or day is None:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _month(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    raw = raw.strip()
+    if raw.isdigit():
+        m = int(raw)
+        return m if 1 <= m <= 12 else None
+    return _MONTH_NUMBERS.get(raw[:3].lower())
+
+
+def _int(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _text(elem: etree._Element | None) -> str:
+    """Stripped direct text, for elements that never hold markup (Volume, DescriptorName)."""
+    if elem is None or elem.text is None:
+        return ""
+    return elem.text.strip()
+
+
+def _plain(elem: etree._Element | None) -> str:
+    """All text inside ``elem`` (markup dropped), whitespace collapsed."""
+    if elem is None:
+        return ""
+    if len(elem) == 0:
+        return " ".join(elem.text.split()) if elem.text else ""
+    return " ".join("".join(elem.itertext()).split())
+
+
+def _markup(elem: etree._Element) -> str:
+    """Safe markup for ArticleTitle/AbstractText/BookTitle: escaped text plus the allowed inline tags."""
+    if len(elem) == 0:
+        return " ".join(escape_text(elem.text).split()) if elem.text else ""
+    out: list[str] = []
+    _walk(elem, out)
+    return " ".join("".join(out).split())
+
+
+def _walk(elem: etree._Element, out: list[str]) -> None:
+    if elem.text:
+        out.append(escape_text(elem.text))
+    for child in elem:
+        tag = child.tag
+        if isinstance(tag, str):
+            if tag in ALLOWED_TAGS:
+                out.append(f"<{tag}>")
+                _walk(child, out)
+                out.append(f"</{tag}>")
+            elif tag.startswith(_MATHML) or tag == "math":
+                out.append(_mathml(child))
+            else:
+                _walk(child, out)  # unknown markup: keep its text, drop the tag
+        if child.tail:
+            out.append(escape_text(child.tail))
+
+
+def _mathml(elem: etree._Element) -> str:
+    """MathML as safe markup: scripts become <sub>/<sup>, a dot accent stays a dot, the rest is text."""
+    tag = elem.tag
+    name = tag[len(_MATHML) :] if isinstance(tag, str) and tag.startswith(_MATHML) else tag
+    kids = [c for c in elem if isinstance(c.tag, str)]
+    if not kids:
+        if name == "mspace":
+            return " "
+        if not elem.text:
+            return ""
+        # Indentation around <mi>/<mn> is layout; an <mtext> space is a real word break.
+        return escape_text(elem.text if name == "mtext" else elem.text.strip())
+    parts = [_mathml(c) for c in kids]
+    if name == "msub" and len(parts) == 2:
+        return f"{parts[0]}<sub>{parts[1]}</sub>"
+    if name == "msup" and len(parts) == 2:
+        return f"{parts[0]}<sup>{parts[1]}</sup>"
+    if name == "msubsup" and len(parts) == 3:
+        return f"{parts[0]}<sub>{parts[1]}</sub><sup>{parts[2]}</sup>"
+    if name == "mmultiscripts":
+        names = [str(c.tag).rsplit("}", 1)[-1] for c in kids]
+        split = names.index("mprescripts") if "mprescripts" in names else len(parts)
+        post, pre = parts[1:split], parts[split + 1 :]
+        return _scripts(pre) + parts[0] + _scripts(post)
+    if name == "mover" and len(parts) == 2 and parts[1] in (".", "\u02d9"):
+        return parts[0] + "\u0307"  # combining dot above: V-dot, the flow-rate notation
+    if name == "mfrac" and len(parts) == 2:
+        return f"{parts[0]}/{parts[1]}"
+    return "".join(parts)
+
+
+def _scripts(pairs: list[str]) -> str:
+    out = []
+    for i in range(0, len(pairs) - 1, 2):
+        sub, sup = pairs[i], pairs[i + 1]
+        out.append((f"<sub>{sub}</sub>" if sub else "") + (f"<sup>{sup}</sup>" if sup else ""))
+    return "".join(out)

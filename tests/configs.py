@@ -1,0 +1,39 @@
+"""Write a littrack config.yaml for a test: loopback endpoints, a store in tmp_path, quick retries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TOPICS = [
+    {"id": "ketamine-fibromyalgia", "name": "Ketamine for fibromyalgia",
+     "query": "(ketamine[MeSH Terms] OR ketamine[tiab]) AND fibromyalgia[tiab]"},
+    {"id": "ketamine-crps", "name": "Ketamine for CRPS",
+     "query": "(ketamine[tiab]) AND (CRPS[tiab] OR \"reflex sympathetic dystrophy\"[tiab])"},
+]
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def write_config(directory: Path, base_url: str, **sections: Any) -> Path:
+    """config.yaml in ``directory``; keyword arguments override whole sections or keys within them."""
+    data: dict[str, Any] = {
+        "ncbi": {"email": "tester@example.org", "base_url": base_url, "timeout": 2, "max_retries": 3},
+        "store": {"path": "store.sqlite3"},
+        "topics": TOPICS,
+        "fetch": {"backfill": "1950-01-01", "overlap_days": 3, "batch_size": 100},
+        "digest": {"output_dir": "digests"},
+        "trials": {"enabled": False},
+        "background": {"resolve_mentions": False},
+    }
+    data = _merge(data, sections)
+    path = directory / "config.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path

@@ -1,0 +1,1 @@
+"""Labelled evaluation set and recorded-record helpers for the evidence tests."""

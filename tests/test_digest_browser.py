@@ -1,0 +1,151 @@
+"""A real headless Chromium opens a rendered digest: no errors, no requests, no script runs, phone-width safe.
+
+Uses Debian's /usr/bin/chromium through Playwright; a browser is never downloaded. Without chromium the
+test is skipped locally, but it fails in CI (env CI set), where .ci/run installs it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from digest_samples import HOSTILE_TITLE, build_view, hostile_paper, long_author_paper, real_papers
+from littrack.digest.render import render_html
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+README_SHOT = Path(__file__).parents[1] / "docs" / "digest-screenshot.png"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI: /usr/bin/chromium is missing; .ci/run must install Debian's chromium package")
+    pytest.skip("no /usr/bin/chromium (install Debian's chromium package); skipped outside CI", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def digest_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    papers = real_papers()
+    # Real records first: a structured-abstract meta-analysis, inline markup, MathML, CollectiveName, German.
+    order = [35830032, 38914053, 27933116, 30108519, 34843274, 38048813, 38962805, 38011560]
+    view = build_view([papers[p] for p in order] + [long_author_paper(), hostile_paper()])
+    path = tmp_path_factory.mktemp("digests") / "2026-11-21.html"
+    path.write_text(render_html(view), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+class PageWatch:
+    """Everything the page did that a self-contained, inert digest must not do."""
+
+    def __init__(self, page: object, own_url: str) -> None:
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)  # type: ignore[attr-defined]
+        page.on("pageerror", lambda e: self.page_errors.append(str(e)))  # type: ignore[attr-defined]
+        page.on("dialog", self._dialog)  # type: ignore[attr-defined]
+        page.on("request", lambda r: self.requests.append(r.url) if r.url != own_url else None)  # type: ignore[attr-defined]
+
+    def _dialog(self, dialog: object) -> None:
+        self.dialogs.append(dialog.message)  # type: ignore[attr-defined]
+        dialog.dismiss()  # type: ignore[attr-defined]
+
+    def assert_clean(self) -> None:
+        assert self.console_errors == []
+        assert self.page_errors == []
+        assert self.dialogs == [], "a hostile title executed script"
+        assert self.requests == [], "the digest fetched something besides itself"
+
+
+def open_page(browser: object, digest_file: Path, **context_args: object) -> tuple[object, object, PageWatch]:
+    context = browser.new_context(**context_args)  # type: ignore[attr-defined]
+    page = context.new_page()
+    url = digest_file.as_uri()
+    watch = PageWatch(page, url)
+    page.goto(url, wait_until="load")
+    return context, page, watch
+
+
+def test_digest_loads_inert_and_self_contained_on_desktop(browser: object, digest_file: Path) -> None:
+    context, page, watch = open_page(browser, digest_file, viewport={"width": 1280, "height": 900})
+    assert page.locator("script").count() == 0
+    assert page.locator("#pmid-99999999 h3").inner_text() == HOSTILE_TITLE  # shown as text, not run
+    watch.assert_clean()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "digest-desktop.png"), full_page=True)
+    README_SHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(README_SHOT), clip={"x": 0, "y": 0, "width": 1280, "height": 1200}, full_page=True)
+    context.close()
+
+
+def test_digest_has_no_horizontal_scroll_at_phone_width(browser: object, digest_file: Path) -> None:
+    context, page, watch = open_page(
+        browser, digest_file, viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True
+    )
+    # Open every abstract too: long unbroken words live there as well.
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], f"horizontal scroll at 375 px: {widths}"
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = false)")
+    page.screenshot(path=str(ARTIFACTS / "digest-phone.png"), full_page=False)
+    watch.assert_clean()
+    context.close()
+
+
+def test_clicking_summary_opens_the_abstract(browser: object, digest_file: Path) -> None:
+    context, page, watch = open_page(browser, digest_file, viewport={"width": 1280, "height": 900})
+    details = page.locator("#pmid-35830032 details.abstract")
+    body = details.locator(".abstract-body")
+    assert details.evaluate("d => d.open") is False
+    assert not body.is_visible()
+    details.locator("summary").click()
+    assert details.evaluate("d => d.open") is True
+    assert body.is_visible()
+    assert "BACKGROUND" in body.inner_text()
+    watch.assert_clean()
+    context.close()
+
+
+def test_print_shows_collapsed_abstracts_and_hides_navigation(browser: object, digest_file: Path) -> None:
+    context, page, watch = open_page(browser, digest_file, viewport={"width": 1280, "height": 900})
+    page.emulate_media(media="print")
+    assert page.locator("#pmid-35830032 .abstract-body").is_visible()
+    assert not page.locator("nav.toc").is_visible()
+    watch.assert_clean()
+    context.close()
+
+
+def test_dark_mode_renders_light_text_on_dark_background(browser: object, digest_file: Path) -> None:
+    context, page, watch = open_page(browser, digest_file, viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    bg, fg = page.evaluate("[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]")
+    assert _luminance(bg) < 0.1 < 0.6 < _luminance(fg), (bg, fg)
+    page.screenshot(path=str(ARTIFACTS / "digest-dark.png"), full_page=False)
+    watch.assert_clean()
+    context.close()
+
+
+def _luminance(css_rgb: str) -> float:
+    r, g, b = (int(x) for x in css_rgb[css_rgb.index("(") + 1 : css_rgb.index(")")].split(",")[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255

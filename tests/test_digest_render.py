@@ -1,0 +1,267 @@
+"""Rendering digests from real recorded PubMed records: content, structure and escaping of hostile text."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+import pytest
+
+from digest_samples import HOSTILE_TITLE, build_view, empty_view, hostile_paper, long_author_paper, real_papers
+from littrack.digest.render import doi_url, render_email_html, render_html, render_text, safe_href, shorten_markup
+from littrack.digest.view import DigestView
+from littrack.models import Paper
+
+# Event-handler attributes and URL-bearing attributes a browser would act on.
+_URL_ATTRS = ("href", "src", "action", "formaction", "xlink:href")
+
+
+@pytest.fixture(scope="module")
+def papers() -> dict[int, Paper]:
+    return real_papers()
+
+
+@pytest.fixture(scope="module")
+def view(papers: dict[int, Paper]) -> DigestView:
+    order = [38914053, 27933116, 30108519, 29963580, 38962805, 34843274, 38048813, 35830032, 38011560]
+    return build_view([papers[p] for p in order] + [long_author_paper(), hostile_paper()])
+
+
+@pytest.fixture(scope="module")
+def html(view: DigestView) -> str:
+    return render_html(view)
+
+
+def tree(html: str) -> lxml.html.HtmlElement:
+    return lxml.html.document_fromstring(html)
+
+
+def article(html: str, pmid: int) -> lxml.html.HtmlElement:
+    (node,) = tree(html).xpath(f'//article[@id="pmid-{pmid}"]')
+    return node
+
+
+def assert_inert(doc: lxml.html.HtmlElement) -> None:
+    """No script element, no event handler, no link or resource with a non-http(s) scheme."""
+    assert doc.xpath("//script") == []
+    assert doc.xpath("//img") == []
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for name, value in el.attrib.items():
+            assert not name.lower().startswith("on"), f"event handler {name} on <{el.tag}>"
+            if name.lower() in _URL_ATTRS:
+                scheme = re.match(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):", value)
+                assert scheme is None or scheme.group(1).lower() in {"http", "https"}, value
+
+
+def test_digest_is_semantic_self_contained_html(html: str) -> None:
+    doc = tree(html)
+    assert doc.get("lang") == "en"
+    assert len(doc.xpath("//h1")) == 1
+    assert doc.xpath("//link") == [] and doc.xpath("//script") == [] and doc.xpath("//img") == []
+    assert "@import" not in html and "url(" not in html
+    assert doc.xpath("//style") and doc.xpath("//time[@datetime='2026-11-14']")
+    headings = [h.text_content().strip() for h in doc.xpath("//h2")]
+    assert headings[:2] == ["This period", "Changes to papers you were sent"]
+    assert headings[2].startswith("Ketamine for fibromyalgia") and headings[3].startswith("Ketamine for CRPS")
+    assert headings[4:] == ["Registered trials", "Background articles", "Studies the background articles refer to"]
+
+
+def test_header_shows_period_queries_counts_and_retry_note(html: str, view: DigestView) -> None:
+    doc = tree(html)
+    header = doc.xpath("//header")[0].text_content()
+    assert "14 Nov 2026" in header and "20 Nov 2026" in header and "Entrez dates" in header
+    assert "21 Nov 2026, 07:00 UTC" in header
+    codes = [c.text_content() for c in doc.xpath("//header//details[@class='queries']//code")]
+    assert codes == [s.topic.query for s in view.sections]
+    assert f"{view.total} new papers" in " ".join(header.split())
+    assert "Retrying: some of these papers were in a digest that could not be delivered" in " ".join(header.split())
+
+
+def test_inline_markup_in_titles_renders_as_elements(html: str) -> None:
+    title = article(html, 27933116).xpath(".//h3")[0]  # hawc title_with_child_text: <i>…</i> … Cu<sub>2</sub>O
+    assert title.xpath(".//i") and title.xpath(".//sub")
+    assert "<i>" not in title.text_content() and "&lt;" not in lxml.html.tostring(title, encoding="unicode")
+    assert article(html, 38914053).xpath(".//h3//sub")
+
+
+def test_mathml_abstract_renders_as_text_not_markup(html: str) -> None:
+    for pmid in (30108519, 29963580):
+        node = article(html, pmid)
+        assert node.xpath(".//details/summary")[0].text_content() == "Abstract"
+        assert node.xpath(".//*[local-name()='math']") == []
+        assert len(node.xpath(".//div[@class='abstract-body']")[0].text_content()) > 200
+
+
+def test_paper_without_authors_or_abstract_says_so(html: str) -> None:
+    node = article(html, 38962805)
+    assert node.xpath(".//p[@class='byline']")[0].text_content() == "No authors listed"
+    assert node.xpath(".//p[@class='no-abstract']")[0].text_content() == "No abstract in PubMed."
+    assert node.xpath(".//details") == []
+
+
+def test_collective_name_is_shown_as_author(html: str, papers: dict[int, Paper]) -> None:
+    group = next(a.collective_name for a in papers[34843274].authors if a.collective_name)
+    assert group in article(html, 34843274).xpath(".//p[@class='byline']")[0].text_content()
+
+
+def test_non_english_paper_names_its_language_and_original_title(html: str, papers: dict[int, Paper]) -> None:
+    node = article(html, 38048813)
+    assert "in German" in node.xpath(".//p[@class='source']")[0].text_content()
+    if papers[38048813].vernacular_title:
+        assert papers[38048813].vernacular_title in node.text_content()
+
+
+def test_long_author_list_shows_first_three_and_et_al(html: str) -> None:
+    paper = long_author_paper()
+    assert len(paper.authors) > 10
+    byline = article(html, paper.pmid).xpath(".//p[@class='byline']")[0].text_content()
+    assert byline == ", ".join(a.display for a in paper.authors[:3]) + ", et al."
+
+
+def test_links_have_meaningful_text_and_safe_targets(html: str, papers: dict[int, Paper]) -> None:
+    paper = papers[38914053]
+    links = {a.text_content(): a.get("href") for a in article(html, paper.pmid).xpath(".//ul[@class='links']//a")}
+    assert links[f"PubMed record for PMID {paper.pmid}"] == f"https://pubmed.ncbi.nlm.nih.gov/{paper.pmid}/"
+    assert paper.doi and links[f"DOI {paper.doi}"] == doi_url(paper.doi)
+    if paper.pmcid:
+        assert links[f"Full text in PMC ({paper.pmcid})"].endswith(f"/pmc/articles/{paper.pmcid}/")
+
+
+def test_paper_matched_by_two_topics_appears_once_tagged_with_both(html: str, view: DigestView) -> None:
+    first = view.sections[0].entries[0].paper
+    doc = tree(html)
+    assert len(doc.xpath(f'//article[@id="pmid-{first.pmid}"]')) == 1
+    tags = [t.text_content() for t in article(html, first.pmid).xpath(".//span[@class='topic-tag']")]
+    assert tags == ["Ketamine for fibromyalgia", "Ketamine for CRPS"]
+    # The CRPS count includes the paper shown under fibromyalgia, and says so.
+    assert "1 listed under another topic" in doc.xpath("//header")[0].text_content()
+
+
+def test_entry_shows_evidence_badges_related_passage_and_trials(html: str, view: DigestView) -> None:
+    node = article(html, view.sections[0].entries[0].paper.pmid)
+    badges = [b.text_content() for b in node.xpath(".//li[contains(@class,'badge')]")]
+    assert "Systematic review / meta-analysis · indexed" in badges and "n = 1,234" in badges
+    assert (
+        node.xpath(".//aside[@class='related']//p[@class='related-label']")[0].text_content()
+        == "Background article (not peer-reviewed)"
+    )
+    trial_links = node.xpath(".//p[@class='trials-linked']//a")
+    assert [a.get("href") for a in trial_links] == ["https://clinicaltrials.gov/study/NCT01234567"]
+
+
+def test_retracted_and_not_yet_indexed_papers_are_marked(html: str, view: DigestView) -> None:
+    retracted = next(e for s in view.sections for e in s.entries if e.retracted)
+    node = article(html, retracted.paper.pmid)
+    assert node.xpath(".//span[@class='retracted']") and "RETRACTED" in node.text_content()
+    hostile = article(html, 99999999)  # synthetic record with status "Publisher"
+    assert "Not yet indexed by NLM" in hostile.xpath(".//p[@class='note']")[0].text_content()
+
+
+def test_optional_sections_render_their_rows(html: str) -> None:
+    doc = tree(html)
+    trials = doc.xpath("//section[@id='trials']")[0].text_content()
+    assert "RECRUITING" in trials and "→" in trials and "COMPLETED" in trials
+    background = doc.xpath("//section[@id='background']")[0].text_content()
+    assert "Background article (not peer-reviewed)" in background and "New since this article" in background
+    mentions = doc.xpath("//section[@id='mentions']")[0]
+    assert "Unresolved" in mentions.text_content() and mentions.xpath(".//a[starts-with(@href,'https://pubmed')]")
+    assert doc.xpath("//section[@id='changes']//a[text()='Read the notice (PMID 35767954)']")
+    assert doc.xpath("//section[@id='changes']//span[@class='kind']")[0].text_content() == "Erratum"
+
+
+def test_exports_link_only_to_relative_files(html: str) -> None:
+    hrefs = [a.get("href") for a in tree(html).xpath("//p[@class='exports']//a")]
+    assert hrefs == ["2026-11-21.ris", "2026-11-21.bib", "2026-11-21.json"]
+
+
+def test_footer_has_ncbi_disclaimer_and_settings_help(html: str) -> None:
+    footer = " ".join(tree(html).xpath("//footer")[0].text_content().split())
+    assert "neither endorsed nor certified by the NCBI" in footer
+    assert "may be copyrighted" in footer and "config.yaml" in footer
+
+
+def test_empty_digest_says_no_new_papers() -> None:
+    for text in (
+        render_html(empty_view()),
+        render_email_html(empty_view(), abstract_chars=600),
+        render_text(empty_view(), abstract_chars=600),
+    ):
+        assert "No new papers this period" in text
+    assert tree(render_html(empty_view())).xpath("//article") == []
+
+
+def test_hostile_text_is_inert_in_digest_file(html: str) -> None:
+    doc = tree(html)
+    assert_inert(doc)
+    node = article(html, 99999999)
+    assert node.xpath(".//h3")[0].text_content() == HOSTILE_TITLE  # shown as text, not interpreted
+    assert "DOI" not in " ".join(a.text_content() for a in node.xpath(".//a"))
+    assert "onerror=alert(2)" in node.xpath(".//p[@class='byline']")[0].text_content()
+
+
+def test_hostile_text_is_inert_in_email_html(view: DigestView) -> None:
+    email = render_email_html(view, abstract_chars=200)
+    assert_inert(tree(email))
+    assert HOSTILE_TITLE in tree(email).text_content()
+
+
+def test_hostile_text_stays_plain_in_text_part(view: DigestView) -> None:
+    text = render_text(view, abstract_chars=200)
+    assert "javascript:" not in text.replace("<script>alert(1)</script>", "")
+    assert HOSTILE_TITLE in text  # plain text carries no markup meaning; the words are shown as they are
+
+
+def test_email_html_has_no_details_and_shortens_abstracts(view: DigestView, papers: dict[int, Paper]) -> None:
+    v = DigestView(**{**view.__dict__, "full_digest_url": "https://example.org/digests/2026-11-21.html"})
+    doc = tree(render_email_html(v, abstract_chars=200))
+    assert doc.xpath("//details") == [] and doc.xpath("//style")
+    body = doc.xpath('//article[@id="pmid-35830032"]//div[@class="abstract-body"]')[0]
+    more = body.xpath(".//a")[-1]
+    assert more.text_content() == "… read the full abstract in the digest"
+    assert more.get("href") == "https://example.org/digests/2026-11-21.html#pmid-35830032"
+    shown = body.text_content().replace(more.text_content(), "")
+    assert len(" ".join(shown.split())) < len(papers[35830032].abstract_plain)
+
+
+def test_text_part_has_every_paper_links_and_shortened_abstracts(view: DigestView) -> None:
+    v = DigestView(**{**view.__dict__, "full_digest_url": "https://example.org/d.html"})
+    text = render_text(v, abstract_chars=300)
+    for section in view.sections:
+        for e in section.entries:
+            assert e.paper.pubmed_url in text
+    assert "… read the full abstract in the digest: https://example.org/d.html#pmid-35830032" in text
+    assert "neither endorsed nor certified by the NCBI" in " ".join(text.split())
+
+
+def test_doi_url_accepts_only_real_dois() -> None:
+    assert doi_url("10.1073/pnas.2314440120") == "https://doi.org/10.1073/pnas.2314440120"
+    assert (
+        doi_url("10.1002/(SICI)1097-4636<1>3.0.CO;2-#") == "https://doi.org/10.1002/(SICI)1097-4636%3C1%3E3.0.CO;2-%23"
+    )
+    for bad in ("javascript:alert(1)", "10.12/x", "doi:10.1000/x", "10.1000/a b", ""):
+        assert doi_url(bad) is None
+
+
+def test_safe_href_rejects_other_schemes() -> None:
+    assert safe_href("2026-11-21.ris") == "2026-11-21.ris"
+    assert safe_href("https://example.org/x") == "https://example.org/x"
+    for bad in (
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        " javascript:x",
+        "java\tscript:x",
+        "data:text/html,x",
+        "//evil.org",
+        "a:b",
+    ):
+        assert safe_href(bad) is None
+
+
+def test_shorten_markup_keeps_tags_balanced_and_entities_whole() -> None:
+    text, cut = shorten_markup("Effect of <i>ketamine</i> on A &amp; B in <sub>rats</sub> and mice", 36)
+    assert cut and text == "Effect of <i>ketamine</i> on A &amp; B in <sub>rats</sub>…"
+    text, cut = shorten_markup("<b>bold words continue here</b>", 10)
+    assert cut and text == "<b>bold words</b>…"
+    assert shorten_markup("short", 10) == ("short", False)
