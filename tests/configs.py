@@ -25,7 +25,7 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 def write_config(directory: Path, base_url: str, **sections: Any) -> Path:
     """config.yaml in ``directory``; keyword arguments override whole sections or keys within them."""
     data: dict[str, Any] = {
-        "ncbi": {"email": "tester@example.org", "base_url": base_url, "timeout": 2, "max_retries": 3},
+        "ncbi": {"email": "tester@example.org", "base_url": base_url, "timeout": 2, "max_retries": 3, "backoff_seconds": 0.05},
         "store": {"path": "store.sqlite3"},
         "topics": TOPICS,
         "fetch": {"backfill": "1950-01-01", "overlap_days": 3, "batch_size": 100},

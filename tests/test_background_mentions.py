@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+from background_eval.measure import extractor_figures, match_label, mention_labels
 from littrack.background.documents import shipped_documents
 from littrack.background.mentions import Mention, extract_mentions
 from littrack.background.passages import Passage, split_all
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "background_eval"))
-
-from measure import extractor_figures, match_label, mention_labels  # noqa: E402
 
 
 def _mentions() -> tuple[Mention, ...]:
@@ -43,7 +37,12 @@ def test_the_issue_examples_are_extracted_with_their_fields() -> None:
     french = find("2007 French study")
     assert (french.year, french.country, french.intervention) == (2007, "France", "subcutaneous")
     review = find("Advances in Rheumatology")
-    assert (review.design, review.n_trials, review.n_patients, review.journal) == ("systematic review", 6, 115, "Advances in Rheumatology")
+    assert (review.design, review.n_trials, review.n_patients, review.journal) == (
+        "systematic review",
+        6,
+        115,
+        "Advances in Rheumatology",
+    )
     danish = find("A successful 2000 Danish study")
     assert (danish.year, danish.country, danish.condition) == (2000, "Denmark", "fibromyalgia")
     dutch = find("Dutch researchers")
@@ -63,7 +62,12 @@ def test_comments_are_not_searched_for_mentions() -> None:
 
 
 def test_generic_study_talk_is_not_a_mention() -> None:
-    body = Passage("d", 0, "Numerous studies have validated its effectiveness. More studies are needed. The study found it safe.", "body")
+    body = Passage(
+        "d",
+        0,
+        "Numerous studies have validated its effectiveness. More studies are needed. The study found it safe.",
+        "body",
+    )
     assert extract_mentions([body]) == ()
 
 

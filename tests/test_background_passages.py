@@ -23,7 +23,9 @@ def test_liptan_comments_follow_the_article_and_are_labelled_comments() -> None:
     assert texts["Cindy May"] == "furniture"  # a commenter's name
     bladder = next(t for t in texts if t.startswith("Long term Ketamine use causes bladder problems"))
     assert texts[bladder] == "comment"
-    assert texts["Ketamine given intravenously is a more potent pain reliever than morphine for fibromyalgia."] == "body"
+    assert (
+        texts["Ketamine given intravenously is a more potent pain reliever than morphine for fibromyalgia."] == "body"
+    )
 
 
 def test_page_furniture_is_recognised_in_every_seed() -> None:
@@ -61,7 +63,10 @@ def test_passage_ids_are_stable_document_and_index() -> None:
 
 
 def test_comment_section_is_detected_from_a_time_stamped_byline() -> None:
-    text = "A title line here\n\nThe article says ketamine helps some patients.\n\nJane Doe says:\n\nIt helped me for a week.\n\nReply"
+    text = (
+        "A title line here\n\nThe article says ketamine helps some patients.\n\n"
+        "Jane Doe says:\n\nIt helped me for a week.\n\nReply"
+    )
     doc = BackgroundDoc("t", "A title line here", "", "", text, False, Path("t.txt"))
     assert [(p.text, p.kind) for p in split_passages(doc)] == [
         ("A title line here", "furniture"),
@@ -73,7 +78,10 @@ def test_comment_section_is_detected_from_a_time_stamped_byline() -> None:
 
 
 def test_sentences_are_not_split_at_abbreviations() -> None:
-    text = "Dr. Podell reports that it works. A single dose has effects. Iadarola et. al. In a 2007 study (e.g. Fig. 2) it did."
+    text = (
+        "Dr. Podell reports that it works. A single dose has effects. Iadarola et. al. "
+        "In a 2007 study (e.g. Fig. 2) it did."
+    )
     assert split_sentences(text) == [
         "Dr. Podell reports that it works.",
         "A single dose has effects.",

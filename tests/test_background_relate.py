@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
+from background_eval.measure import relation_figures
+from background_eval.recorded_papers import RECORDED, recorded_papers
 from littrack.background.documents import shipped_documents
 from littrack.background.passages import Passage, split_all
 from littrack.background.relate import DEFAULT_THRESHOLD, EXCERPT_CHARS, Relater, excerpt, tokens
 from littrack.models import AbstractSection, Paper
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "background_eval"))
-
-from measure import relation_figures  # noqa: E402
-from recorded_papers import RECORDED, recorded_papers  # noqa: E402
 
 needs_recorded = pytest.mark.skipif(not RECORDED.is_dir(), reason="shared/recorded not beside the repository")
 
@@ -66,7 +60,11 @@ def test_comments_and_furniture_are_never_related() -> None:
         Passage("d", 2, "Depression responds quickly to ketamine infusions given over forty minutes", "body"),
     ]
     relater = Relater(passages)
-    paper = Paper(pmid=1, title="Ketamine infusions for fibromyalgia pain relief", abstract=(AbstractSection("Ketamine infusion reduced fibromyalgia pain."),))
+    paper = Paper(
+        pmid=1,
+        title="Ketamine infusions for fibromyalgia pain relief",
+        abstract=(AbstractSection("Ketamine infusion reduced fibromyalgia pain."),),
+    )
     assert [p.kind for p in relater.passages] == ["body"]
     assert all(r.document_id == "d" and "Depression" in r.excerpt for r in relater.relate(paper, threshold=0.001))
 
@@ -75,7 +73,12 @@ def test_duplicate_paragraphs_reprinted_in_two_seeds_are_shown_once(relater: Rel
     paper = Paper(
         pmid=2,
         title="Ketamine infusion in complex regional pain syndrome: complete remission and long infusion times",
-        abstract=(AbstractSection("Placebo-controlled randomized study of long ketamine infusions in CRPS; pain reduction lasted three months."),),
+        abstract=(
+            AbstractSection(
+                "Placebo-controlled randomized study of long ketamine infusions in CRPS; "
+                "pain reduction lasted three months."
+            ),
+        ),
     )
     related = relater.relate(paper)
     assert len(related) == 2
@@ -84,7 +87,11 @@ def test_duplicate_paragraphs_reprinted_in_two_seeds_are_shown_once(relater: Rel
 
 
 def test_relating_is_deterministic(relater: Relater) -> None:
-    paper = Paper(pmid=3, title="Subcutaneous ketamine and brain blood flow in fibromyalgia", abstract=(AbstractSection("SPECT perfusion after ketamine."),))
+    paper = Paper(
+        pmid=3,
+        title="Subcutaneous ketamine and brain blood flow in fibromyalgia",
+        abstract=(AbstractSection("SPECT perfusion after ketamine."),),
+    )
     assert relater.relate(paper, threshold=0.01) == relater.relate(paper, threshold=0.01)
     assert relater.scores(paper) == Relater(split_all(shipped_documents())).scores(paper)
 
@@ -97,11 +104,19 @@ def test_excerpt_cuts_at_a_word_boundary_with_an_ellipsis() -> None:
 
 
 def test_excerpt_starts_at_the_sentence_the_paper_is_about() -> None:
-    text = ("Stephanie had surgery on her back many times over the years. " * 4) + "Ketamine reduced her depression within hours."
+    text = (
+        "Stephanie had surgery on her back many times over the years. " * 4
+    ) + "Ketamine reduced her depression within hours."
     out = excerpt(text, 120, focus=tokens("ketamine depression"))
     assert out.startswith("… Ketamine reduced her depression")
 
 
 def test_tokens_drop_clinical_filler_and_normalise_synonyms() -> None:
-    assert tokens("Patients in the study: FM, CRPS and IV ketamine infusions") == ["fibromyalgia", "crps", "intravenous", "ketamine", "infusion"]
+    assert tokens("Patients in the study: FM, CRPS and IV ketamine infusions") == [
+        "fibromyalgia",
+        "crps",
+        "intravenous",
+        "ketamine",
+        "infusion",
+    ]
     assert "crps" in tokens("complex regional pain syndrome type 1")

@@ -11,6 +11,7 @@ import random
 import threading
 from collections.abc import Collection, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -26,10 +27,33 @@ from littrack.eutils.ratelimit import RateLimiter
 from littrack.replay.corpus import default_corpus
 from littrack.replay.server import FakeEutils
 
-FRENCH = Mention("d", "In a 2007 French study, subcutaneous ketamine …", 2007, "France", "fibromyalgia", "study", "subcutaneous", None, None)
-WOOD = Mention("d", "In a 2006 review article Wood suggested …", 2006, None, "fibromyalgia", "review", "", None, None, author="Wood")
+FRENCH = Mention(
+    "d",
+    "In a 2007 French study, subcutaneous ketamine …",
+    2007,
+    "France",
+    "fibromyalgia",
+    "study",
+    "subcutaneous",
+    None,
+    None,
+)
+WOOD = Mention(
+    "d",
+    "In a 2006 review article Wood suggested …",
+    2006,
+    None,
+    "fibromyalgia",
+    "review",
+    "",
+    None,
+    None,
+    author="Wood",
+)
 DANISH = Mention("d", "A successful 2000 Danish study …", 2000, "Denmark", "fibromyalgia", "study", "", None, None)
-VAGUE = Mention("d", "In one study, more than half of the patients …", None, None, "fibromyalgia", "study", "iv", None, None)
+VAGUE = Mention(
+    "d", "In one study, more than half of the patients …", None, None, "fibromyalgia", "study", "iv", None, None
+)
 
 
 def _synthetic_matcher(pmids: list[int]) -> object:
@@ -73,7 +97,9 @@ def test_single_hit_on_the_strict_query_is_high_confidence(eutils_search: tuple[
     assert sent == "ketamine[tiab] AND fibromyalgia[tiab] AND 2007[dp] AND subcutaneous[tiab] AND France[ad]"
 
 
-def test_loose_query_hit_after_an_empty_strict_query_is_low_confidence(eutils_search: tuple[FakeEutils, object, list[int]]) -> None:
+def test_loose_query_hit_after_an_empty_strict_query_is_low_confidence(
+    eutils_search: tuple[FakeEutils, object, list[int]],
+) -> None:
     _, search, pmids = eutils_search
     r = resolve(WOOD, search)  # type: ignore[arg-type]
     assert (r.pmids, r.confidence) == ((pmids[1],), "low")
@@ -83,7 +109,9 @@ def test_loose_query_hit_after_an_empty_strict_query_is_low_confidence(eutils_se
     )
 
 
-def test_too_many_hits_or_none_stay_unresolved_without_a_guess(eutils_search: tuple[FakeEutils, object, list[int]]) -> None:
+def test_too_many_hits_or_none_stay_unresolved_without_a_guess(
+    eutils_search: tuple[FakeEutils, object, list[int]],
+) -> None:
     srv, search, _ = eutils_search
     assert (resolve(DANISH, search).pmids, resolve(DANISH, search).confidence) == ((), "unresolved")  # type: ignore[arg-type]
     before = len(srv.requests_to("esearch"))
@@ -92,7 +120,9 @@ def test_too_many_hits_or_none_stay_unresolved_without_a_guess(eutils_search: tu
     assert len(srv.requests_to("esearch")) == before  # too vague to look up: no request spent
 
 
-def test_resolve_all_over_the_seeds_asks_each_distinct_query_once(eutils_search: tuple[FakeEutils, object, list[int]]) -> None:
+def test_resolve_all_over_the_seeds_asks_each_distinct_query_once(
+    eutils_search: tuple[FakeEutils, object, list[int]],
+) -> None:
     srv, search, pmids = eutils_search
     mentions = extract_mentions(split_all(shipped_documents()))
     resolutions = resolve_all(mentions, search)  # type: ignore[arg-type]
@@ -113,12 +143,18 @@ def test_resolve_all_over_the_seeds_asks_each_distinct_query_once(eutils_search:
 class _SyntheticESearch(BaseHTTPRequestHandler):
     """SYNTHETIC eSearchResult ID lists keyed by term, for a server-independent check of the callable."""
 
-    replies = {"ketamine[tiab] AND fibromyalgia[tiab] AND 2007[dp] AND subcutaneous[tiab] AND France[ad]": (111, 222)}
+    replies: ClassVar[dict[str, tuple[int, ...]]] = {
+        "ketamine[tiab] AND fibromyalgia[tiab] AND 2007[dp] AND subcutaneous[tiab] AND France[ad]": (111, 222)
+    }
 
     def do_GET(self) -> None:
         term = parse_qs(urlsplit(self.path).query).get("term", [""])[0]
         ids = "".join(f"<Id>{i}</Id>" for i in self.replies.get(term, ()))
-        body = f"<?xml version='1.0'?><!-- synthetic --><eSearchResult><Count>{len(self.replies.get(term, ()))}</Count><IdList>{ids}</IdList></eSearchResult>"
+        count = len(self.replies.get(term, ()))
+        body = (
+            "<?xml version='1.0'?><!-- synthetic -->"
+            f"<eSearchResult><Count>{count}</Count><IdList>{ids}</IdList></eSearchResult>"
+        )
         self.send_response(200)
         self.send_header("Content-Type", "text/xml")
         self.end_headers()
@@ -130,7 +166,7 @@ class _SyntheticESearch(BaseHTTPRequestHandler):
 
 def test_any_search_callable_works_here_a_plain_requests_call_to_a_loopback_server() -> None:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _SyntheticESearch)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         url = f"http://127.0.0.1:{httpd.server_address[1]}/esearch.fcgi"
@@ -157,4 +193,6 @@ def test_queries_built_from_mentions() -> None:
 
 def test_unresolved_rows_offline_carry_no_pmids() -> None:
     rows = unresolved([FRENCH], {"d": "Doc"})
-    assert rows[0].confidence == "unresolved" and rows[0].pmids == () and rows[0].description.startswith("2007 · France")
+    assert (
+        rows[0].confidence == "unresolved" and rows[0].pmids == () and rows[0].description.startswith("2007 · France")
+    )

@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 
-from fake_ctgov import FakeCtgov, Reply, recorded_json
+from fake_ctgov import RECORDED, FakeCtgov, Reply, recorded_json
 from littrack.config import TrialQuery, TrialsConfig
 from littrack.errors import TrialsError
+from littrack.eutils.pubmed_xml import iter_papers
 from littrack.store import Store, open_store
+from littrack.store.papers import save_papers
 from littrack.store.runs import last_run
 from littrack.store.trials import (
     add_paper_links,
@@ -29,6 +31,7 @@ from littrack.store.trials import (
     save_studies,
     trial_events,
     trial_history,
+    trial_ids_for_papers,
 )
 from littrack.trials import DEFAULT_QUERIES
 from littrack.trials.client import CtgovClient
@@ -236,3 +239,14 @@ def test_default_queries_cover_the_shipped_topics_when_config_names_none() -> No
     assert set(DEFAULT_QUERIES) == {"ketamine-fibromyalgia", "ketamine-crps", "ketamine-chronic-pain"}
     own = TrialsConfig(queries={"ketamine-crps": QUERY})
     assert queries_for(own, ["ketamine-fibromyalgia", "ketamine-crps"]) == {"ketamine-crps": QUERY}
+
+
+def test_first_sync_links_papers_stored_before_trials_were_tracked(fake: FakeCtgov, store: Store) -> None:
+    (paper,) = iter_papers((RECORDED / "pubmed_efetch_citation_22663011.xml").read_bytes())  # real, cites NCT01245062
+    with store.transaction() as conn:
+        save_papers(conn, [paper], topic_id=None, run_id=None)
+    cfg = config(fake)
+    serve_melanoma(fake)
+    summary = sync_trials(cfg, store, client(cfg), topics=[TOPIC], today=FIRST_DAY, now=FIRST_NOW)
+    assert summary.links == 2  # DataBankList and abstract
+    assert trial_ids_for_papers(store, [22663011]) == {22663011: ("NCT01245062",)}

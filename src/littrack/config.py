@@ -38,6 +38,7 @@ class NcbiConfig:
     base_url: str = DEFAULT_BASE_URL
     timeout: float = 30.0
     max_retries: int = 5
+    backoff_seconds: float = 1.0  # first retry delay; doubles per attempt (with jitter), capped at 30 s
 
     @property
     def email_is_placeholder(self) -> bool:
@@ -259,6 +260,7 @@ def _parse_ncbi(s: _Section, environ: Mapping[str, str]) -> NcbiConfig:
         base_url=base_url if base_url.endswith("/") else base_url + "/",
         timeout=s.get("timeout", float, 30.0),
         max_retries=s.whole("max_retries", 5, 0, 20),
+        backoff_seconds=s.get("backoff_seconds", float, 1.0),
     )
     if not cfg.email_is_placeholder and not valid_email(cfg.email):
         raise s.error("email", f"is not an e-mail address: {email!r}")

@@ -20,6 +20,7 @@ from littrack.models import NOT_YET_INDEXED, DateWindow, SearchResult, Topic
 from littrack.store import Store
 from littrack.store.papers import SaveCounts, known_pmids, link_topic, now_iso, save_papers
 from littrack.store.runs import get_watermark, set_watermark
+from littrack.trials.link import link_papers
 
 # PubMed serves at most 9,999 records of one query (NCBI.md); a slice must fit under it.
 MAX_RETRIEVABLE = 9_999
@@ -141,6 +142,7 @@ def fetch_topic(
             papers = list(iter_papers(body))
             with store.transaction() as conn:
                 counts = save_papers(conn, papers, topic_id=topic.id, run_id=run_id)
+                link_papers(conn, papers)  # trial ↔ paper links travel with the paper
             total = SaveCounts(total.new + counts.new, total.updated + counts.updated, total.unchanged + counts.unchanged)
             fetched += len(papers)
             progress.advance(len(papers))

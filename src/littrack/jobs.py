@@ -6,6 +6,7 @@ modules that do the work. Failures are recorded in the ledger and re-raised for 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
@@ -43,7 +44,7 @@ def fetch_job(
     today = today or dt.date.today()
     with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
         mark_interrupted(store)
-        client = client or EutilsClient(cfg.ncbi)
+        client = client or EutilsClient(cfg.ncbi, backoff_base=cfg.ncbi.backoff_seconds)
         run_id = start_run(store, "fetch")
         try:
             summary = run_fetch(cfg, store, client, run_id=run_id, today=today, progress=progress)
@@ -58,5 +59,35 @@ def fetch_job(
 
 
 def _after_fetch(cfg: Config, store: Store, client: EutilsClient, summary: FetchSummary, today: dt.date) -> FetchSummary:
-    """Add-ons that ride on every fetch (corrections re-check, trials); filled in by later modules."""
-    return summary
+    """What rides on every fetch: re-checking sent papers, linking trials, syncing trials, resolving mentions.
+
+    The PubMed part has already succeeded and its watermarks are committed; an add-on that fails is reported in
+    the summary line and its own ledger row, and retried on the next fetch.
+    """
+    notes: list[str] = []
+    if cfg.fetch.recheck_limit:
+        from littrack.recheck import recheck_sent
+
+        rechecked = recheck_sent(client, store, limit=cfg.fetch.recheck_limit)
+        if rechecked.checked:
+            notes.append(rechecked.line())
+    if cfg.trials.enabled:
+        notes.append(_sync_trials(cfg, store, today))
+    if cfg.background.resolve_mentions:
+        from littrack.background.store_mentions import resolve_pending_mentions
+
+        notes.extend(resolve_pending_mentions(cfg, store, client))
+    return dataclasses.replace(summary, requests=client.requests_made, extra=tuple(notes))
+
+
+def _sync_trials(cfg: Config, store: Store, today: dt.date) -> str:
+    from littrack.errors import TrialsError
+    from littrack.trials.client import CtgovClient
+    from littrack.trials.sync import sync_trials
+
+    with CtgovClient(cfg.trials, backoff_base=cfg.ncbi.backoff_seconds) as ct:
+        try:
+            return sync_trials(cfg.trials, store, ct, topics=[t.id for t in cfg.topics], today=today).line()
+        except TrialsError as exc:
+            log.error("trials sync failed: %s", exc)
+            return f"trials: failed ({exc})"

@@ -13,8 +13,8 @@ that ``KeyboardInterrupt`` is raised inside it: the jobs roll back their open tr
 run as 'interrupted' (the next fetch repeats the window; nothing is marked sent). We chose this over
 waiting for the job unboundedly because a large back-fill can take many minutes at NCBI's 3 requests/s,
 while systemd (and the user at a terminal) expect an exit within seconds. If the job is stuck inside one
-network call for longer than ``INTERRUPT_WAIT`` the process exits anyway; its ledger row is then marked
-'interrupted' by the next job.
+network call for longer than ``INTERRUPT_WAIT`` the process marks its ledger row 'interrupted' itself and
+exits anyway (its open transaction dies with the process, so SQLite rolls it back).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from littrack.schedule import (
     when,
 )
 from littrack.store import open_store
-from littrack.store.runs import last_run
+from littrack.store.runs import last_run, mark_interrupted
 from littrack.store.service_state import ServiceState, mark_stopped, save_state
 
 log = logging.getLogger(__name__)
@@ -210,8 +210,9 @@ class Service:
                 log.warning("interrupting the running %s: it rolls back and is recorded as interrupted", kind)
                 _raise_in_thread(ident, KeyboardInterrupt)
             if not self._wait_idle(INTERRUPT_WAIT):
-                log.error("the running job did not stop within %gs; exiting anyway (the next run records it as"
-                          " interrupted)", INTERRUPT_WAIT)
+                log.error("the running job did not stop within %gs (blocked in a network call?); exiting anyway",
+                          INTERRUPT_WAIT)
+                self._record_abandoned()
                 return True
         try:
             with open_store(self.cfg.store.path) as store:
@@ -220,6 +221,15 @@ class Service:
             log.warning("could not record the service stop in the store: %s", _one_line(exc))
         log.info("littrack service stopped")
         return False
+
+    def _record_abandoned(self) -> None:
+        """Our own stuck job holds the job lock, so no other writer can be running: its row is ours to close."""
+        try:
+            with open_store(self.cfg.store.path) as store:
+                mark_interrupted(store)
+                mark_stopped(store, self.pid)
+        except LittrackError as exc:
+            log.warning("could not record the interrupted run: %s (the next run will)", _one_line(exc))
 
     def _wait_idle(self, timeout: float) -> bool:
         with self._idle:
@@ -236,7 +246,8 @@ class Service:
         s = cfg.schedule
         tz = s.timezone or f"{resolve_timezone(None)} (this machine's)"
         return (f"fetch {s.fetch!r}, digest {s.digest!r} in {tz}; missed runs within {s.misfire_grace_minutes} min"
-                f" run late; failed jobs retried after {s.retry_minutes} min, doubling, at most {s.max_retries} times")
+                f" run late; failed jobs retried after {s.retry_minutes} min, doubling, at most"
+                f" {s.max_retries} time(s)")
 
     def _schedule(self, cfg: Config) -> None:
         """(Re)create the regular jobs from ``cfg.schedule``; pending retries keep their time."""
@@ -244,7 +255,7 @@ class Service:
         grace = max(1, cfg.schedule.misfire_grace_minutes * 60)
         for kind in KINDS:
             trigger = parse_schedule(getattr(cfg.schedule, kind), tz)
-            self.scheduler.add_job(self._execute, trigger, args=(kind, "scheduled"), id=kind, name=kind,
+            self.scheduler.add_job(self.run_job, trigger, args=(kind, "scheduled"), id=kind, name=kind,
                                    replace_existing=True, misfire_grace_time=grace)
 
     def _catch_up(self, cfg: Config) -> None:
@@ -260,9 +271,10 @@ class Service:
                                   _parse_time(run.started_at) if run else None, grace)
             if decision is None:
                 continue
-            log.warning("%s", decision.message)
+            # A skipped slot is routine on a first start (the job never ran); a late run is worth a warning.
+            log.log(logging.WARNING if decision.run_now else logging.INFO, "%s", decision.message)
             if decision.run_now:
-                self.scheduler.add_job(self._execute, DateTrigger(now + dt.timedelta(seconds=offset)),
+                self.scheduler.add_job(self.run_job, DateTrigger(now + dt.timedelta(seconds=offset)),
                                        args=(kind, f"missed run of {when(decision.slot)}"), id=f"{kind}-missed",
                                        replace_existing=True, misfire_grace_time=None)
 
@@ -320,8 +332,12 @@ class Service:
 
     # -- jobs -------------------------------------------------------------------------------------
 
-    def _execute(self, kind: str, why: str) -> None:
-        """One job run in the worker thread. Never raises: the service outlives every job."""
+    def run_job(self, kind: str, why: str) -> None:
+        """Run ``kind`` now in the calling thread (the scheduler's worker), then retry or log the next runs.
+
+        Never raises: the service outlives every job. LittrackError is logged as its one line; any other
+        exception as one line at ERROR with its traceback at DEBUG.
+        """
         if self._stopping.is_set():
             log.info("%s not started: the service is stopping", kind)
             return
@@ -374,7 +390,7 @@ class Service:
         delay = retry_delay(failures, sched.retry_minutes, sched.max_retries)
         now = dt.datetime.now(self._tz(self.cfg))
         if delay is not None and (regular is None or now + delay < regular):
-            self.scheduler.add_job(self._execute, DateTrigger(now + delay),
+            self.scheduler.add_job(self.run_job, DateTrigger(now + delay),
                                    args=(kind, f"retry {failures}/{sched.max_retries}"),
                                    id=f"{kind}-retry", replace_existing=True, misfire_grace_time=None)
             log.error("%s failed after %.1fs: %s; retry %d/%d at %s", kind, elapsed, error, failures,
@@ -382,7 +398,12 @@ class Service:
             return
         with self._guard:
             self._failures[kind] = 0  # the next regular run starts a fresh series of retries
-        reason = f"gave up after {sched.max_retries} retries" if delay is None else "no retry before it"
+        if delay is None:
+            n = sched.max_retries
+            reason = (f"gave up after {n} retr{'y' if n == 1 else 'ies'}" if n
+                      else "retries are off (schedule.max_retries: 0)")
+        else:
+            reason = "the next scheduled run comes before a retry would"
         log.error("%s failed after %.1fs: %s; %s, next scheduled run at %s", kind, elapsed, error, reason,
                   when(regular))
 

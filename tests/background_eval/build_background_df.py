@@ -17,11 +17,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, when run as a script
 
-from recorded_papers import recorded_papers  # noqa: E402
-
-from littrack.background.relate import paper_text, tokens  # noqa: E402
+from background_eval.recorded_papers import recorded_papers
+from littrack.background.relate import paper_text, tokens
 
 OUT = Path(__file__).resolve().parents[2] / "src" / "littrack" / "background" / "seeds" / "background_df.json"
 
@@ -36,7 +35,8 @@ def main() -> None:
         json.dumps(
             {
                 "provenance": "document frequencies of words over the distinct real PubMed records in shared/recorded/ "
-                "(title, abstract, keywords, MeSH; tokenised by littrack.background.relate.tokens); words in one record dropped",
+                "(title, abstract, keywords, MeSH; tokenised by littrack.background.relate.tokens); "
+                "words in one record dropped",
                 "documents": len(papers),
                 "df": kept,
             },

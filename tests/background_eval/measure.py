@@ -10,14 +10,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, when run as a script
 
-from recorded_papers import recorded_papers  # noqa: E402
-
-from littrack.background.documents import shipped_documents  # noqa: E402
-from littrack.background.mentions import Mention, extract_mentions  # noqa: E402
-from littrack.background.passages import split_all  # noqa: E402
-from littrack.background.relate import DEFAULT_THRESHOLD, Relater  # noqa: E402
+from background_eval.recorded_papers import recorded_papers
+from littrack.background.documents import shipped_documents
+from littrack.background.mentions import Mention, extract_mentions
+from littrack.background.passages import split_all
+from littrack.background.relate import DEFAULT_THRESHOLD, Relater
 
 HERE = Path(__file__).resolve().parent
 
@@ -31,7 +30,8 @@ class Figures:
     fn: int
 
     def __str__(self) -> str:
-        return f"precision {self.precision:.2f} ({self.tp}/{self.tp + self.fp}), recall {self.recall:.2f} ({self.tp}/{self.tp + self.fn})"
+        p = f"precision {self.precision:.2f} ({self.tp}/{self.tp + self.fp})"
+        return f"{p}, recall {self.recall:.2f} ({self.tp}/{self.tp + self.fn})"
 
 
 def _figures(tp: int, fp: int, fn: int) -> Figures:
@@ -75,9 +75,9 @@ def mention_labels() -> list[dict[str, object]]:
 def match_label(mention: Mention, labels: list[dict[str, object]]) -> dict[str, object] | None:
     """The label whose quote occurs in the mention's sentence (and, when given, its year)."""
     for label in labels:
-        if label["doc"] == mention.doc_id and str(label["quote"]) in mention.sentence:
-            if label.get("year") is None or label["year"] == mention.year:
-                return label
+        same_place = label["doc"] == mention.doc_id and str(label["quote"]) in mention.sentence
+        if same_place and (label.get("year") is None or label["year"] == mention.year):
+            return label
     return None
 
 
@@ -107,7 +107,17 @@ def main() -> None:
         labels = mention_labels()
         for m in extracted_mentions():
             lab = match_label(m, labels)
-            print("   ", "OK " if lab and lab["real"] else "FP " if lab else "?? ", m.doc_id, m.year, m.country, m.condition, m.design, "|", m.sentence[:90])
+            print(
+                "   ",
+                "OK " if lab and lab["real"] else "FP " if lab else "?? ",
+                m.doc_id,
+                m.year,
+                m.country,
+                m.condition,
+                m.design,
+                "|",
+                m.sentence[:90],
+            )
 
 
 if __name__ == "__main__":

@@ -107,8 +107,10 @@ class _TextExtractor(HTMLParser):
     """Collects visible text, starting a new paragraph at every block element."""
 
     BLOCKS = frozenset(
-        "p div h1 h2 h3 h4 h5 h6 li ul ol br tr table section article header footer nav aside blockquote pre "
-        "figure figcaption dt dd hr main form".split()
+        str.split(
+            "p div h1 h2 h3 h4 h5 h6 li ul ol br tr table section article header footer nav aside blockquote pre "
+            "figure figcaption dt dd hr main form"
+        )
     )
     HIDDEN = frozenset({"script", "style", "noscript", "template", "head"})
 
@@ -197,4 +199,6 @@ def _slug(stem: str) -> str:
 
 
 def _with_id(doc: BackgroundDoc, doc_id: str) -> BackgroundDoc:
-    return BackgroundDoc(doc_id, doc.title, doc.publisher, doc.date_label, doc.text, doc.shipped, doc.path, doc.source_note)
+    return BackgroundDoc(
+        doc_id, doc.title, doc.publisher, doc.date_label, doc.text, doc.shipped, doc.path, doc.source_note
+    )

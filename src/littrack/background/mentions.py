@@ -10,6 +10,7 @@ mention it refers back to instead of making a new one. Pure functions; no I/O.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -33,15 +34,43 @@ _ANAPHORA = re.compile(
     re.IGNORECASE,
 )
 # "the systematic review and the case study": a definite reference back to studies already mentioned.
-_DEFINITE = re.compile(r"\b(?:the|this|these|both\s+the)\s+(?:\w+\s+)?(?:systematic\s+review|review|case\s+study|study|studies|trials?)\b", re.I)
-_INDEFINITE = re.compile(r"\b(?:an?|one|other|\d+|two|three|four|five|six)\s+(?:[\w-]+\s+){0,3}(?:review|study|studies|trials?|researchers)\b", re.I)
+_DEFINITE = re.compile(
+    r"\b(?:the|this|these|both\s+the)\s+(?:\w+\s+)?(?:systematic\s+review|review|case\s+study|study|studies|trials?)\b",
+    re.I,
+)
+_INDEFINITE = re.compile(
+    r"\b(?:an?|one|other|\d+|two|three|four|five|six)\s+(?:[\w-]+\s+){0,3}(?:review|study|studies|trials?|researchers)\b",
+    re.I,
+)
 _NATIONALITIES = {
-    "dutch": "Netherlands", "french": "France", "danish": "Denmark", "belgian": "Belgium", "belgium": "Belgium",
-    "swedish": "Sweden", "norwegian": "Norway", "finnish": "Finland", "german": "Germany", "british": "United Kingdom",
-    "english": "United Kingdom", "american": "United States", "canadian": "Canada", "italian": "Italy",
-    "spanish": "Spain", "brazilian": "Brazil", "chinese": "China", "japanese": "Japan", "korean": "Korea",
-    "israeli": "Israel", "swiss": "Switzerland", "australian": "Australia", "austrian": "Austria",
-    "iranian": "Iran", "turkish": "Turkey", "polish": "Poland", "portuguese": "Portugal", "indian": "India",
+    "dutch": "Netherlands",
+    "french": "France",
+    "danish": "Denmark",
+    "belgian": "Belgium",
+    "belgium": "Belgium",
+    "swedish": "Sweden",
+    "norwegian": "Norway",
+    "finnish": "Finland",
+    "german": "Germany",
+    "british": "United Kingdom",
+    "english": "United Kingdom",
+    "american": "United States",
+    "canadian": "Canada",
+    "italian": "Italy",
+    "spanish": "Spain",
+    "brazilian": "Brazil",
+    "chinese": "China",
+    "japanese": "Japan",
+    "korean": "Korea",
+    "israeli": "Israel",
+    "swiss": "Switzerland",
+    "australian": "Australia",
+    "austrian": "Austria",
+    "iranian": "Iran",
+    "turkish": "Turkey",
+    "polish": "Poland",
+    "portuguese": "Portugal",
+    "indian": "India",
 }
 _COUNTRY = re.compile(r"\b(" + "|".join(_NATIONALITIES) + r")\b", re.IGNORECASE)
 _CONDITIONS = (
@@ -68,16 +97,37 @@ _INTERVENTIONS = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
 }
 _NUM = r"(\d[\d,]*|" + "|".join(_NUMBER_WORDS) + r")"
 _N_TRIALS = re.compile(_NUM + r"\s+(?:\w+\s+){0,2}(?:trials|studies)\b", re.IGNORECASE)
-_N_PATIENTS = re.compile(_NUM + r"\s+(?:\w+\s+){0,2}(?:patients|participants|subjects|women|men|people)\b", re.IGNORECASE)
-_AUTHOR = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+et\.?\s+al\b|\b(?:review\s+article|review)\s+([A-Z][a-z]+)\s+(?:suggested|found|reported|argued)")
-_JOURNAL = re.compile(r"\bpublished\s+in\s+(?:the\s+)?((?:[A-Z][\w&-]*|of|and|in|for)(?:\s+(?:[A-Z][\w&-]*|of|and|in|for))*)")
-_ONE_STUDY = re.compile(r"\b(?:in\s+)?one\s+(?:study|review|trial)\b|\ban\s+associated\s+study\b|\bother\s+researchers\b|"
-                        r"\bresearch\s+on\b", re.IGNORECASE)
+_N_PATIENTS = re.compile(
+    _NUM + r"\s+(?:\w+\s+){0,2}(?:patients|participants|subjects|women|men|people)\b", re.IGNORECASE
+)
+_AUTHOR = re.compile(
+    r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+et\.?\s+al\b|\b(?:review\s+article|review)\s+([A-Z][a-z]+)\s+(?:suggested|found|reported|argued)"
+)
+_JOURNAL = re.compile(
+    r"\bpublished\s+in\s+(?:the\s+)?((?:[A-Z][\w&-]*|of|and|in|for)(?:\s+(?:[A-Z][\w&-]*|of|and|in|for))*)"
+)
+_ONE_STUDY = re.compile(
+    r"\b(?:in\s+)?one\s+(?:study|review|trial)\b|\ban\s+associated\s+study\b|\bother\s+researchers\b|"
+    r"\bresearch\s+on\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -151,7 +201,8 @@ def _repeats_ongoing(out: list[Mention], new: Mention) -> bool:
         return False
     fields = ("condition", "n_trials", "country", "year")
     return any(
-        m.doc_id == new.doc_id and m.design == new.design
+        m.doc_id == new.doc_id
+        and m.design == new.design
         and all(getattr(new, f) is None or getattr(new, f) == getattr(m, f) for f in fields)
         for m in out
     )
@@ -159,15 +210,20 @@ def _repeats_ongoing(out: list[Mention], new: Mention) -> bool:
 
 def _clauses(sentence: str) -> list[str]:
     """One clause per dated study: "A 1997 study reported … and a 2000 study suggested …" gives two."""
-    starts = [m.start() for m in re.finditer(r"\b(?:an?|in\s+a)\s+(?:\w+\s+){0,2}(?:19|20)\d\d\s+(?:\w+\s+){0,2}(?:study|review|trial)", sentence, re.I)]
+    starts = [
+        m.start()
+        for m in re.finditer(
+            r"\b(?:an?|in\s+a)\s+(?:\w+\s+){0,2}(?:19|20)\d\d\s+(?:\w+\s+){0,2}(?:study|review|trial)", sentence, re.I
+        )
+    ]
     if len(starts) < 2:
         return [sentence]
     bounds = [0, *starts[1:], len(sentence)]
-    return [sentence[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [sentence[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def _mention(passage: Passage, sentence: str, clause: str, context: str) -> Mention | None:
-    if not _CUE.search(clause) or _GENERIC.search(clause) and not _YEAR.search(clause):
+    if not _CUE.search(clause) or (_GENERIC.search(clause) and not _YEAR.search(clause)):
         return None
     ongoing = re.search(r"\bunderway\b|\bongoing\b", clause, re.I) is not None
     year_m = _YEAR.search(clause)
@@ -182,7 +238,14 @@ def _mention(passage: Passage, sentence: str, clause: str, context: str) -> Ment
     design = next(name for name, rx in _DESIGNS if rx.search(clause) or name == "study")
     if _DEFINITE.search(clause) and not _INDEFINITE.search(clause) and not (year_m or country or author):
         return None
-    identified = year_m or country or author or n_trials or n_patients or design in {"systematic review", "case report", "randomized controlled trial"}
+    identified = (
+        year_m
+        or country
+        or author
+        or n_trials
+        or n_patients
+        or design in {"systematic review", "case report", "randomized controlled trial"}
+    )
     if not identified and not (_ONE_STUDY.search(clause) and len(clause.split()) >= 8):
         return None
     return Mention(
@@ -216,7 +279,9 @@ def _enrich_previous(out: list[Mention], passage: Passage, sentence: str) -> Non
             n_trials = prev.n_trials or _count(_N_TRIALS, sentence)
             n_patients = prev.n_patients or _count(_N_PATIENTS, sentence)
             if (n_trials, n_patients) != (prev.n_trials, prev.n_patients):
-                out[i] = replace(prev, sentence=f"{prev.sentence} … {sentence}", n_trials=n_trials, n_patients=n_patients)
+                out[i] = replace(
+                    prev, sentence=f"{prev.sentence} … {sentence}", n_trials=n_trials, n_patients=n_patients
+                )
             return
 
 

@@ -70,7 +70,9 @@ class Passage:
 
 def split_passages(doc: BackgroundDoc) -> tuple[Passage, ...]:
     """Split ``doc.text`` at blank lines and label each block."""
-    return tuple(Passage(doc.id, i, text, kind) for i, (text, kind) in enumerate(classify_blocks(blocks(doc.text), doc.title)))
+    return tuple(
+        Passage(doc.id, i, text, kind) for i, (text, kind) in enumerate(classify_blocks(blocks(doc.text), doc.title))
+    )
 
 
 def split_all(docs: Iterable[BackgroundDoc]) -> tuple[Passage, ...]:
@@ -140,8 +142,10 @@ def _norm(text: str) -> str:
 # Abbreviations after which a full stop does not end a sentence. "et al." is left out: before a capital
 # letter it ends the sentence in these blog texts ("… depression. Iadarola et. al.").
 _ABBREVIATIONS = frozenset(
-    "dr mr mrs ms prof vs etc e.g i.e fig no nos vol pt st jr sr approx ca cf inc ltd co jan feb mar apr "
-    "jun jul aug sep sept oct nov dec u.s u.k mg kg".split()
+    str.split(
+        "dr mr mrs ms prof vs etc e.g i.e fig no nos vol pt st jr sr approx ca cf inc ltd co jan feb mar apr "
+        "jun jul aug sep sept oct nov dec u.s u.k mg kg"
+    )
 )
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])([”\"')\]]*)\s+(?=[“\"'(\[]?\s?[A-Z0-9])")
 

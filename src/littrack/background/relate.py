@@ -41,29 +41,36 @@ MIN_SHARED_TERMS = 3  # a title-only record sharing one or two words is not evid
 SIGNATURE_PASSAGE_SHARE, SIGNATURE_BACKGROUND_SHARE = 0.10, 0.01
 
 _STOP = frozenset(
-    """a about above after again against all almost also although am among an and any are as at be because been
-    before being below between both but by can could did do does doing done down during each either else even
-    ever every few for from further had has have having he her here hers herself him himself his how however i
-    if in into is it its itself just less like made make many may me might more most much must my myself near
-    neither no nor not now of off often on once one only or other others our ours out over own per perhaps
-    rather same several shall she should since so some such than that the their theirs them themselves then
-    there these they this those though through thus to too under until up upon us very via was we well were
-    what when where whether which while who whom whose why will with within without would yet you your yours
-    s t don doesn didn isn aren wasn weren ll ve re d m
-    patient participant subject people person individual study studie trial result effect effectiveness
-    efficacy use used using usage show showed shown found find finding report reported reporting group groups
-    significant significantly clinical associated association data method methods conclusion conclusions
-    background objective objectives aim aims purpose introduction discussion however also include including
-    included compared comparison evaluate evaluated evaluation analysis analyses total year years month months
-    week weeks day days time times new recent recently based level levels high higher low lower increase
-    increased decrease decreased reduce reduced change changes may might potential possible role review
-    research researcher evidence case cases number including observed suggest suggests suggested provide
-    provides first two three four five six second et al""".split()
+    str.split(
+        "a about above after again against all almost also although am among an and any are as at be because "
+        "been before being below between both but by can could did do does doing done down during each "
+        "either else even ever every few for from further had has have having he her here hers herself him "
+        "himself his how however i if in into is it its itself just less like made make many may me might "
+        "more most much must my myself near neither no nor not now of off often on once one only or other "
+        "others our ours out over own per perhaps rather same several shall she should since so some such "
+        "than that the their theirs them themselves then there these they this those though through thus to "
+        "too under until up upon us very via was we well were what when where whether which while who whom "
+        "whose why will with within without would yet you your yours s t don doesn didn isn aren wasn weren "
+        "ll ve re d m patient participant subject people person individual study studie trial result effect "
+        "effectiveness efficacy use used using usage show showed shown found find finding report reported "
+        "reporting group groups significant significantly clinical associated association data method "
+        "methods conclusion conclusions background objective objectives aim aims purpose introduction "
+        "discussion however also include including included compared comparison evaluate evaluated "
+        "evaluation analysis analyses total year years month months week weeks day days time times new "
+        "recent recently based level levels high higher low lower increase increased decrease decreased "
+        "reduce reduced change changes may might potential possible role review research researcher evidence "
+        "case cases number including observed suggest suggests suggested provide provides first two three "
+        "four five six second et al"
+    )
 )
+# Text is lower-cased first; each phrase is only searched for when its cheap marker substring occurs.
 _PHRASES = (
-    (re.compile(r"complex\s+regional\s+pain\s+syndromes?|reflex\s+sympathetic\s+dystroph\w*|\brsd\b", re.I), " crps "),
-    (re.compile(r"\bme\s*/\s*cfs\b|chronic\s+fatigue\s+syndrome", re.I), " cfs "),
-    (re.compile(r"\bn-methyl-d-aspartate\b", re.I), " nmda "),
+    ("regional", re.compile(r"complex\s+regional\s+pain\s+syndromes?"), " crps "),
+    ("sympathetic", re.compile(r"reflex\s+sympathetic\s+dystroph\w*"), " crps "),
+    ("rsd", re.compile(r"\brsd\b"), " crps "),
+    ("cfs", re.compile(r"\bme\s*/\s*cfs\b"), " cfs "),
+    ("fatigue", re.compile(r"chronic\s+fatigue\s+syndrome"), " cfs "),
+    ("methyl", re.compile(r"\bn-methyl-d-aspartate\b"), " nmda "),
 )
 _SYNONYMS = {
     "fm": "fibromyalgia",
@@ -91,7 +98,6 @@ _SYNONYMS = {
 _WORD = re.compile(r"[a-z][a-z0-9-]*[a-z0-9]|[a-z]{2,}")
 
 
-@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     word = _SYNONYMS.get(word, word)
     if len(word) > 4 and word.endswith("ies"):
@@ -101,23 +107,41 @@ def _stem(word: str) -> str:
     return _SYNONYMS.get(word, word)
 
 
+def _word_tokens(word: str) -> tuple[str, ...]:
+    parts = word.split("-") if "-" in word and not word.startswith(("anti", "non")) else (word,)
+    stems = (_stem(p) for p in parts)
+    return tuple(s for s in stems if len(s) > 1 and s not in _STOP and not s.isdigit())
+
+
+_WORD_CACHE: dict[str, tuple[str, ...]] = {}  # raw word → its tokens; bounded by the vocabulary seen
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased, lightly stemmed content words; stop words and clinical filler removed."""
     text = text.lower().replace("’", "'")
-    for pattern, repl in _PHRASES:
-        text = pattern.sub(repl, text)
-    out = []
+    for marker, pattern, repl in _PHRASES:
+        if marker in text:
+            text = pattern.sub(repl, text)
+    out: list[str] = []
+    cache = _WORD_CACHE
     for word in _WORD.findall(text):
-        for part in word.split("-") if "-" in word and not word.startswith(("anti", "non")) else (word,):
-            stem = _stem(part)
-            if len(stem) > 1 and stem not in _STOP and not stem.isdigit():
-                out.append(stem)
+        toks = cache.get(word)
+        if toks is None:
+            toks = _word_tokens(word)
+            if len(cache) < 200_000:
+                cache[word] = toks
+        out.extend(toks)
     return out
 
 
 def paper_text(paper: Paper) -> str:
     """What of a paper is compared: title, abstract, keywords and MeSH descriptors, as plain text."""
-    parts = [paper.title_plain, paper.abstract_plain, " ".join(paper.keywords), " ".join(m.descriptor for m in paper.mesh)]
+    parts = [
+        paper.title_plain,
+        paper.abstract_plain,
+        " ".join(paper.keywords),
+        " ".join(m.descriptor for m in paper.mesh),
+    ]
     return "\n".join(p for p in parts if p)
 
 
@@ -140,7 +164,7 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS, focus: Iterable[str] = ()) ->
                 return prefix + flat
     room = limit - len(prefix) - 1
     cut = flat[:room]
-    if " " in cut and not flat[room:room + 1].isspace():
+    if " " in cut and not flat[room : room + 1].isspace():
         cut = cut.rsplit(" ", 1)[0]
     return prefix + cut.rstrip(" ,;:–—-") + "…"
 
@@ -180,10 +204,13 @@ class Relater:
         # what makes a paper bear on them; "drug" or "health" are common in PubMed and say little.
         df: Counter[str] = Counter(t for d in docs for t in d)
         n = len(docs) + bg.documents
-        self.idf = {t: math.log(1 + (n - f - bg.df.get(t, 0) + 0.5) / (f + bg.df.get(t, 0) + 0.5)) for t, f in df.items()}
+        self.idf = {
+            t: math.log(1 + (n - f - bg.df.get(t, 0) + 0.5) / (f + bg.df.get(t, 0) + 0.5)) for t, f in df.items()
+        }
         # Words no passage uses still weigh in the paper's norm: they are what the paper is about instead.
-        self._bg_df, self._n = bg.df, n
-        self.unseen_idf = math.log(1 + (n - 0.5) / 1.5)
+        # Words no passage uses weigh by their background frequency (unseen ones like the rarest).
+        self._rare_idf = math.log(1 + (n - 0.5) / 1.5)
+        self._all_idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in bg.df.items()} | self.idf
         self.postings: dict[str, list[tuple[int, float]]] = {}
         for i, d in enumerate(docs):
             dl = sum(d.values())
@@ -197,23 +224,23 @@ class Relater:
         self.signature = frozenset(
             t
             for t, f in df.items()
-            if f >= SIGNATURE_PASSAGE_SHARE * len(docs) and bg.df.get(t, 0) <= SIGNATURE_BACKGROUND_SHARE * max(1, bg.documents)
+            if f >= SIGNATURE_PASSAGE_SHARE * len(docs)
+            and bg.df.get(t, 0) <= SIGNATURE_BACKGROUND_SHARE * max(1, bg.documents)
         )
 
     def _query(self, paper: Paper) -> dict[str, float]:
         tf = Counter(tokens(paper_text(paper)))
-        return {t: self._idf(t) * c * (K1 + 1) / (c + K1) for t, c in tf.items()}
+        idf, rare = self._all_idf, self._rare_idf
+        return {t: idf.get(t, rare) * c * (K1 + 1) / (c + K1) for t, c in tf.items()}
 
     def _idf(self, term: str) -> float:
-        idf = self.idf.get(term)
-        if idf is None:
-            f = max(1, self._bg_df.get(term, 0))
-            idf = math.log(1 + (self._n - f + 0.5) / (f + 0.5))
-        return idf
+        return self._all_idf.get(term, self._rare_idf)
 
     def scores(self, paper: Paper) -> list[tuple[int, float]]:
         """(passage index, similarity in [0, 1]) for passages sharing ≥ MIN_SHARED_TERMS words, best first."""
-        query = self._query(paper)
+        return self._scores(self._query(paper))
+
+    def _scores(self, query: dict[str, float]) -> list[tuple[int, float]]:
         norm = math.sqrt(sum(w * w for w in query.values()))
         if not norm or self.signature.isdisjoint(query):
             return []
@@ -228,20 +255,23 @@ class Relater:
 
     def relate(self, paper: Paper, top_k: int = 2, threshold: float | None = None) -> tuple[RelatedPassage, ...]:
         """The ``top_k`` best passages at or above ``threshold`` (default: the calibrated one), duplicates skipped."""
-        limit = DEFAULT_THRESHOLD if not threshold else threshold
+        limit = threshold or DEFAULT_THRESHOLD
         chosen: list[tuple[int, float]] = []
         seen: set[int] = set()
-        for i, s in self.scores(paper):
+        query = self._query(paper)
+        for i, s in self._scores(query):
             if s < limit or len(chosen) >= top_k:
                 break
             if self._canonical[i] in seen:
                 continue
             seen.add(self._canonical[i])
             chosen.append((i, s))
-        focus = set(self._query(paper)) if chosen else set()
+        focus = set(query)
         return tuple(self._related(i, s, focus) for i, s in chosen)
 
-    def relate_many(self, papers: Iterable[Paper], top_k: int = 2, threshold: float | None = None) -> dict[int, tuple[RelatedPassage, ...]]:
+    def relate_many(
+        self, papers: Iterable[Paper], top_k: int = 2, threshold: float | None = None
+    ) -> dict[int, tuple[RelatedPassage, ...]]:
         """PMID → related passages, for papers with at least one."""
         out = {}
         for paper in papers:
@@ -255,7 +285,7 @@ class Relater:
 
         A paper counts for every document that holds a matching passage, reprinted paragraphs included.
         """
-        limit = DEFAULT_THRESHOLD if not threshold else threshold
+        limit = threshold or DEFAULT_THRESHOLD
         best: dict[str, list[tuple[float, int]]] = {}
         for paper in papers:
             per_doc: dict[str, float] = {}

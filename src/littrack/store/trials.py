@@ -235,22 +235,6 @@ def pending_trial_changes(store: Store) -> tuple[PendingTrialChange, ...]:
     for nct_id, events in by_trial.items():
         study = study_from_json(events[0]["state"])
         pmids = linked.get(nct_id, ())
-
-        def make(
-            kind: str,
-            before: str | None,
-            after: str | None,
-            ids: Sequence[int],
-            study: Study = study,
-            pmids: tuple[int, ...] = pmids,
-        ) -> PendingTrialChange:
-            if kind in (ch.STATUS, ch.NEW):
-                before, after = status_label(before) or None, status_label(after) or None
-            change = TrialChange(
-                study.nct_id, study.title, status_label(study.overall_status), kind, before, after, pmids
-            )
-            return PendingTrialChange(change, tuple(ids))
-
         kinds: dict[str, list[sqlite3.Row]] = defaultdict(list)
         for e in events:
             kinds[e["kind"]].append(e)
@@ -260,18 +244,26 @@ def pending_trial_changes(store: Store) -> tuple[PendingTrialChange, ...]:
                 (
                     _ORDER[ch.NO_PUBLICATION],
                     nct_id,
-                    make(ch.NO_PUBLICATION, None, no_pub[-1]["after"], [e["id"] for e in no_pub]),
+                    _pending(study, pmids, ch.NO_PUBLICATION, None, no_pub[-1]["after"], [e["id"] for e in no_pub]),
                 )
             )
         if ch.NEW in kinds:
             ids = [e["id"] for group in kinds.values() for e in group]
-            out.append((_ORDER[ch.NEW], nct_id, make(ch.NEW, None, study.overall_status or None, sorted(ids))))
+            out.append(
+                (
+                    _ORDER[ch.NEW],
+                    nct_id,
+                    _pending(study, pmids, ch.NEW, None, study.overall_status or None, sorted(ids)),
+                )
+            )
             continue
         for kind, group in kinds.items():
             before, after = group[0]["before"], group[-1]["after"]
             if before == after:
                 continue
-            out.append((_ORDER.get(kind, 9), nct_id, make(kind, before, after, [e["id"] for e in group])))
+            out.append(
+                (_ORDER.get(kind, 9), nct_id, _pending(study, pmids, kind, before, after, [e["id"] for e in group]))
+            )
     return tuple(p for _, _, p in sorted(out, key=lambda t: (t[0], t[1])))
 
 
@@ -364,6 +356,15 @@ def counts(store: Store) -> dict[str, int]:
 
 
 # -- helpers ------------------------------------------------------------------------------------------
+
+
+def _pending(
+    study: Study, pmids: tuple[int, ...], kind: str, before: str | None, after: str | None, ids: Sequence[int]
+) -> PendingTrialChange:
+    if kind in (ch.STATUS, ch.NEW):
+        before, after = status_label(before) or None, status_label(after) or None
+    change = TrialChange(study.nct_id, study.title, status_label(study.overall_status), kind, before, after, pmids)
+    return PendingTrialChange(change, tuple(ids))
 
 
 def _add_event(conn: sqlite3.Connection, nct_id: str, change: ch.Change, stamp: str) -> TrialEvent:

@@ -4,7 +4,8 @@ Per topic: read the topic's last-sync day, fetch every page of its condition × 
 studies updated since then, with a day of overlap), then in one transaction save the states and their change
 events, link the studies to stored papers, and advance the topic's last-sync day. A failure before that
 transaction leaves the topic where the last good sync put it. Time-driven flags (completion date passed,
-no publication) are raised last, over all stored studies. The whole sync is one ``trials`` run in the ledger.
+no publication) are raised last, over all stored studies; when a topic syncs for the first time, papers
+already in the store are linked first so those flags see them. The whole sync is one ``trials`` run in the ledger.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from littrack.store.trials import last_trials_sync, record_date_flags, save_stud
 from littrack.trials import DEFAULT_QUERIES
 from littrack.trials.changes import NEW
 from littrack.trials.client import CtgovClient
-from littrack.trials.link import link_studies
+from littrack.trials.link import link_stored_papers, link_studies
 from littrack.trials.parse import Study, parse_page
 
 # CT.gov stamps update dates in US Eastern time; re-reading one day costs little and misses nothing.
@@ -90,6 +91,8 @@ def sync_trials(
     first_request = client.requests_made
     done: list[TopicTrials] = []
     links = flags = 0
+    # A topic synced for the first time may meet papers stored before trials were tracked: link those too.
+    backfill = any(last_trials_sync(store, t, q) is None for t, q in queries.items())
     try:
         for topic_id, query in queries.items():
             since = last_trials_sync(store, topic_id, query)
@@ -107,6 +110,8 @@ def sync_trials(
                 set_trials_sync(conn, topic_id, query, today, run_id)
             new = sum(e.kind == NEW for e in events)
             done.append(TopicTrials(topic_id, since, len(studies), new, len(events) - new))
+        if backfill:
+            links += link_stored_papers(store)
         with store.transaction() as conn:
             flags = len(
                 record_date_flags(conn, today=today, no_publication_after_days=cfg.no_publication_after_days, now=stamp)

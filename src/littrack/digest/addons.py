@@ -1,0 +1,86 @@
+"""The optional digest sections beside the papers: registered trials, background articles, study mentions.
+
+:func:`collect` gathers them once per digest from the store and the background documents; the digest job
+puts them into the view and, on delivery, calls :meth:`Extras.mark_reported` inside its transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from littrack.config import Config
+from littrack.digest.view import BackgroundDocument, RelatedPassage, StudyMention
+from littrack.models import Paper
+from littrack.store import Store
+from littrack.store import trials as trial_store
+from littrack.store.papers import StoredPaper
+from littrack.store.trials import PendingTrialChange
+
+
+@dataclass
+class Extras:
+    store: Store
+    trials: tuple[PendingTrialChange, ...] = ()
+    mentions: tuple[StudyMention, ...] = ()
+    relater: object | None = None  # littrack.background.relate.Relater
+    documents: tuple[object, ...] = ()  # littrack.background.documents.BackgroundDoc
+    threshold: float | None = None
+    _related_cache: dict[int, tuple[RelatedPassage, ...]] = field(default_factory=dict)
+
+    def relate(self, paper: Paper) -> tuple[RelatedPassage, ...]:
+        if self.relater is None:
+            return ()
+        if paper.pmid not in self._related_cache:
+            self._related_cache[paper.pmid] = self.relater.relate(paper, top_k=2, threshold=self.threshold)  # type: ignore[attr-defined]
+        return self._related_cache[paper.pmid]
+
+    def trial_links(self, pmids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        return trial_store.trial_ids_for_papers(self.store, pmids)
+
+    def background_for(self, stored: Sequence[StoredPaper]) -> tuple[BackgroundDocument, ...]:
+        """Each background document with the papers of this digest that bear on it ("new since this article")."""
+        if self.relater is None:
+            return ()
+        by_doc: dict[str, list[tuple[int, str]]] = {}
+        for sp in stored:
+            for rel in self.relate(sp.paper):
+                pairs = by_doc.setdefault(rel.document_id, [])
+                if all(pmid != sp.paper.pmid for pmid, _ in pairs):
+                    pairs.append((sp.paper.pmid, sp.paper.title_plain))
+        return tuple(
+            BackgroundDocument(
+                doc_id=d.id, title=d.title, publisher=d.publisher, date_label=d.date_label,  # type: ignore[attr-defined]
+                new_papers=tuple(by_doc.get(d.id, ())),  # type: ignore[attr-defined]
+            )
+            for d in self.documents
+        )
+
+    def mark_reported(self, conn: sqlite3.Connection, digest_id: int) -> None:
+        ids = [i for t in self.trials for i in t.event_ids]
+        if ids:
+            trial_store.mark_trial_changes_reported(conn, digest_id, ids)
+
+
+def collect(cfg: Config, store: Store, profile: str, *, digest_id: int | None = None) -> Extras:
+    """Everything the digest shows beside the papers. ``digest_id`` (rebuilds): what that digest reported."""
+    from littrack.background.documents import load_documents
+    from littrack.background.passages import split_all
+    from littrack.background.relate import Relater
+    from littrack.background.store_mentions import study_mentions
+
+    trials: tuple[PendingTrialChange, ...] = ()
+    if digest_id is None and cfg.trials.enabled:
+        trials = trial_store.pending_trial_changes(store)
+    docs = load_documents(cfg.background)
+    passages = split_all(docs)
+    relater = Relater(passages, titles={d.id: d.title for d in docs}) if docs else None
+    return Extras(
+        store=store,
+        trials=trials,
+        mentions=study_mentions(store, passages, docs),
+        relater=relater,
+        documents=tuple(docs),
+        threshold=cfg.background.min_similarity or None,
+    )

@@ -1,0 +1,46 @@
+"""Re-check papers already sent in digests for retractions, errata, expressions of concern and updates.
+
+Joins the E-utilities client, the parser, the correction detector and the store, like :mod:`littrack.fetch`:
+least recently checked first, bounded per run, batched EFetch by PMID (POST).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from littrack.eutils.client import EutilsClient
+from littrack.eutils.pubmed_xml import iter_papers
+from littrack.evidence.corrections import detect_changes
+from littrack.store import Store
+from littrack.store.digests import mark_checked, papers_to_recheck, save_changes
+from littrack.store.papers import get_papers, save_papers
+
+RECHECK_BATCH = 200
+
+
+@dataclass(frozen=True)
+class RecheckSummary:
+    checked: int
+    changes: int
+
+    def line(self) -> str:
+        found = f"{self.changes} correction{'s' if self.changes != 1 else ''} found" if self.changes else "no corrections"
+        return f"re-checked {self.checked} sent paper{'s' if self.checked != 1 else ''}: {found}"
+
+
+def recheck_sent(client: EutilsClient, store: Store, *, limit: int) -> RecheckSummary:
+    """Re-fetch up to ``limit`` delivered papers; store new versions and the corrections they reveal."""
+    pmids = papers_to_recheck(store, limit)
+    checked = found = 0
+    for i in range(0, len(pmids), RECHECK_BATCH):
+        chunk = pmids[i : i + RECHECK_BATCH]
+        old = get_papers(store, chunk)
+        fresh = list(iter_papers(client.efetch_ids(chunk)))
+        changes = [c for p in fresh for c in detect_changes(old[p.pmid].paper if p.pmid in old else None, p)]
+        with store.transaction() as conn:
+            save_papers(conn, fresh, topic_id=None, run_id=None)
+            found += save_changes(conn, changes)
+            # Papers PubMed no longer returns (deleted records) count as checked too, so the queue moves on.
+            mark_checked(conn, chunk)
+        checked += len(chunk)
+    return RecheckSummary(checked, found)

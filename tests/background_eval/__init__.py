@@ -1,0 +1,1 @@
+"""Labelled evaluation data and measuring scripts for littrack.background."""

@@ -1,0 +1,208 @@
+"""`littrack digest` end to end: exactly-once delivery against a real SQLite store, real files and a real
+SMTP server (aiosmtpd, STARTTLS + AUTH), with papers fetched from the fake E-utilities server."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from configs import write_config
+from smtp_server import SmtpTestServer
+
+from littrack.cli import main
+from littrack.replay.corpus import default_corpus
+from littrack.replay.server import FakeEutils
+
+
+def cli(cfg: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    r = CliRunner(env=env).invoke(main, ["--config", str(cfg), *args], catch_exceptions=False)
+    return r.exit_code, r.stdout, r.stderr
+
+
+def db(cfg: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(cfg.parent / "store.sqlite3")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def delivered_counts(cfg: Path) -> dict[int, int]:
+    """pmid → number of delivered digests that contain it."""
+    rows = db(cfg).execute(
+        "SELECT dp.pmid, count(*) c FROM digest_papers dp JOIN digests d ON d.id = dp.digest_id"
+        " WHERE d.status = 'delivered' GROUP BY dp.pmid"
+    )
+    return {r["pmid"]: r["c"] for r in rows}
+
+
+@pytest.fixture
+def fetched(tmp_path: Path):
+    """A config whose store holds every recorded record (fetched through the real CLI)."""
+    def make(**sections):  # type: ignore[no-untyped-def]
+        with FakeEutils(default_corpus(), rate_limit=False) as srv:
+            cfg = write_config(tmp_path, srv.base_url, fetch={"recheck_limit": 0}, **sections)
+            code, _, err = cli(cfg, "fetch")
+            assert code == 0, err
+        return cfg
+    return make
+
+
+def test_digest_writes_file_archive_feed_and_exports_and_marks_every_paper_once(fetched):
+    cfg = fetched()
+    n = len(default_corpus())
+    code, out, err = cli(cfg, "digest")
+    assert code == 0, err
+    assert out.startswith(f"digest: {n} papers → ") and out.strip().endswith("(written)")
+    out_dir = cfg.parent / "digests"
+    (page,) = [p for p in out_dir.glob("20*.html")]
+    for name in ("index.html", "feed.xml", page.stem + ".ris", page.stem + ".bib", page.stem + ".csl.json"):
+        assert (out_dir / name).is_file(), name
+    assert set(delivered_counts(cfg).values()) == {1} and len(delivered_counts(cfg)) == n
+    assert not list(out_dir.glob("*.tmp*"))
+    # Nothing new: the next digest is explicitly empty, and no paper is delivered twice.
+    code, out, _ = cli(cfg, "digest")
+    assert code == 0 and out.startswith("digest: 0 papers")
+    assert set(delivered_counts(cfg).values()) == {1}
+    second = sorted(out_dir.glob("20*.html"))[-1]
+    assert "No new papers this period" in second.read_text()
+
+
+def test_dry_run_marks_nothing_and_sends_nothing(fetched):
+    with SmtpTestServer() as smtp:
+        cfg = fetched(email=_email(smtp))
+        code, out, err = cli(cfg, "digest", "--dry-run")
+        assert code == 0, err
+        assert "dry run, nothing marked or sent" in out
+        assert smtp.messages == []
+    assert delivered_counts(cfg) == {}
+    assert db(cfg).execute("SELECT count(*) FROM digests").fetchone()[0] == 0
+
+
+def _email(smtp: SmtpTestServer, **extra):  # type: ignore[no-untyped-def]
+    conf = {"enabled": True, "host": smtp.host, "port": smtp.port, "security": smtp.security,
+            "from": "littrack@example.org", "to": ["reader@example.org"], "timeout": 5}
+    if smtp.ca_path:
+        conf["ca_file"] = str(smtp.ca_path)
+    if smtp.auth:
+        conf["username"] = smtp.auth[0]
+    conf.update(extra)
+    return conf
+
+
+def test_digest_is_emailed_over_starttls_with_auth_as_multipart_alternative(fetched):
+    with SmtpTestServer(starttls=True, auth=("clinic", "s3cret")) as smtp:
+        cfg = fetched(email=_email(smtp))
+        code, out, err = cli(cfg, "digest", env={"LITTRACK_SMTP_PASSWORD": "s3cret"})
+        assert code == 0, err
+        assert "written and e-mailed" in out
+        (msg,) = smtp.messages
+        assert smtp.deliveries[0].tls and smtp.deliveries[0].auth_user == "clinic"
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    assert msg["Subject"].startswith(f"littrack: {len(default_corpus())} new papers")
+    assert "s3cret" not in out + err
+    row = db(cfg).execute("SELECT emailed, status FROM digests").fetchone()
+    assert row["emailed"] == 1 and row["status"] == "delivered"
+
+
+def test_smtp_down_marks_nothing_and_the_next_digest_retries_the_same_papers(fetched, tmp_path):
+    with SmtpTestServer() as smtp:
+        port = smtp.port
+    cfg = fetched(email={"enabled": True, "host": "127.0.0.1", "port": port, "security": "none",
+                         "from": "littrack@example.org", "to": ["reader@example.org"], "timeout": 2})
+    code, _, err = cli(cfg, "digest")
+    assert code == 1 and "cannot reach SMTP server" in err and err.count("\n") == 1
+    assert delivered_counts(cfg) == {}
+    assert db(cfg).execute("SELECT status FROM digests").fetchone()["status"] == "failed"
+    with SmtpTestServer(port=port) if _reusable(port) else SmtpTestServer() as smtp:
+        cfg = write_config(tmp_path, "http://127.0.0.1:9/", fetch={"recheck_limit": 0}, email=_email(smtp))
+        code, out, err = cli(cfg, "digest")
+        assert code == 0, err
+        assert "retrying papers from an undelivered digest" in out
+        (msg,) = smtp.messages
+    html = msg.get_body(("html",)).get_content()
+    assert "could not be delivered" in html
+    assert len(delivered_counts(cfg)) == len(default_corpus())
+    assert len(list((cfg.parent / "digests").glob("20*.html"))) == 1  # the failed attempt's file was replaced
+
+
+def _reusable(port: int) -> bool:
+    return False  # the test server picks its own port; a fresh config points at it
+
+
+def test_refused_recipient_counts_as_not_delivered(fetched):
+    with SmtpTestServer(refuse={"gone@example.org"}) as smtp:
+        cfg = fetched(email=_email(smtp, to=["reader@example.org", "gone@example.org"]))
+        code, _, err = cli(cfg, "digest")
+    assert code == 1 and "gone@example.org" in err
+    assert delivered_counts(cfg) == {}
+
+
+def test_unwritable_output_directory_marks_nothing(fetched, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the digests folder should be")
+    cfg = fetched(digest={"output_dir": str(blocker / "digests")})
+    code, _, err = cli(cfg, "digest")
+    assert code == 1 and err.startswith("littrack: error: ") and err.count("\n") == 1
+    assert delivered_counts(cfg) == {}
+    cfg = write_config(tmp_path, "http://127.0.0.1:9/", fetch={"recheck_limit": 0})
+    assert cli(cfg, "digest")[0] == 0
+    assert set(delivered_counts(cfg).values()) == {1}
+
+
+KILL_AFTER_WRITE = textwrap.dedent(
+    """
+    import os, sys
+    import littrack.store.digests as ledger
+    def die(*a, **k):
+        os._exit(137)  # the process dies after the file is written, before anything is marked
+    ledger.mark_delivered = die
+    from littrack.cli import main
+    sys.argv = ["littrack", "--config", sys.argv[1], "digest"]
+    main()
+    """
+)
+
+
+def test_kill_between_writing_and_marking_then_rerun_delivers_each_paper_exactly_once(fetched):
+    cfg = fetched()
+    proc = subprocess.run([sys.executable, "-c", KILL_AFTER_WRITE, str(cfg)], capture_output=True, text=True,
+                          env={**os.environ}, timeout=120)
+    assert proc.returncode == 137
+    assert list((cfg.parent / "digests").glob("20*.html"))  # written, but never marked
+    assert delivered_counts(cfg) == {}
+    code, out, err = cli(cfg, "digest")
+    assert code == 0, err
+    assert "retrying" in out
+    counts = delivered_counts(cfg)
+    assert len(counts) == len(default_corpus()) and set(counts.values()) == {1}
+    statuses = [r["status"] for r in db(cfg).execute("SELECT status FROM digests ORDER BY id")]
+    assert statuses == ["pending", "delivered"]
+
+
+def test_rebuild_rerenders_a_digest_without_changing_the_ledger(fetched):
+    cfg = fetched()
+    assert cli(cfg, "digest")[0] == 0
+    (page,) = list((cfg.parent / "digests").glob("20*.html"))
+    page.unlink()
+    before = [tuple(r) for r in db(cfg).execute("SELECT * FROM digests")]
+    code, out, err = cli(cfg, "digest", "--rebuild", "1")
+    assert code == 0, err
+    assert page.is_file() and "nothing marked or sent" in out
+    assert [tuple(r) for r in db(cfg).execute("SELECT * FROM digests")] == before
+    code, _, err = cli(cfg, "digest", "--rebuild", "99")
+    assert code == 1 and "no digest #99" in err
+
+
+def test_status_json_includes_the_digest_ledger(fetched):
+    cfg = fetched()
+    assert cli(cfg, "digest")[0] == 0
+    info = json.loads(cli(cfg, "status", "--json")[1])
+    assert info["digests"][0]["status"] == "delivered"
+    assert info["digests"][0]["total"] == len(default_corpus())
