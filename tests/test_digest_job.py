@@ -69,7 +69,7 @@ def test_digest_writes_file_archive_feed_and_exports_and_marks_every_paper_once(
     code, out, _ = cli(cfg, "digest")
     assert code == 0 and out.startswith("digest: 0 papers")
     assert set(delivered_counts(cfg).values()) == {1}
-    second = sorted(out_dir.glob("20*.html"))[-1]
+    second = out_dir / db(cfg).execute("SELECT filename FROM digests WHERE id = 2").fetchone()[0]
     assert "No new papers this period" in second.read_text()
 
 
@@ -95,10 +95,11 @@ def _email(smtp: SmtpTestServer, **extra):  # type: ignore[no-untyped-def]
     return conf
 
 
-def test_digest_is_emailed_over_starttls_with_auth_as_multipart_alternative(fetched):
+def test_digest_is_emailed_over_starttls_with_auth_as_multipart_alternative(fetched, monkeypatch):
+    monkeypatch.setenv("LITTRACK_SMTP_PASSWORD", "s3cret")
     with SmtpTestServer(starttls=True, auth=("clinic", "s3cret")) as smtp:
         cfg = fetched(email=_email(smtp))
-        code, out, err = cli(cfg, "digest", env={"LITTRACK_SMTP_PASSWORD": "s3cret"})
+        code, out, err = cli(cfg, "digest")
         assert code == 0, err
         assert "written and e-mailed" in out
         (msg,) = smtp.messages

@@ -14,6 +14,7 @@ import re
 import signal
 import sqlite3
 import subprocess
+import threading
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -295,3 +296,39 @@ def test_unexpected_exception_is_one_error_line_with_the_traceback_at_debug_and_
         assert svc.scheduler.get_job("fetch-retry") is None  # success clears the pending retry
     finally:
         svc.scheduler.shutdown(wait=False)
+
+
+def test_sigterm_interrupts_a_job_that_does_not_finish_and_the_ledger_says_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from littrack import service as service_module
+    from littrack.config import load_config
+    from littrack.replay.corpus import default_corpus
+
+    with FakeEutils(default_corpus(), rate_limit=False, slow_seconds=4) as slow:
+        slow.inject(Fault.SLOW, times=1)  # the first request stalls past the client's 2 s timeout
+        cfg = load_config(service_config(tmp_path, slow, ncbi={"max_retries": 0}))
+        svc = service_module.Service(cfg.path, cfg)
+        svc.scheduler.start(paused=True)
+        worker = threading.Thread(target=svc.run_job, args=("fetch", "test"))
+        worker.start()
+        deadline = time.monotonic() + DEADLINE
+        while not slow.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        monkeypatch.setattr(service_module, "STOP_WAIT", 0.1)
+        abandoned = svc._shutdown(signal.SIGTERM)
+        worker.join(DEADLINE)
+    assert abandoned is False
+    assert ledger(cfg.path, "SELECT status FROM runs") == [("interrupted",)]
+
+
+def test_digest_fetches_first_when_no_fetch_succeeded_within_the_digest_period(
+    tmp_path: Path, fake_eutils: FakeEutils, start_service: Callable[[Path], Service],
+) -> None:
+    config = service_config(tmp_path, fake_eutils, schedule={"fetch": "0 7 1 1 *", "digest": "@every 2s"})
+    svc = start_service(config)
+    svc.wait_for_log(r"digest: the last successful fetch is missing; fetching first")
+    svc.wait_for_log(r"littrack\.service: digest: \d+ papers → ")
+    assert svc.stop() == 0
+    kinds = ledger(config, "SELECT kind, status FROM runs ORDER BY id")
+    assert kinds[:2] == [("fetch", "ok"), ("digest", "ok")]

@@ -163,3 +163,53 @@ def demo(state: State, out_dir: str | None) -> None:
 
     with TerminalProgress("demo fetch") as progress:
         run_demo(state.config, out_dir=_path(out_dir), say=click.echo, progress=progress)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["ris", "bibtex", "csl-json", "csv"]), required=True)
+@click.option("--topic", "topic_id", default=None, metavar="ID", help="Only papers matched by this topic.")
+@click.option("--since", default=None, metavar="YYYY-MM-DD", help="Only papers first seen on or after this date.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
+@pass_state
+@handle_errors
+def export(state: State, fmt: str, topic_id: str | None, since: str | None, output: str | None) -> None:
+    """Export stored papers for reference managers (Zotero, EndNote, Mendeley) or spreadsheets."""
+    from littrack.config import parse_date
+    from littrack.digest.files import write_atomic
+    from littrack.errors import ConfigError
+    from littrack.export import export as render_export
+    from littrack.store import open_store
+    from littrack.store.papers import iter_papers
+
+    cfg = state.config
+    if topic_id:
+        cfg.topic(topic_id)  # unknown id → one clear line
+    try:
+        since_date = parse_date(since) if since else None
+    except ValueError:
+        raise ConfigError(f"--since: expected a date YYYY-MM-DD, got {since!r}") from None
+    with open_store(cfg.store.path) as store:
+        papers = [sp.paper for sp in iter_papers(store, topic_id=topic_id, since=since_date)]
+    text = render_export(papers, fmt)
+    if output:
+        write_atomic(Path(output), text)
+        click.echo(f"export: {len(papers)} papers → {output} ({fmt})", err=True)
+    else:
+        click.echo(text, nl=False)
+        click.echo(f"export: {len(papers)} papers ({fmt})", err=True)
+
+
+@main.command()
+@click.option("--passages", is_flag=True, help="List every passage too (id, kind, opening words).")
+@pass_state
+@handle_errors
+def background(state: State, passages: bool) -> None:
+    """List the background (seed) documents, their passages and the studies they mention."""
+    from littrack.background.describe import describe_documents
+    from littrack.background.documents import load_documents
+    from littrack.background.mentions import extract_mentions
+    from littrack.background.passages import split_all
+
+    docs = load_documents(state.config.background)
+    parts = split_all(docs)
+    click.echo(describe_documents(docs, parts, extract_mentions(parts), show_passages=passages))

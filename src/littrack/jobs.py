@@ -74,7 +74,7 @@ def _after_fetch(cfg: Config, store: Store, client: EutilsClient, summary: Fetch
     if cfg.trials.enabled:
         notes.append(_sync_trials(cfg, store, today))
     if cfg.background.resolve_mentions:
-        from littrack.background.store_mentions import resolve_pending_mentions
+        from littrack.mentions_job import resolve_pending_mentions
 
         notes.extend(resolve_pending_mentions(cfg, store, client))
     return dataclasses.replace(summary, requests=client.requests_made, extra=tuple(notes))

@@ -115,7 +115,13 @@ def _last_error(store: Store) -> dict[str, Any] | None:
         "SELECT id, kind, started_at, error FROM runs WHERE status IN ('failed', 'interrupted') AND error IS NOT NULL"
         " ORDER BY id DESC LIMIT 1"
     ).fetchone()
-    return {"run_id": row["id"], "kind": row["kind"], "at": row["started_at"], "error": row["error"]} if row else None
+    if row is None:
+        return None
+    later_ok = store.conn.execute(
+        "SELECT 1 FROM runs WHERE kind = ? AND status = 'ok' AND id > ? LIMIT 1", (row["kind"], row["id"])
+    ).fetchone()
+    return {"run_id": row["id"], "kind": row["kind"], "at": row["started_at"], "error": row["error"],
+            "resolved": later_ok is not None}
 
 
 def _at(iso: str | None) -> str:
@@ -149,7 +155,8 @@ def format_status(info: dict[str, Any]) -> str:
         lines.append(f"waiting for the next digest: {n} paper{'s' if n != 1 else ''}")
     err = info.get("last_error")
     if err:
-        lines.append(f"last error: {err['kind']} #{err['run_id']} at {_at(err['at'])}: {err['error']}")
+        since = " (a later run succeeded)" if err.get("resolved") else ""
+        lines.append(f"last error{since}: {err['kind']} #{err['run_id']} at {_at(err['at'])}: {err['error']}")
     for d in (info.get("digests") or [])[:5]:
         mailed = ", e-mailed" if d.get("emailed") else ""
         lines.append(f"digest #{d['id']} {d['status']} {_at(d.get('delivered_at') or d['created_at'])}:"

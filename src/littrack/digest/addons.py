@@ -68,7 +68,7 @@ def collect(cfg: Config, store: Store, profile: str, *, digest_id: int | None = 
     from littrack.background.documents import load_documents
     from littrack.background.passages import split_all
     from littrack.background.relate import Relater
-    from littrack.background.store_mentions import study_mentions
+    from littrack.mentions_job import study_mentions
 
     trials: tuple[PendingTrialChange, ...] = ()
     if digest_id is None and cfg.trials.enabled:

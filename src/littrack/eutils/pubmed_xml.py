@@ -173,7 +173,7 @@ class _Draft:
         self.pii: str | None = None
         self.pub_date = PartialDate()
         self.electronic_date: dt.date | None = None
-        self.history: dict[str, dt.date] = {}
+        self.entrez_date: dt.date | None = None
         self.doi: str | None = None
         self.eloc_doi: str | None = None
         self.pmcid: str | None = None
@@ -192,7 +192,6 @@ class _Draft:
         if self.pmid is None:
             log.warning("skipping a PubMed record without a usable PMID")
             return None
-        entrez = next((self.history[s] for s in _ENTREZ_STATUSES if s in self.history), None)
         return Paper(
             pmid=self.pmid,
             title=self.title or (escape_text(self.vernacular_title) if self.vernacular_title else ""),
@@ -205,7 +204,7 @@ class _Draft:
             pages=self.pages or self.pii,
             pub_date=self.pub_date,
             electronic_date=self.electronic_date,
-            entrez_date=entrez,
+            entrez_date=self.entrez_date,
             doi=self.doi or self.eloc_doi,
             pmcid=self.pmcid,
             languages=tuple(self.languages),
@@ -412,9 +411,7 @@ def _mesh(heading: etree._Element) -> MeshHeading:
 
 
 def _clean(text: str | None) -> str | None:
-    if not text:
-        return None
-    return " ".join(text.split()) or None
+    return text.strip() or None if text else None
 
 
 def _add_keywords(keyword_list: etree._Element, d: _Draft) -> None:
@@ -502,12 +499,23 @@ def _doi(raw: str | None) -> str | None:
 
 
 def _history(history: etree._Element, d: _Draft) -> None:
+    if d.entrez_date is not None:
+        return
+    by_status = {}
     for c in history:
         status = c.get("PubStatus")
-        if status in _ENTREZ_STATUSES and status not in d.history:
+        if status == "pubmed":  # the usual case: no need to look further
             date = _full_date(c)
             if date is not None:
-                d.history[status] = date
+                d.entrez_date = date
+                return
+        elif status in _ENTREZ_STATUSES:
+            by_status.setdefault(status, c)
+    for status in _ENTREZ_STATUSES:
+        if status in by_status:
+            d.entrez_date = _full_date(by_status[status])
+            if d.entrez_date is not None:
+                return
 
 
 def _partial_date(pub_date: etree._Element) -> PartialDate:
@@ -533,11 +541,12 @@ def _partial_date(pub_date: etree._Element) -> PartialDate:
 def _full_date(elem: etree._Element) -> dt.date | None:
     year = month = day = None
     for c in elem:
-        if c.tag == "Year":
+        tag = c.tag
+        if tag == "Year":
             year = _int(c.text)
-        elif c.tag == "Month":
+        elif tag == "Month":
             month = _month(c.text)
-        elif c.tag == "Day":
+        elif tag == "Day":
             day = _int(c.text)
     if year is None or month is None or day is None:
         return None
@@ -558,10 +567,10 @@ def _month(raw: str | None) -> int | None:
 
 
 def _int(raw: str | None) -> int | None:
-    if raw is None:
+    try:
+        return int(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         return None
-    raw = raw.strip()
-    return int(raw) if raw.isdigit() else None
 
 
 def _text(elem: etree._Element | None) -> str:
@@ -576,17 +585,25 @@ def _plain(elem: etree._Element | None) -> str:
     if elem is None:
         return ""
     if len(elem) == 0:
-        return " ".join(elem.text.split()) if elem.text else ""
-    return " ".join("".join(elem.itertext()).split())
+        return _squash(elem.text) if elem.text else ""
+    return _squash("".join(elem.itertext()))
 
 
 def _markup(elem: etree._Element) -> str:
     """Safe markup for ArticleTitle/AbstractText/BookTitle: escaped text plus the allowed inline tags."""
     if len(elem) == 0:
-        return " ".join(escape_text(elem.text).split()) if elem.text else ""
+        return _squash(escape_text(elem.text)) if elem.text else ""
     out: list[str] = []
     _walk(elem, out)
-    return " ".join("".join(out).split())
+    return _squash("".join(out))
+
+
+def _squash(text: str) -> str:
+    """Collapse whitespace runs (pretty-printed files indent inside text) and strip."""
+    # Checking first is much cheaper than split/join on the usual single-line abstract.
+    if "\n" in text or "  " in text or "\t" in text or "\r" in text:
+        return " ".join(text.split())
+    return text.strip()
 
 
 def _walk(elem: etree._Element, out: list[str]) -> None:

@@ -1,0 +1,43 @@
+"""Queries for resolved study mentions (background articles → PubMed records)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from littrack.store.db import Store
+from littrack.store.papers import now_iso
+
+
+@dataclass(frozen=True)
+class StoredResolution:
+    pmids: tuple[int, ...]
+    confidence: str
+    queries: tuple[str, ...]
+    resolved_at: str
+
+
+def get_resolutions(store: Store, keys: Sequence[str]) -> dict[str, StoredResolution]:
+    out: dict[str, StoredResolution] = {}
+    for key in keys:
+        row = store.conn.execute(
+            "SELECT pmids, confidence, queries, resolved_at FROM mention_resolutions WHERE mention_key = ?", (key,)
+        ).fetchone()
+        if row:
+            out[key] = StoredResolution(tuple(json.loads(row["pmids"])), row["confidence"],
+                                        tuple(json.loads(row["queries"])), row["resolved_at"])
+    return out
+
+
+def save_resolution(
+    conn: sqlite3.Connection, key: str, *, doc_id: str, sentence: str, pmids: Sequence[int], confidence: str,
+    queries: Sequence[str],
+) -> None:
+    conn.execute(
+        "INSERT INTO mention_resolutions (mention_key, doc_id, sentence, pmids, confidence, queries, resolved_at)"
+        " VALUES (?,?,?,?,?,?,?) ON CONFLICT(mention_key) DO UPDATE SET pmids=excluded.pmids,"
+        " confidence=excluded.confidence, queries=excluded.queries, resolved_at=excluded.resolved_at",
+        (key, doc_id, sentence, json.dumps(list(pmids)), confidence, json.dumps(list(queries)), now_iso()),
+    )
