@@ -7,8 +7,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from configs import write_config
 
+from configs import write_config
 from littrack.config import load_config
 from littrack.errors import ConfigError
 from littrack.schedule import (
@@ -118,12 +118,14 @@ def test_repeated_wall_time_is_only_the_second_pass() -> None:
 
 
 def test_last_fire_is_the_most_recent_slot_at_or_before_now() -> None:
+    def berlin(day: int, hour: int) -> dt.datetime:
+        return dt.datetime(2026, 11, day, hour, 0, tzinfo=BERLIN)
+
     trigger = parse_schedule("0 6 * * *", BERLIN)
-    assert last_fire(trigger, dt.datetime(2026, 11, 21, 5, 0, tzinfo=BERLIN)) == dt.datetime(2026, 11, 20, 6, 0, tzinfo=BERLIN)
-    assert last_fire(trigger, dt.datetime(2026, 11, 21, 6, 0, tzinfo=BERLIN)) == dt.datetime(2026, 11, 21, 6, 0, tzinfo=BERLIN)
-    weekly = parse_schedule("0 7 * * mon", BERLIN)
-    assert last_fire(weekly, dt.datetime(2026, 11, 22, 9, 0, tzinfo=BERLIN)) == dt.datetime(2026, 11, 16, 7, 0, tzinfo=BERLIN)
-    assert last_fire(parse_schedule("@every 5s", BERLIN), dt.datetime(2026, 11, 22, 9, 0, tzinfo=BERLIN)) is None
+    assert last_fire(trigger, berlin(21, 5)) == berlin(20, 6)
+    assert last_fire(trigger, berlin(21, 6)) == berlin(21, 6)
+    assert last_fire(parse_schedule("0 7 * * mon", BERLIN), berlin(22, 9)) == berlin(16, 7)
+    assert last_fire(parse_schedule("@every 5s", BERLIN), berlin(22, 9)) is None
 
 
 def test_three_missed_days_coalesce_into_one_run_now() -> None:

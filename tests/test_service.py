@@ -14,24 +14,25 @@ import re
 import signal
 import sqlite3
 import subprocess
-import threading
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from configs import write_config
-from smtp_server import smtp_server_fixture  # noqa: F401  (registers the smtp_server_factory fixture)
 
-from littrack.replay.server import Fault, FakeEutils
+from configs import write_config
+from littrack.replay.server import FakeEutils, Fault
+from smtp_server import smtp_server_fixture  # noqa: F401  (registers the smtp_server_factory fixture)
 
 DEADLINE = 60.0  # seconds; only ever hit when something is broken
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"NCBI_API_KEY", "LITTRACK_SMTP_PASSWORD", "LITTRACK_CONFIG"}}
+    secrets = {"NCBI_API_KEY", "LITTRACK_SMTP_PASSWORD", "LITTRACK_CONFIG"}
+    env = {k: v for k, v in os.environ.items() if k not in secrets}
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -125,7 +126,8 @@ def ledger(config: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def test_service_fetches_and_digests_on_schedule_then_stops_cleanly_on_sigterm(
-    tmp_path: Path, fake_eutils: FakeEutils, smtp_server_factory: Callable[..., Any], start_service: Callable[[Path], Service],
+    tmp_path: Path, fake_eutils: FakeEutils, smtp_server_factory: Callable[..., Any],
+    start_service: Callable[[Path], Service],
 ) -> None:
     smtp = smtp_server_factory(starttls=True)
     config = service_config(
@@ -161,7 +163,8 @@ def test_second_service_on_the_same_store_is_refused_with_exit_75(
 
     second = littrack(config, "run")
     assert second.returncode == 75
-    assert re.search(rf"another `littrack run` \(process {first.proc.pid}\) is already serving the store", second.stderr)
+    assert re.search(rf"another `littrack run` \(process {first.proc.pid}\) is already serving the store",
+                     second.stderr)
     assert "Traceback" not in second.stderr
     assert first.proc.poll() is None
     assert first.stop() == 0
@@ -190,7 +193,8 @@ def test_a_job_failing_every_time_does_not_stop_the_service(
     config = service_config(tmp_path, fake_eutils, schedule={"digest": "@every 2s", "max_retries": 0},
                             digest={"output_dir": "not-a-dir/digests"})
     svc = start_service(config)
-    svc.wait_for_log(r"ERROR littrack\.service: digest failed after .*; retries are off \(schedule\.max_retries: 0\)", count=2)
+    svc.wait_for_log(r"ERROR littrack\.service: digest failed after .*; retries are off \(schedule\.max_retries: 0\)",
+                     count=2)
     assert svc.proc.poll() is None
     assert svc.stop() == 0
 
@@ -256,7 +260,8 @@ def test_a_slot_missed_while_down_runs_once_at_start(
     config = service_config(tmp_path, fake_eutils, schedule={
         "fetch": f"{slot.minute} {slot.hour} * * *", "misfire_grace_minutes": 60})
     svc = start_service(config)
-    svc.wait_for_log(rf"WARNING littrack\.service: missed fetch at {slot:%Y-%m-%d %H:%M} \(machine off\?\); running it now")
+    svc.wait_for_log(rf"WARNING littrack\.service: missed fetch at {slot:%Y-%m-%d %H:%M} \(machine off\?\);"
+                     r" running it now")
     svc.wait_for_log(r"littrack\.service: fetch: \d+ new")
     assert svc.stop() == 0
     assert ledger(config, "SELECT count(*) FROM runs WHERE kind = 'fetch'") == [(1,)]

@@ -18,6 +18,10 @@ from littrack.replay.replies import split_matcher
 from littrack.replay.server import FakeEutils
 
 DEMO_EMAIL = "littrack-demo@example.org"
+DIGEST_NOTICE = (
+    "offline demo: these records were replayed from real recorded NCBI responses and are NOT about the "
+    "configured topics; the topic matches are synthetic. Run `littrack fetch` against PubMed for real results."
+)
 BANNER = (
     "demo: replaying REAL recorded NCBI responses from a fake E-utilities server on {url}\n"
     "demo: the recorded records are NOT about the configured topics; they only show the pipeline working"
@@ -50,6 +54,6 @@ def run_demo(
         demo = demo_config(cfg, base_url=srv.base_url, store_path=Path(tmp) / "demo.sqlite3", out_dir=out)
         fetched = fetch_job(demo, progress=progress)
         say(fetched.line())
-        result = digest_job(demo)
+        result = digest_job(demo, notice=DIGEST_NOTICE)
         say(result.line())
     return fetched, result

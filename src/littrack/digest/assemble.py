@@ -50,6 +50,7 @@ def build_view(
     exports: Sequence[tuple[str, str]] = (),
     digest_id: int | None = None,
     full_digest_url: str | None = None,
+    notice: str | None = None,
 ) -> DigestView:
     """Each paper appears once, under its first matching topic (config order), tagged with all of them."""
     order = {t.id: i for i, t in enumerate(cfg.topics)}
@@ -95,4 +96,5 @@ def build_view(
         exports=tuple(exports),
         digest_id=digest_id,
         full_digest_url=full_digest_url,
+        notice=notice,
     )

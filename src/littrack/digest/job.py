@@ -109,6 +109,7 @@ def write_archive(cfg: Config, store: Store) -> None:
 
 def digest_job(
     cfg: Config, *, dry_run: bool = False, now: dt.datetime | None = None, lock_wait: float = 10.0,
+    notice: str | None = None,
 ) -> DigestResult:
     """Produce the next digest for ``cfg.digest.profile``. See the module docstring for the guarantees."""
     now = now or dt.datetime.now(dt.UTC).astimezone()
@@ -127,7 +128,7 @@ def digest_job(
             period=period, generated_at=now, retrying=retrying, changes=[c for _, c in changes],
             retracted=ledger.retracted_pmids(store, pmids), trials=[t.change for t in extras.trials],
             trial_links=extras.trial_links(pmids), relate=extras.relate, background=extras.background_for(stored),
-            mentions=extras.mentions,
+            mentions=extras.mentions, notice=notice,
         )
         out_dir = cfg.digest.output_dir
         if dry_run:

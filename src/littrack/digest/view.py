@@ -120,3 +120,4 @@ class DigestView:
     exports: tuple[tuple[str, str], ...] = field(default=())  # (label, relative href), e.g. ("RIS", "2026-11-21.ris")
     digest_id: int | None = None
     full_digest_url: str | None = None  # for the e-mail's "read the full digest" link
+    notice: str | None = None  # a plain-text banner, e.g. the offline demo's "replayed data" warning
