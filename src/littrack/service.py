@@ -170,6 +170,8 @@ class Service:
             stop = self._wait_for_stop()
             return self._shutdown(stop)
         finally:
+            if self.scheduler.running:  # start-up failed (e.g. the store cannot be read)
+                self.scheduler.shutdown(wait=False)
             for s, handler in previous.items():
                 signal.signal(s, handler)
             os.close(self._wake_r)

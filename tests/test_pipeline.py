@@ -1,0 +1,172 @@
+"""The jobs working together through the CLI: fetch with its add-ons (corrections re-check, registered trials,
+background study mentions) feeding the digest, and the offline demo. Real peers throughout: the fake
+E-utilities and CT.gov servers on loopback, a real SQLite file, real files."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from configs import write_config
+from fake_ctgov import FakeCtgov, Reply
+
+from littrack.cli import main
+from littrack.replay.corpus import Corpus, RecordedArticle, default_corpus, slice_records
+from littrack.replay.replies import substring_matcher
+from littrack.replay.server import FakeEutils
+
+NLM_SAMPLE = Path(__file__).parent / "recorded/pubmed/fatcat/python/tests/files/pubmedsample_2019.xml"
+RETRACTED_PMID = 11543891  # real record: CommentsCorrections RetractionIn + "Retracted Publication"
+
+
+def cli(cfg: Path, *args: str) -> tuple[int, str, str]:
+    r = CliRunner().invoke(main, ["--config", str(cfg), *args], catch_exceptions=False)
+    return r.exit_code, r.stdout, r.stderr
+
+
+def latest_digest(cfg: Path) -> str:
+    conn = sqlite3.connect(cfg.parent / "store.sqlite3")
+    name = conn.execute("SELECT filename FROM digests ORDER BY id DESC LIMIT 1").fetchone()[0]
+    return (cfg.parent / "digests" / name).read_text(encoding="utf-8")
+
+
+def _sample_record(pmid: int) -> RecordedArticle:
+    for rec in slice_records(NLM_SAMPLE.read_bytes(), source=str(NLM_SAMPLE)):
+        if rec.pmid == pmid:
+            return rec
+    raise AssertionError(f"PMID {pmid} not in the NLM sample file")
+
+
+def _before_retraction(rec: RecordedArticle) -> RecordedArticle:
+    """SYNTHETIC earlier state of a real record: the same bytes without the retraction link and type,
+    as PubMed served it before the retraction notice was indexed."""
+    xml = re.sub(rb"<CommentsCorrections RefType=\"RetractionIn\">.*?</CommentsCorrections>\s*", b"", rec.xml, flags=re.S)
+    xml = re.sub(rb"<PublicationType[^>]*>Retracted Publication</PublicationType>\s*", b"", xml)
+    assert xml != rec.xml
+    return dataclasses.replace(rec, xml=xml)
+
+
+def test_recheck_finds_a_retraction_of_a_sent_paper_and_the_next_digest_opens_with_it(tmp_path):
+    real = _sample_record(RETRACTED_PMID)
+    with FakeEutils(Corpus([_before_retraction(real)]), rate_limit=False) as srv:
+        cfg = write_config(tmp_path, srv.base_url)
+        assert cli(cfg, "fetch")[0] == 0
+        assert cli(cfg, "digest")[0] == 0
+        assert "Changes to papers you were sent" not in latest_digest(cfg)
+    # Months later PubMed serves the record with its retraction (the real recorded bytes).
+    with FakeEutils(Corpus([real]), rate_limit=False) as srv:
+        cfg = write_config(tmp_path, srv.base_url)
+        code, out, err = cli(cfg, "fetch")
+        assert code == 0, err
+        rechecks = [r for r in srv.requests_to("efetch") if r.get("id")]
+    assert "re-checked 1 sent paper: 1 correction found" in out
+    assert rechecks and rechecks[0].get("id") == str(RETRACTED_PMID) and rechecks[0].method == "POST"
+    assert cli(cfg, "digest")[0] == 0
+    html = latest_digest(cfg)
+    changes = html.index("Changes to papers you were sent")
+    assert changes < html.index("</header>") + 4000  # the digest opens with it
+    section = html[changes : html.index("</section>", changes)]
+    assert f"https://pubmed.ncbi.nlm.nih.gov/{RETRACTED_PMID}/" in section
+    assert "Retracted — see retraction notice PMID" in section
+    # Reported once: the digest after that has no changes section.
+    assert cli(cfg, "digest")[0] == 0
+    assert "Changes to papers you were sent" not in latest_digest(cfg)
+
+
+MELANOMA_TOKEN_PARAM = "pageToken"
+
+
+def test_fetch_syncs_registered_trials_and_the_digest_lists_each_change_once(tmp_path):
+    with FakeCtgov() as ct, FakeEutils(default_corpus(), rate_limit=False) as srv:
+        # Real recorded API v2 page; the page after it was not recorded: a SYNTHETIC empty page ends paging.
+        ct.on("studies", Reply.recorded("search_melanoma_recruiting_limit3"))
+        ct.on("studies", Reply.json({"studies": []}), params={"pageToken": _next_token()})
+        trials = {"enabled": True, "base_url": ct.base_url, "requests_per_second": 50,
+                  "queries": {"ketamine-fibromyalgia": {"condition": "Fibromyalgia", "intervention": "ketamine"}}}
+        cfg = write_config(tmp_path, srv.base_url, trials=trials)
+        code, out, err = cli(cfg, "fetch")
+        assert code == 0, err
+    assert "trials: 3 new, 0 changed (3 studies in 1 topic" in out
+    assert cli(cfg, "digest")[0] == 0
+    html = latest_digest(cfg)
+    assert "Registered trials" in html
+    for nct in ("NCT04114136", "NCT04318717", "NCT06970236"):
+        assert f"https://clinicaltrials.gov/study/{nct}" in html
+    assert cli(cfg, "digest")[0] == 0
+    assert "NCT04114136" not in latest_digest(cfg)
+
+
+def _next_token() -> str:
+    import json
+
+    from fake_ctgov import recorded
+
+    return json.loads(recorded("search_melanoma_recruiting_limit3"))["nextPageToken"]
+
+
+def test_trials_outage_is_reported_but_does_not_undo_the_pubmed_fetch(tmp_path):
+    with FakeCtgov() as ct, FakeEutils(default_corpus(), rate_limit=False) as srv:
+        ct.on("studies", Reply.json({"error": "synthetic outage"}, status=503))
+        trials = {"enabled": True, "base_url": ct.base_url, "requests_per_second": 50,
+                  "queries": {"ketamine-fibromyalgia": {"condition": "Fibromyalgia", "intervention": "ketamine"}}}
+        cfg = write_config(tmp_path, srv.base_url, trials=trials)
+        code, out, _ = cli(cfg, "fetch")
+    assert code == 0
+    assert f"{len(default_corpus())} new" in out and "trials: failed" in out
+    conn = sqlite3.connect(cfg.parent / "store.sqlite3")
+    kinds = dict(conn.execute("SELECT kind, status FROM runs").fetchall())
+    assert kinds == {"fetch": "ok", "trials": "failed"}
+
+
+def test_fetch_resolves_background_study_mentions_and_the_digest_shows_them(tmp_path):
+    corpus = default_corpus()
+    hit = corpus.pmids[0]
+    # SYNTHETIC ID lists: the query for the 2011 study "finds" one real recorded record; nothing else matches.
+    matcher = substring_matcher({"2011[dp]": [hit]}, default=None)
+
+    def only_topics_or_2011(term: str):  # type: ignore[no-untyped-def]
+        if "[dp]" in term:
+            return matcher(term) or frozenset()
+        return None
+
+    with FakeEutils(corpus, rate_limit=False, term_matcher=only_topics_or_2011) as srv:
+        cfg = write_config(tmp_path, srv.base_url, background={"resolve_mentions": True})
+        code, out, err = cli(cfg, "fetch")
+        assert code == 0, err
+        asked = [r.get("term") for r in srv.requests_to("esearch") if "[dp]" in (r.get("term") or "")]
+        assert asked
+        srv.reset()
+        assert cli(cfg, "fetch")[0] == 0
+        again = [r for r in srv.requests_to("esearch") if "[dp]" in (r.get("term") or "")]
+    assert re.search(r"background: resolved [1-9]\d* of \d+ study mentions", out)
+    assert again == []  # resolutions are cached in the store
+    assert cli(cfg, "digest")[0] == 0
+    html = latest_digest(cfg)
+    assert "Studies the background articles refer to" in html
+    assert f"https://pubmed.ncbi.nlm.nih.gov/{hit}/" in html
+    assert "unresolved" in html.lower()
+
+
+def test_demo_runs_offline_end_to_end_and_says_the_data_is_replayed(tmp_path):
+    cfg = Path(__file__).parents[1] / "config.yaml"
+    out_dir = tmp_path / "out"
+    code, out, err = cli(cfg, "demo", "--out", str(out_dir))
+    assert code == 0, err
+    assert "replaying REAL recorded NCBI responses" in out and "NOT about the configured topics" in out
+    (page,) = list(out_dir.glob("*-demo.html"))
+    assert str(page) in out
+    html = page.read_text(encoding="utf-8")
+    assert "offline demo" in html and "NOT about the configured topics" in html
+    assert (out_dir / "index.html").is_file() and (out_dir / "feed.xml").is_file()
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_has_help_and_is_in_the_readme(command):
+    result = CliRunner().invoke(main, [command, "--help"], catch_exceptions=False)
+    assert result.exit_code == 0 and result.stdout.startswith("Usage:")
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"littrack {command}" in readme
