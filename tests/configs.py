@@ -8,10 +8,16 @@ from typing import Any
 import yaml
 
 TOPICS = [
-    {"id": "ketamine-fibromyalgia", "name": "Ketamine for fibromyalgia",
-     "query": "(ketamine[MeSH Terms] OR ketamine[tiab]) AND fibromyalgia[tiab]"},
-    {"id": "ketamine-crps", "name": "Ketamine for CRPS",
-     "query": "(ketamine[tiab]) AND (CRPS[tiab] OR \"reflex sympathetic dystrophy\"[tiab])"},
+    {
+        "id": "ketamine-fibromyalgia",
+        "name": "Ketamine for fibromyalgia",
+        "query": "(ketamine[MeSH Terms] OR ketamine[tiab]) AND fibromyalgia[tiab]",
+    },
+    {
+        "id": "ketamine-crps",
+        "name": "Ketamine for CRPS",
+        "query": '(ketamine[tiab]) AND (CRPS[tiab] OR "reflex sympathetic dystrophy"[tiab])',
+    },
 ]
 
 
@@ -25,7 +31,13 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 def write_config(directory: Path, base_url: str, **sections: Any) -> Path:
     """config.yaml in ``directory``; keyword arguments override whole sections or keys within them."""
     data: dict[str, Any] = {
-        "ncbi": {"email": "tester@example.org", "base_url": base_url, "timeout": 2, "max_retries": 3, "backoff_seconds": 0.05},
+        "ncbi": {
+            "email": "tester@example.org",
+            "base_url": base_url,
+            "timeout": 2,
+            "max_retries": 3,
+            "backoff_seconds": 0.05,
+        },
         "store": {"path": "store.sqlite3"},
         "topics": TOPICS,
         "fetch": {"backfill": "1950-01-01", "overlap_days": 3, "batch_size": 100},

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from configs import write_config
-from smtp_server import SmtpTestServer
 
+from configs import write_config
 from littrack.cli import main
 from littrack.replay.corpus import default_corpus
 from littrack.replay.server import FakeEutils
+from smtp_server import SmtpTestServer
 
 
 def cli(cfg: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -44,12 +44,14 @@ def delivered_counts(cfg: Path) -> dict[int, int]:
 @pytest.fixture
 def fetched(tmp_path: Path):
     """A config whose store holds every recorded record (fetched through the real CLI)."""
+
     def make(**sections):  # type: ignore[no-untyped-def]
         with FakeEutils(default_corpus(), rate_limit=False) as srv:
             cfg = write_config(tmp_path, srv.base_url, fetch={"recheck_limit": 0}, **sections)
             code, _, err = cli(cfg, "fetch")
             assert code == 0, err
         return cfg
+
     return make
 
 
@@ -85,8 +87,15 @@ def test_dry_run_marks_nothing_and_sends_nothing(fetched):
 
 
 def _email(smtp: SmtpTestServer, **extra):  # type: ignore[no-untyped-def]
-    conf = {"enabled": True, "host": smtp.host, "port": smtp.port, "security": smtp.security,
-            "from": "littrack@example.org", "to": ["reader@example.org"], "timeout": 5}
+    conf = {
+        "enabled": True,
+        "host": smtp.host,
+        "port": smtp.port,
+        "security": smtp.security,
+        "from": "littrack@example.org",
+        "to": ["reader@example.org"],
+        "timeout": 5,
+    }
     if smtp.ca_path:
         conf["ca_file"] = str(smtp.ca_path)
     if smtp.auth:
@@ -115,8 +124,17 @@ def test_digest_is_emailed_over_starttls_with_auth_as_multipart_alternative(fetc
 def test_smtp_down_marks_nothing_and_the_next_digest_retries_the_same_papers(fetched, tmp_path):
     with SmtpTestServer() as smtp:
         port = smtp.port
-    cfg = fetched(email={"enabled": True, "host": "127.0.0.1", "port": port, "security": "none",
-                         "from": "littrack@example.org", "to": ["reader@example.org"], "timeout": 2})
+    cfg = fetched(
+        email={
+            "enabled": True,
+            "host": "127.0.0.1",
+            "port": port,
+            "security": "none",
+            "from": "littrack@example.org",
+            "to": ["reader@example.org"],
+            "timeout": 2,
+        }
+    )
     code, _, err = cli(cfg, "digest")
     assert code == 1 and "cannot reach SMTP server" in err and err.count("\n") == 1
     assert delivered_counts(cfg) == {}
@@ -173,8 +191,13 @@ KILL_AFTER_WRITE = textwrap.dedent(
 
 def test_kill_between_writing_and_marking_then_rerun_delivers_each_paper_exactly_once(fetched):
     cfg = fetched()
-    proc = subprocess.run([sys.executable, "-c", KILL_AFTER_WRITE, str(cfg)], capture_output=True, text=True,
-                          env={**os.environ}, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_WRITE, str(cfg)],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        timeout=120,
+    )
     assert proc.returncode == 137
     assert list((cfg.parent / "digests").glob("20*.html"))  # written, but never marked
     assert delivered_counts(cfg) == {}

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from configs import write_config
 
+from configs import write_config
 from littrack.cli import main
 from littrack.replay.corpus import default_corpus
-from littrack.replay.server import Fault, FakeEutils
+from littrack.replay.server import FakeEutils, Fault
 
 TODAY = dt.date.today()
 
@@ -120,7 +120,7 @@ def test_later_fetch_starts_at_watermark_minus_overlap(fake_eutils, tmp_path):
 def test_transient_fault_is_retried_and_the_run_completes(fake_eutils, tmp_path, corpus_size, fault, utility):
     cfg = write_config(tmp_path, fake_eutils.base_url)
     fake_eutils.inject(fault, times=1, utility=utility, retry_after=0)
-    code, out, err = run_cli(cfg, "fetch")
+    code, _out, err = run_cli(cfg, "fetch")
     assert code == 0, err
     assert paper_count(cfg) == corpus_size
     assert runs(cfg)[-1]["status"] == "ok"
@@ -134,7 +134,9 @@ def test_persistent_backend_error_fails_in_one_line_and_keeps_the_watermark(fake
     assert out == ""
     # Retries are logged as they happen; the failure itself is exactly one line, the last one.
     last = err.strip().splitlines()[-1]
-    assert err.count("littrack: error: ") == 1 and last.startswith("littrack: error: ") and "Search Backend failed" in last
+    assert (
+        err.count("littrack: error: ") == 1 and last.startswith("littrack: error: ") and "Search Backend failed" in last
+    )
     assert "Traceback" not in err
     (run,) = runs(cfg)
     assert run["status"] == "failed" and "Search Backend failed" in run["error"]
@@ -160,7 +162,11 @@ def test_failure_in_second_topic_advances_only_the_first_topics_watermark(tmp_pa
         def failing_second(p):  # type: ignore[no-untyped-def]
             calls["n"] += 1
             if calls["n"] == 2:
-                return 200, "text/xml", b"<eSearchResult><ERROR>Search Backend failed: synthetic</ERROR></eSearchResult>"
+                return (
+                    200,
+                    "text/xml",
+                    b"<eSearchResult><ERROR>Search Backend failed: synthetic</ERROR></eSearchResult>",
+                )
             return original(p)
 
         srv.esearch = failing_second  # type: ignore[method-assign]
@@ -180,7 +186,7 @@ def test_more_than_9999_hits_splits_the_window_until_every_slice_fits(tmp_path, 
 
     with FakeEutils(default_corpus(), rate_limit=False, count_override=over_cap) as srv:
         cfg = write_config(tmp_path, srv.base_url)
-        code, out, err = run_cli(cfg, "fetch")
+        code, _out, err = run_cli(cfg, "fetch")
         searches = srv.requests_to("esearch")
     assert code == 0, err
     assert paper_count(cfg) == corpus_size
@@ -194,9 +200,11 @@ def test_more_than_9999_hits_splits_the_window_until_every_slice_fits(tmp_path, 
 
 def test_bad_config_is_one_line_naming_the_key_with_exit_code_2(tmp_path):
     cfg = write_config(tmp_path, "http://127.0.0.1:9/entrez/eutils/", fetch={"overlap_dayz": 3})
-    code, out, err = run_cli(cfg, "fetch")
+    code, _out, err = run_cli(cfg, "fetch")
     assert code == 2
-    assert err.strip().endswith("fetch.overlap_dayz: unknown key (known keys: backfill, batch_size, overlap_days, recheck_limit)")
+    assert err.strip().endswith(
+        "fetch.overlap_dayz: unknown key (known keys: backfill, batch_size, overlap_days, recheck_limit)"
+    )
     assert str(cfg) in err and err.count("\n") == 1
 
 
@@ -262,8 +270,12 @@ def test_killed_fetch_leaves_a_consistent_store_and_the_rerun_completes_it(tmp_p
 
         srv._take_fault = delayed  # type: ignore[method-assign]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        proc = subprocess.Popen([sys.executable, "-m", "littrack", "--config", str(cfg), "fetch"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "littrack", "--config", str(cfg), "fetch"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 30
         while served["n"] < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -277,7 +289,7 @@ def test_killed_fetch_leaves_a_consistent_store_and_the_rerun_completes_it(tmp_p
         assert runs(cfg)[-1]["status"] == "running"  # what a SIGKILL leaves behind
         srv._take_fault = original  # type: ignore[method-assign]
         srv.reset()
-        code, out, err = run_cli(cfg, "fetch")
+        code, _out, err = run_cli(cfg, "fetch")
     assert code == 0, err
     assert paper_count(cfg) == corpus_size
     statuses = [r["status"] for r in runs(cfg)]

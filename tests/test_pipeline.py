@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from configs import write_config
 from fake_ctgov import FakeCtgov, Reply
-
 from littrack.cli import main
 from littrack.replay.corpus import Corpus, RecordedArticle, default_corpus, slice_records
 from littrack.replay.replies import substring_matcher
@@ -44,7 +44,9 @@ def _sample_record(pmid: int) -> RecordedArticle:
 def _before_retraction(rec: RecordedArticle) -> RecordedArticle:
     """SYNTHETIC earlier state of a real record: the same bytes without the retraction link and type,
     as PubMed served it before the retraction notice was indexed."""
-    xml = re.sub(rb"<CommentsCorrections RefType=\"RetractionIn\">.*?</CommentsCorrections>\s*", b"", rec.xml, flags=re.S)
+    xml = re.sub(
+        rb"<CommentsCorrections RefType=\"RetractionIn\">.*?</CommentsCorrections>\s*", b"", rec.xml, flags=re.S
+    )
     xml = re.sub(rb"<PublicationType[^>]*>Retracted Publication</PublicationType>\s*", b"", xml)
     assert xml != rec.xml
     return dataclasses.replace(rec, xml=xml)
@@ -85,8 +87,12 @@ def test_fetch_syncs_registered_trials_and_the_digest_lists_each_change_once(tmp
         # Real recorded API v2 page; the page after it was not recorded: a SYNTHETIC empty page ends paging.
         ct.on("studies", Reply.recorded("search_melanoma_recruiting_limit3"))
         ct.on("studies", Reply.json({"studies": []}), params={"pageToken": _next_token()})
-        trials = {"enabled": True, "base_url": ct.base_url, "requests_per_second": 50,
-                  "queries": {"ketamine-fibromyalgia": {"condition": "Fibromyalgia", "intervention": "ketamine"}}}
+        trials = {
+            "enabled": True,
+            "base_url": ct.base_url,
+            "requests_per_second": 50,
+            "queries": {"ketamine-fibromyalgia": {"condition": "Fibromyalgia", "intervention": "ketamine"}},
+        }
         cfg = write_config(tmp_path, srv.base_url, trials=trials)
         code, out, err = cli(cfg, "fetch")
         assert code == 0, err
@@ -111,8 +117,12 @@ def _next_token() -> str:
 def test_trials_outage_is_reported_but_does_not_undo_the_pubmed_fetch(tmp_path):
     with FakeCtgov() as ct, FakeEutils(default_corpus(), rate_limit=False) as srv:
         ct.on("studies", Reply.json({"error": "synthetic outage"}, status=503))
-        trials = {"enabled": True, "base_url": ct.base_url, "requests_per_second": 50,
-                  "queries": {"ketamine-fibromyalgia": {"condition": "Fibromyalgia", "intervention": "ketamine"}}}
+        trials = {
+            "enabled": True,
+            "base_url": ct.base_url,
+            "requests_per_second": 50,
+            "queries": {"ketamine-fibromyalgia": {"condition": "Fibromyalgia", "intervention": "ketamine"}},
+        }
         cfg = write_config(tmp_path, srv.base_url, trials=trials)
         code, out, _ = cli(cfg, "fetch")
     assert code == 0

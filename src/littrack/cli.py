@@ -70,8 +70,13 @@ def setup_logging(verbose: bool, level: str | None = None, log_file: str | None 
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Config file (default: $LITTRACK_CONFIG or ./config.yaml).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Config file (default: $LITTRACK_CONFIG or ./config.yaml).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging and full tracebacks on errors.")
 @click.version_option(__version__, prog_name="littrack")
 @click.pass_context
@@ -121,8 +126,12 @@ def _path(p: str | None) -> Path | None:
 
 @main.command()
 @click.option("--log-file", type=click.Path(dir_okay=False), default=None, help="Log here instead of stderr.")
-@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-              default="INFO", show_default=True)
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+)
 @pass_state
 @handle_errors
 def run(state: State, log_file: str | None, log_level: str) -> None:
@@ -136,8 +145,14 @@ def run(state: State, log_file: str | None, log_level: str) -> None:
 
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Render and print the path; mark nothing as sent, send nothing.")
-@click.option("--rebuild", "rebuild_id", type=int, default=None, metavar="ID",
-              help="Re-render digest ID from the store without changing what was sent.")
+@click.option(
+    "--rebuild",
+    "rebuild_id",
+    type=int,
+    default=None,
+    metavar="ID",
+    help="Re-render digest ID from the store without changing what was sent.",
+)
 @pass_state
 @handle_errors
 def digest(state: State, dry_run: bool, rebuild_id: int | None) -> None:
@@ -152,8 +167,13 @@ def digest(state: State, dry_run: bool, rebuild_id: int | None) -> None:
 
 
 @main.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Write the demo digest here (default: the configured digests/ folder).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write the demo digest here (default: the configured digests/ folder).",
+)
 @pass_state
 @handle_errors
 def demo(state: State, out_dir: str | None) -> None:

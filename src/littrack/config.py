@@ -215,10 +215,17 @@ def _kind(value: Any) -> str:
 
 
 def _kind_name(kind: Any) -> str:
-    names = {str: "text", int: "a whole number", float: "a number", bool: "true or false", list: "a list", dict: "a mapping"}
+    names = {
+        str: "text",
+        int: "a whole number",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+        dict: "a mapping",
+    }
     if isinstance(kind, tuple):
         return " or ".join(names.get(k, k.__name__) for k in kind)
-    return names.get(kind, kind.__name__)
+    return str(names.get(kind, kind.__name__))
 
 
 def parse_date(text: str) -> dt.date:
@@ -348,7 +355,9 @@ def _parse_email(s: _Section, environ: Mapping[str, str]) -> EmailConfig:
     try:
         subject.format(count=0, start="", end="", profile="", title="")
     except (KeyError, IndexError, ValueError) as exc:
-        raise s.error("subject", f"unknown placeholder {exc}; use {{count}}, {{start}}, {{end}}, {{profile}}, {{title}}") from None
+        raise s.error(
+            "subject", f"unknown placeholder {exc}; use {{count}}, {{start}}, {{end}}, {{profile}}, {{title}}"
+        ) from None
     password_env = s.text("password_env", "LITTRACK_SMTP_PASSWORD")
     username = s.text("username")
     cfg = EmailConfig(
@@ -430,7 +439,9 @@ def _parse_trials(s: _Section, topics: tuple[Topic, ...]) -> TrialsConfig:
         if tid not in {t.id for t in topics}:
             raise qs.error(tid, "is not a topic id")
         q = qs.sub(tid)
-        queries[tid] = TrialQuery(condition=q.text("condition", required=True), intervention=q.text("intervention", required=True))
+        queries[tid] = TrialQuery(
+            condition=q.text("condition", required=True), intervention=q.text("intervention", required=True)
+        )
         q.done()
     cfg = TrialsConfig(
         enabled=s.get("enabled", bool, True),
@@ -454,7 +465,9 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{file}: config file not found; copy the shipped config.yaml or pass --config PATH") from None
+        raise ConfigError(
+            f"{file}: config file not found; copy the shipped config.yaml or pass --config PATH"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read config: {exc}") from None
     try:

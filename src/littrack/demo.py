@@ -44,12 +44,18 @@ def demo_config(cfg: Config, *, base_url: str, store_path: Path, out_dir: Path) 
 
 
 def run_demo(
-    cfg: Config, *, out_dir: Path | None, say: Callable[[str], None], progress: Progress | None = None,
+    cfg: Config,
+    *,
+    out_dir: Path | None,
+    say: Callable[[str], None],
+    progress: Progress | None = None,
 ) -> tuple[FetchSummary, DigestResult]:
     corpus = default_corpus()
     out = out_dir or cfg.digest.output_dir
-    with FakeEutils(corpus, term_matcher=split_matcher(corpus.pmids, share=0.6)) as srv, \
-            tempfile.TemporaryDirectory(prefix="littrack-demo-") as tmp:
+    with (
+        FakeEutils(corpus, term_matcher=split_matcher(corpus.pmids, share=0.6)) as srv,
+        tempfile.TemporaryDirectory(prefix="littrack-demo-") as tmp,
+    ):
         say(BANNER.format(url=srv.base_url))
         demo = demo_config(cfg, base_url=srv.base_url, store_path=Path(tmp) / "demo.sqlite3", out_dir=out)
         fetched = fetch_job(demo, progress=progress)

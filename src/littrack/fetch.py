@@ -123,8 +123,15 @@ def _batches(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
 
 
 def fetch_topic(
-    client: EutilsClient, store: Store, topic: Topic, window: DateWindow, *, batch_size: int, run_id: int,
-    today: dt.date, progress: Progress,
+    client: EutilsClient,
+    store: Store,
+    topic: Topic,
+    window: DateWindow,
+    *,
+    batch_size: int,
+    run_id: int,
+    today: dt.date,
+    progress: Progress,
 ) -> TopicResult:
     total = SaveCounts()
     matched = fetched = 0
@@ -143,7 +150,9 @@ def fetch_topic(
             with store.transaction() as conn:
                 counts = save_papers(conn, papers, topic_id=topic.id, run_id=run_id)
                 link_papers(conn, papers)  # trial ↔ paper links travel with the paper
-            total = SaveCounts(total.new + counts.new, total.updated + counts.updated, total.unchanged + counts.unchanged)
+            total = SaveCounts(
+                total.new + counts.new, total.updated + counts.updated, total.unchanged + counts.unchanged
+            )
             fetched += len(papers)
             progress.advance(len(papers))
     with store.transaction() as conn:
@@ -164,16 +173,23 @@ def _fetch_bodies(client: EutilsClient, result: SearchResult, wanted: list[int],
 
 
 def run_fetch(
-    cfg: Config, store: Store, client: EutilsClient, *, run_id: int, today: dt.date,
-    progress: Progress | None = None, on_topic: Callable[[TopicResult], None] | None = None,
+    cfg: Config,
+    store: Store,
+    client: EutilsClient,
+    *,
+    run_id: int,
+    today: dt.date,
+    progress: Progress | None = None,
+    on_topic: Callable[[TopicResult], None] | None = None,
 ) -> FetchSummary:
     """Fetch every configured topic. Raises on the first topic that fails (its watermark stays put)."""
     progress = progress or NoProgress()
     results = []
     for topic in cfg.topics:
         window = plan_window(store, topic, cfg.fetch, today)
-        res = fetch_topic(client, store, topic, window, batch_size=cfg.fetch.batch_size, run_id=run_id,
-                          today=today, progress=progress)
+        res = fetch_topic(
+            client, store, topic, window, batch_size=cfg.fetch.batch_size, run_id=run_id, today=today, progress=progress
+        )
         results.append(res)
         if on_topic:
             on_topic(res)

@@ -36,8 +36,12 @@ def _failure_status(exc: BaseException) -> str:
 
 
 def fetch_job(
-    cfg: Config, *, progress: Progress | None = None, today: dt.date | None = None,
-    client: EutilsClient | None = None, lock_wait: float = DEFAULT_LOCK_WAIT,
+    cfg: Config,
+    *,
+    progress: Progress | None = None,
+    today: dt.date | None = None,
+    client: EutilsClient | None = None,
+    lock_wait: float = DEFAULT_LOCK_WAIT,
 ) -> FetchSummary:
     """Run one fetch over every topic; the ledger row says ok, failed or interrupted."""
     require_contact_email(cfg)
@@ -50,15 +54,30 @@ def fetch_job(
             summary = run_fetch(cfg, store, client, run_id=run_id, today=today, progress=progress)
             summary = _after_fetch(cfg, store, client, summary, today)
         except BaseException as exc:
-            finish_run(store, run_id, status=_failure_status(exc), requests=client.requests_made, error=str(exc) or type(exc).__name__)
+            finish_run(
+                store,
+                run_id,
+                status=_failure_status(exc),
+                requests=client.requests_made,
+                error=str(exc) or type(exc).__name__,
+            )
             raise
-        finish_run(store, run_id, status="ok", new=summary.new, updated=summary.updated, requests=summary.requests,
-                   window=summary.window)
+        finish_run(
+            store,
+            run_id,
+            status="ok",
+            new=summary.new,
+            updated=summary.updated,
+            requests=summary.requests,
+            window=summary.window,
+        )
         log.info("%s", summary.line())
         return summary
 
 
-def _after_fetch(cfg: Config, store: Store, client: EutilsClient, summary: FetchSummary, today: dt.date) -> FetchSummary:
+def _after_fetch(
+    cfg: Config, store: Store, client: EutilsClient, summary: FetchSummary, today: dt.date
+) -> FetchSummary:
     """What rides on every fetch: re-checking sent papers, linking trials, syncing trials, resolving mentions.
 
     The PubMed part has already succeeded and its watermarks are committed; an add-on that fails is reported in

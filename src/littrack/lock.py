@@ -39,7 +39,8 @@ def hold_lock(path: Path, *, wait: float = 0.0, what: str = "the store", poll: f
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise LockError(
-                        f"{what} is in use by {_holder(path)} (lock {path}); wait for it to finish or stop it, then retry"
+                        f"{what} is in use by {_holder(path)} (lock {path}); "
+                        "wait for it to finish or stop it, then retry"
                     ) from None
                 time.sleep(poll)
         os.ftruncate(fd, 0)

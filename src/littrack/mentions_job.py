@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from littrack.background.documents import BackgroundDoc, load_documents
 from littrack.background.mentions import Mention, extract_mentions
 from littrack.background.passages import Passage, split_all
-from littrack.background.resolve import Resolution, resolve_all, study_mentions as to_view
+from littrack.background.resolve import Resolution, resolve_all
+from littrack.background.resolve import study_mentions as to_view
 from littrack.config import Config
 from littrack.digest.view import StudyMention
 from littrack.errors import ResultCapExceeded
@@ -41,18 +42,28 @@ def resolve_pending_mentions(cfg: Config, store: Store, client: EutilsClient) ->
     resolutions = resolve_all(todo, search)
     with store.transaction() as conn:
         for r in resolutions:
-            save_resolution(conn, mention_key(r.mention), doc_id=r.mention.doc_id, sentence=r.mention.sentence,
-                            pmids=r.pmids, confidence=r.confidence, queries=r.queries)
+            save_resolution(
+                conn,
+                mention_key(r.mention),
+                doc_id=r.mention.doc_id,
+                sentence=r.mention.sentence,
+                pmids=r.pmids,
+                confidence=r.confidence,
+                queries=r.queries,
+            )
     found = sum(r.confidence != "unresolved" for r in resolutions)
     return [f"background: resolved {found} of {len(resolutions)} study mentions"]
 
 
-def study_mentions(store: Store, passages: Sequence[Passage], docs: Sequence[BackgroundDoc]) -> tuple[StudyMention, ...]:
+def study_mentions(
+    store: Store, passages: Sequence[Passage], docs: Sequence[BackgroundDoc]
+) -> tuple[StudyMention, ...]:
     """Every mention with its stored resolution; never looked up yet → listed as unresolved."""
     mentions = extract_mentions(passages)
     known = get_resolutions(store, [mention_key(m) for m in mentions])
     resolutions = [
-        Resolution(m, known[k].pmids, known[k].confidence, known[k].queries) if (k := mention_key(m)) in known
+        Resolution(m, known[k].pmids, known[k].confidence, known[k].queries)
+        if (k := mention_key(m)) in known
         else Resolution(m, (), "unresolved")
         for m in mentions
     ]

@@ -24,7 +24,9 @@ class RecheckSummary:
     changes: int
 
     def line(self) -> str:
-        found = f"{self.changes} correction{'s' if self.changes != 1 else ''} found" if self.changes else "no corrections"
+        found = (
+            f"{self.changes} correction{'s' if self.changes != 1 else ''} found" if self.changes else "no corrections"
+        )
         return f"re-checked {self.checked} sent paper{'s' if self.checked != 1 else ''}: {found}"
 
 

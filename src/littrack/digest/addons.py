@@ -10,6 +10,9 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from littrack.background.documents import BackgroundDoc, load_documents
+from littrack.background.passages import split_all
+from littrack.background.relate import Relater
 from littrack.config import Config
 from littrack.digest.view import BackgroundDocument, RelatedPassage, StudyMention
 from littrack.models import Paper
@@ -24,8 +27,8 @@ class Extras:
     store: Store
     trials: tuple[PendingTrialChange, ...] = ()
     mentions: tuple[StudyMention, ...] = ()
-    relater: object | None = None  # littrack.background.relate.Relater
-    documents: tuple[object, ...] = ()  # littrack.background.documents.BackgroundDoc
+    relater: Relater | None = None
+    documents: tuple[BackgroundDoc, ...] = ()
     threshold: float | None = None
     _related_cache: dict[int, tuple[RelatedPassage, ...]] = field(default_factory=dict)
 
@@ -33,7 +36,7 @@ class Extras:
         if self.relater is None:
             return ()
         if paper.pmid not in self._related_cache:
-            self._related_cache[paper.pmid] = self.relater.relate(paper, top_k=2, threshold=self.threshold)  # type: ignore[attr-defined]
+            self._related_cache[paper.pmid] = self.relater.relate(paper, top_k=2, threshold=self.threshold)
         return self._related_cache[paper.pmid]
 
     def trial_links(self, pmids: Sequence[int]) -> dict[int, tuple[str, ...]]:
@@ -51,8 +54,11 @@ class Extras:
                     pairs.append((sp.paper.pmid, sp.paper.title_plain))
         return tuple(
             BackgroundDocument(
-                doc_id=d.id, title=d.title, publisher=d.publisher, date_label=d.date_label,  # type: ignore[attr-defined]
-                new_papers=tuple(by_doc.get(d.id, ())),  # type: ignore[attr-defined]
+                doc_id=d.id,
+                title=d.title,
+                publisher=d.publisher,
+                date_label=d.date_label,
+                new_papers=tuple(by_doc.get(d.id, ())),
             )
             for d in self.documents
         )
@@ -65,9 +71,6 @@ class Extras:
 
 def collect(cfg: Config, store: Store, profile: str, *, digest_id: int | None = None) -> Extras:
     """Everything the digest shows beside the papers. ``digest_id`` (rebuilds): what that digest reported."""
-    from littrack.background.documents import load_documents
-    from littrack.background.passages import split_all
-    from littrack.background.relate import Relater
     from littrack.mentions_job import study_mentions
 
     trials: tuple[PendingTrialChange, ...] = ()

@@ -8,10 +8,12 @@ delivery). Any failure before that commit leaves the papers waiting, and the nex
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from littrack.config import Config
 from littrack.digest import addons
@@ -19,11 +21,11 @@ from littrack.digest.archive import ArchiveEntry, render_feed, render_index
 from littrack.digest.assemble import build_view
 from littrack.digest.files import unique_digest_path, write_atomic
 from littrack.digest.render import render_email_html, render_html, render_text
-from littrack.digest.view import DigestView
+from littrack.digest.view import DigestView, PaperChange
 from littrack.errors import DigestError, LittrackError
 from littrack.export import to_bibtex, to_csl_json, to_ris
 from littrack.lock import hold_lock, job_lock_path
-from littrack.models import DateWindow
+from littrack.models import DateWindow, Paper
 from littrack.store import Store, open_store
 from littrack.store import digests as ledger
 from littrack.store.papers import get_papers
@@ -45,7 +47,11 @@ class DigestResult:
     def line(self) -> str:
         if self.skipped:
             return "digest: no new papers; nothing written (digest.write_empty is false)"
-        what = "dry run, nothing marked or sent" if self.dry_run else ("written and e-mailed" if self.emailed else "written")
+        what = (
+            "dry run, nothing marked or sent"
+            if self.dry_run
+            else ("written and e-mailed" if self.emailed else "written")
+        )
         retry = "; retrying papers from an undelivered digest" if self.retrying else ""
         return f"digest: {self.total} paper{'s' if self.total != 1 else ''} → {self.path} ({what}){retry}"
 
@@ -64,7 +70,7 @@ def _period(store: Store, profile: str) -> DateWindow | None:
     return DateWindow(dt.date.fromisoformat(row[0]), dt.date.fromisoformat(row[1]))
 
 
-def _write_exports(stem: Path, papers: list) -> tuple[tuple[str, str], ...]:  # type: ignore[type-arg]
+def _write_exports(stem: Path, papers: list[Paper]) -> tuple[tuple[str, str], ...]:
     files = (("RIS", ".ris", to_ris), ("BibTeX", ".bib", to_bibtex), ("CSL-JSON", ".csl.json", to_csl_json))
     out = []
     for label, suffix, fn in files:
@@ -74,12 +80,11 @@ def _write_exports(stem: Path, papers: list) -> tuple[tuple[str, str], ...]:  # 
     return tuple(out)
 
 
-def _render_and_write(cfg: Config, store: Store, view: DigestView, target: Path) -> DigestView:
+def _render_and_write(view: DigestView, target: Path) -> DigestView:
+    """The export files beside the digest, then the digest itself (linking to them), each written atomically."""
     papers = [e.paper for s in view.sections for e in s.entries]
     exports = _write_exports(target.with_suffix(""), papers)
-    from dataclasses import replace
-
-    view = replace(view, exports=exports, full_digest_url=target.resolve().as_uri())
+    view = dataclasses.replace(view, exports=exports, full_digest_url=target.resolve().as_uri())
     write_atomic(target, render_html(view))
     return view
 
@@ -93,7 +98,8 @@ def write_archive(cfg: Config, store: Store) -> None:
             filename=r.filename or "",
             title=f"{cfg.digest.title}{' (' + r.profile + ')' if r.profile else ''}",
             period=DateWindow(dt.date.fromisoformat(r.period_start), dt.date.fromisoformat(r.period_end))
-            if r.period_start and r.period_end else None,
+            if r.period_start and r.period_end
+            else None,
             generated_at=dt.datetime.fromisoformat(r.delivered_at or r.created_at),
             total=r.total,
             per_topic=tuple(r.per_topic.items()),
@@ -103,12 +109,18 @@ def write_archive(cfg: Config, store: Store) -> None:
     ]
     out = cfg.digest.output_dir
     write_atomic(out / "index.html", render_index(entries))
-    write_atomic(out / "feed.xml", render_feed(entries, feed_id=f"urn:littrack:feed:{cfg.digest.profile or 'default'}",
-                                              self_url=None))
+    write_atomic(
+        out / "feed.xml",
+        render_feed(entries, feed_id=f"urn:littrack:feed:{cfg.digest.profile or 'default'}", self_url=None),
+    )
 
 
 def digest_job(
-    cfg: Config, *, dry_run: bool = False, now: dt.datetime | None = None, lock_wait: float = 10.0,
+    cfg: Config,
+    *,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+    lock_wait: float = 10.0,
     notice: str | None = None,
 ) -> DigestResult:
     """Produce the next digest for ``cfg.digest.profile``. See the module docstring for the guarantees."""
@@ -119,50 +131,74 @@ def digest_job(
         pmids = ledger.waiting_pmids(store, profile)
         changes = ledger.pending_changes(store, profile)
         extras = addons.collect(cfg, store, profile)
-        retrying = ledger.previously_attempted(store, profile, pmids)
-        period = _period(store, profile)
         if not pmids and not changes and not extras.trials and not cfg.digest.write_empty:
             return DigestResult(None, None, 0, False, dry_run=dry_run, skipped=True)
-        stored = list(get_papers(store, pmids).values())
-        view_args = dict(
-            period=period, generated_at=now, retrying=retrying, changes=[c for _, c in changes],
-            retracted=ledger.retracted_pmids(store, pmids), trials=[t.change for t in extras.trials],
-            trial_links=extras.trial_links(pmids), relate=extras.relate, background=extras.background_for(stored),
-            mentions=extras.mentions, notice=notice,
+        view = _view(
+            cfg,
+            store,
+            pmids,
+            extras,
+            [c for _, c in changes],
+            period=_period(store, profile),
+            generated_at=now,
+            retrying=ledger.previously_attempted(store, profile, pmids),
+            notice=notice,
         )
-        out_dir = cfg.digest.output_dir
         if dry_run:
-            target = out_dir / f"{now.date().isoformat()}{'-' + profile if profile else ''}.dry-run.html"
-            view = build_view(cfg, stored, **view_args)  # type: ignore[arg-type]
-            _render_and_write(cfg, store, view, target)
-            return DigestResult(target, None, view.total, False, dry_run=True, retrying=retrying)
-        return _deliver(cfg, store, profile, stored, changes, extras, view_args, now, retrying)
+            target = cfg.digest.output_dir / f"{now.date().isoformat()}{'-' + profile if profile else ''}.dry-run.html"
+            _render_and_write(view, target)
+            return DigestResult(target, None, view.total, False, dry_run=True, retrying=view.retrying)
+        return _deliver(cfg, store, view, [cid for cid, _ in changes], extras, now)
 
 
-def _deliver(cfg, store, profile, stored, changes, extras, view_args, now, retrying) -> DigestResult:  # type: ignore[no-untyped-def]
-    pmids = [sp.paper.pmid for sp in stored]
-    per_topic = {}
-    probe = build_view(cfg, stored, **view_args)
-    per_topic = {s.topic.name: s.count for s in probe.sections}
-    digest_id = ledger.create_digest(store, profile, pmids, view_args["period"], per_topic)
-    run_id = start_run(store, "digest", view_args["period"])
+def _view(
+    cfg: Config,
+    store: Store,
+    pmids: list[int],
+    extras: addons.Extras,
+    changes: list[PaperChange],
+    **kwargs: Any,
+) -> DigestView:
+    stored = list(get_papers(store, pmids).values())
+    return build_view(
+        cfg,
+        stored,
+        changes=changes,
+        retracted=ledger.retracted_pmids(store, pmids),
+        trials=[t.change for t in extras.trials],
+        trial_links=extras.trial_links(pmids),
+        relate=extras.relate,
+        background=extras.background_for(stored),
+        mentions=extras.mentions,
+        **kwargs,
+    )
+
+
+def _deliver(
+    cfg: Config, store: Store, view: DigestView, change_ids: list[int], extras: addons.Extras, now: dt.datetime
+) -> DigestResult:
+    profile = cfg.digest.profile or ""
+    pmids = [e.paper.pmid for s in view.sections for e in s.entries]
+    per_topic = {s.topic.name: s.count for s in view.sections}
+    digest_id = ledger.create_digest(store, profile, pmids, view.period, per_topic)
+    view = dataclasses.replace(view, digest_id=digest_id)
+    run_id = start_run(store, "digest", view.period)
     emailed = False
     try:
-        stale = [d for d in ledger.stale_attempts(store, profile) if d.id != digest_id]
-        target = unique_digest_path(cfg.digest.output_dir, now.date(), cfg.digest.profile,
-                                    lambda p: ledger.filename_taken(store, p.name, profile))
-        for old in stale:
+        target = unique_digest_path(
+            cfg.digest.output_dir, now.date(), cfg.digest.profile, lambda p: ledger.filename_taken(store, p.name)
+        )
+        for old in ledger.stale_attempts(store, profile):
             # Files of digests that were never delivered are withdrawn: their papers are in this one.
-            if old.filename and old.filename != target.name:
+            if old.id != digest_id and old.filename and old.filename != target.name:
                 (cfg.digest.output_dir / old.filename).unlink(missing_ok=True)
         ledger.set_filename(store, digest_id, target.name)
-        view = build_view(cfg, stored, digest_id=digest_id, **view_args)
-        view = _render_and_write(cfg, store, view, target)
+        view = _render_and_write(view, target)
         if cfg.email.enabled and (view.total > 0 or view.changes or view.trials or cfg.digest.send_empty):
             _send(cfg, view)
             emailed = True
         with store.transaction() as conn:
-            ledger.mark_delivered(conn, digest_id, profile, emailed=emailed, change_ids=[cid for cid, _ in changes])
+            ledger.mark_delivered(conn, digest_id, profile, emailed=emailed, change_ids=change_ids)
             extras.mark_reported(conn, digest_id)
     except (LittrackError, OSError) as exc:
         message = str(exc) if isinstance(exc, LittrackError) else f"cannot write digest: {exc}"
@@ -179,20 +215,27 @@ def _deliver(cfg, store, profile, stored, changes, extras, view_args, now, retry
         write_archive(cfg, store)
     except LittrackError as exc:  # the digest itself is delivered; the archive is rebuilt next time
         log.warning("digest archive not updated: %s", exc)
-    return DigestResult(target, digest_id, view.total, emailed, retrying=retrying)
+    return DigestResult(target, digest_id, view.total, emailed, retrying=view.retrying)
 
 
 def _send(cfg: Config, view: DigestView) -> None:
     from littrack.mail import build_message, format_subject, send_message
 
     subject = format_subject(
-        cfg.email, count=view.total,
-        start=view.period.start.isoformat() if view.period else "", end=view.period.end.isoformat() if view.period else "",
-        profile=view.profile or "", title=view.title,
+        cfg.email,
+        count=view.total,
+        start=view.period.start.isoformat() if view.period else "",
+        end=view.period.end.isoformat() if view.period else "",
+        profile=view.profile or "",
+        title=view.title,
     )
     chars = cfg.digest.email_abstract_chars
-    msg = build_message(cfg.email, subject=subject, text=render_text(view, abstract_chars=chars),
-                        html=render_email_html(view, abstract_chars=chars))
+    msg = build_message(
+        cfg.email,
+        subject=subject,
+        text=render_text(view, abstract_chars=chars),
+        html=render_email_html(view, abstract_chars=chars),
+    )
     send_message(cfg.email, msg)
 
 
@@ -202,17 +245,23 @@ def rebuild_digest(cfg: Config, digest_id: int) -> Path:
         row = ledger.get_digest(store, digest_id)
         if row is None:
             raise DigestError(f"no digest #{digest_id} in the store; `littrack status` lists them")
-        stored = list(get_papers(store, ledger.digest_pmids(store, digest_id)).values())
-        period = (DateWindow(dt.date.fromisoformat(row.period_start), dt.date.fromisoformat(row.period_end))
-                  if row.period_start and row.period_end else None)
+        period = (
+            DateWindow(dt.date.fromisoformat(row.period_start), dt.date.fromisoformat(row.period_end))
+            if row.period_start and row.period_end
+            else None
+        )
         changes = [c for _, c in ledger.pending_changes(store, row.profile, digest_id=digest_id)]
         extras = addons.collect(cfg, store, row.profile, digest_id=digest_id)
-        view = build_view(cfg, stored, period=period, generated_at=dt.datetime.fromisoformat(row.created_at),
-                          changes=changes, retracted=ledger.retracted_pmids(store, [s.paper.pmid for s in stored]),
-                          trials=[t.change for t in extras.trials], trial_links=extras.trial_links([s.paper.pmid for s in stored]),
-                          relate=extras.relate, background=extras.background_for(stored), mentions=extras.mentions,
-                          digest_id=digest_id)
-        name = row.filename or f"rebuild-{digest_id}.html"
-        target = cfg.digest.output_dir / name
-        _render_and_write(cfg, store, view, target)
+        view = _view(
+            cfg,
+            store,
+            ledger.digest_pmids(store, digest_id),
+            extras,
+            changes,
+            period=period,
+            generated_at=dt.datetime.fromisoformat(row.created_at),
+            digest_id=digest_id,
+        )
+        target = cfg.digest.output_dir / (row.filename or f"rebuild-{digest_id}.html")
+        _render_and_write(view, target)
         return target

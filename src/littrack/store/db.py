@@ -55,7 +55,9 @@ class Store:
 def _store_error(path: str, exc: Exception) -> StoreError:
     text = str(exc)
     if "full" in text:
-        return StoreError(f"cannot write the store {path}: the disk is full; free space and run again (nothing was marked done)")
+        return StoreError(
+            f"cannot write the store {path}: the disk is full; free space and run again (nothing was marked done)"
+        )
     if "locked" in text or "busy" in text:
         return StoreError(f"the store {path} is locked by another littrack process; wait for it to finish")
     return StoreError(f"store {path}: {text}")

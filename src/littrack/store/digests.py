@@ -65,15 +65,27 @@ def previously_attempted(store: Store, profile: str, pmids: Sequence[int]) -> bo
 
 
 def create_digest(
-    store: Store, profile: str, pmids: Sequence[int], period: DateWindow | None, per_topic: dict[str, int],
-    *, status: str = "pending",
+    store: Store,
+    profile: str,
+    pmids: Sequence[int],
+    period: DateWindow | None,
+    per_topic: dict[str, int],
+    *,
+    status: str = "pending",
 ) -> int:
     with store.transaction() as c:
         cur = c.execute(
             "INSERT INTO digests (profile, created_at, status, period_start, period_end, total, per_topic)"
             " VALUES (?,?,?,?,?,?,?)",
-            (profile, now_iso(), status, period.start.isoformat() if period else None,
-             period.end.isoformat() if period else None, len(pmids), json.dumps(per_topic, sort_keys=True)),
+            (
+                profile,
+                now_iso(),
+                status,
+                period.start.isoformat() if period else None,
+                period.end.isoformat() if period else None,
+                len(pmids),
+                json.dumps(per_topic, sort_keys=True),
+            ),
         )
         digest_id = int(cur.lastrowid or 0)
         c.executemany("INSERT INTO digest_papers (digest_id, pmid) VALUES (?,?)", [(digest_id, p) for p in pmids])
@@ -90,19 +102,25 @@ def mark_failed(store: Store, digest_id: int, error: str) -> None:
         c.execute("UPDATE digests SET status='failed', error=? WHERE id=?", (error, digest_id))
 
 
-def mark_delivered(conn: sqlite3.Connection, digest_id: int, profile: str, *, emailed: bool, change_ids: Sequence[int]) -> None:
+def mark_delivered(
+    conn: sqlite3.Connection, digest_id: int, profile: str, *, emailed: bool, change_ids: Sequence[int]
+) -> None:
     """Record delivery; call inside the transaction that also marks add-on sections reported."""
     stamp = now_iso()
-    conn.execute("UPDATE digests SET status='delivered', delivered_at=?, emailed=?, error=NULL WHERE id=?",
-                 (stamp, int(emailed), digest_id))
+    conn.execute(
+        "UPDATE digests SET status='delivered', delivered_at=?, emailed=?, error=NULL WHERE id=?",
+        (stamp, int(emailed), digest_id),
+    )
     # The primary key (profile, pmid) makes a second delivery of the same paper fail loudly.
     conn.execute(
-        "INSERT INTO delivered_papers (profile, pmid, digest_id, checked_at) SELECT ?, pmid, digest_id, ? FROM digest_papers"
-        " WHERE digest_id = ?",
+        "INSERT INTO delivered_papers (profile, pmid, digest_id, checked_at)"
+        " SELECT ?, pmid, digest_id, ? FROM digest_papers WHERE digest_id = ?",
         (profile, stamp, digest_id),
     )
-    conn.executemany("INSERT OR IGNORE INTO change_reports (change_id, profile, digest_id) VALUES (?,?,?)",
-                     [(cid, profile, digest_id) for cid in change_ids])
+    conn.executemany(
+        "INSERT OR IGNORE INTO change_reports (change_id, profile, digest_id) VALUES (?,?,?)",
+        [(cid, profile, digest_id) for cid in change_ids],
+    )
 
 
 def stale_attempts(store: Store, profile: str) -> list[DigestRow]:
@@ -117,7 +135,9 @@ def get_digest(store: Store, digest_id: int) -> DigestRow | None:
 
 
 def digest_pmids(store: Store, digest_id: int) -> list[int]:
-    return [r[0] for r in store.conn.execute("SELECT pmid FROM digest_papers WHERE digest_id=? ORDER BY pmid", (digest_id,))]
+    return [
+        r[0] for r in store.conn.execute("SELECT pmid FROM digest_papers WHERE digest_id=? ORDER BY pmid", (digest_id,))
+    ]
 
 
 def delivered_digests(store: Store, profile: str | None = None) -> list[DigestRow]:
@@ -130,16 +150,19 @@ def delivered_digests(store: Store, profile: str | None = None) -> list[DigestRo
 
 
 def recent_digests(store: Store, limit: int = 20) -> list[DigestRow]:
-    return [DigestRow.from_row(r) for r in store.conn.execute("SELECT * FROM digests ORDER BY id DESC LIMIT ?", (limit,))]
+    return [
+        DigestRow.from_row(r) for r in store.conn.execute("SELECT * FROM digests ORDER BY id DESC LIMIT ?", (limit,))
+    ]
 
 
-def filename_taken(store: Store, filename: str, profile: str) -> bool:
+def filename_taken(store: Store, filename: str) -> bool:
     """A delivered digest already owns this file name (undelivered attempts may be overwritten)."""
     row = store.conn.execute("SELECT 1 FROM digests WHERE filename=? AND status='delivered'", (filename,)).fetchone()
     return row is not None
 
 
 # --- corrections to papers already sent (issue: evidence & corrections) ---
+
 
 def papers_to_recheck(store: Store, limit: int) -> list[int]:
     """Delivered papers, least recently checked first."""
@@ -182,7 +205,12 @@ def pending_changes(store: Store, profile: str, *, digest_id: int | None = None)
     from littrack.markup import escape_text
 
     return [
-        (r["id"], PaperChange(r["pmid"], escape_text(r["title"]), r["kind"], r["description"], r["notice_pmid"], r["notice_source"]))
+        (
+            r["id"],
+            PaperChange(
+                r["pmid"], escape_text(r["title"]), r["kind"], r["description"], r["notice_pmid"], r["notice_source"]
+            ),
+        )
         for r in rows
     ]
 
@@ -192,7 +220,8 @@ def retracted_pmids(store: Store, pmids: Sequence[int]) -> set[int]:
         return set()
     marks = ",".join("?" * len(pmids))
     rows = store.conn.execute(
-        f"SELECT DISTINCT pmid FROM paper_changes WHERE kind IN ('RetractionIn', 'Retracted Publication') AND pmid IN ({marks})",
+        "SELECT DISTINCT pmid FROM paper_changes"
+        f" WHERE kind IN ('RetractionIn', 'Retracted Publication') AND pmid IN ({marks})",
         tuple(pmids),
     )
     return {r[0] for r in rows}

@@ -26,13 +26,23 @@ def get_resolutions(store: Store, keys: Sequence[str]) -> dict[str, StoredResolu
             "SELECT pmids, confidence, queries, resolved_at FROM mention_resolutions WHERE mention_key = ?", (key,)
         ).fetchone()
         if row:
-            out[key] = StoredResolution(tuple(json.loads(row["pmids"])), row["confidence"],
-                                        tuple(json.loads(row["queries"])), row["resolved_at"])
+            out[key] = StoredResolution(
+                tuple(json.loads(row["pmids"])),
+                row["confidence"],
+                tuple(json.loads(row["queries"])),
+                row["resolved_at"],
+            )
     return out
 
 
 def save_resolution(
-    conn: sqlite3.Connection, key: str, *, doc_id: str, sentence: str, pmids: Sequence[int], confidence: str,
+    conn: sqlite3.Connection,
+    key: str,
+    *,
+    doc_id: str,
+    sentence: str,
+    pmids: Sequence[int],
+    confidence: str,
     queries: Sequence[str],
 ) -> None:
     conn.execute(

@@ -31,7 +31,9 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def save_papers(conn: sqlite3.Connection, papers: Iterable[Paper], *, topic_id: str | None, run_id: int | None) -> SaveCounts:
+def save_papers(
+    conn: sqlite3.Connection, papers: Iterable[Paper], *, topic_id: str | None, run_id: int | None
+) -> SaveCounts:
     """Insert new papers, update changed ones, link each to ``topic_id``. Call inside a transaction."""
     new = updated = unchanged = 0
     stamp = now_iso()
@@ -40,8 +42,15 @@ def save_papers(conn: sqlite3.Connection, papers: Iterable[Paper], *, topic_id: 
         digest = content_hash(record)
         row = conn.execute("SELECT content_hash FROM papers WHERE pmid = ?", (p.pmid,)).fetchone()
         columns = (
-            record, digest, p.title_plain, p.journal_iso or p.journal, p.year,
-            p.entrez_date.isoformat() if p.entrez_date else None, p.status, p.doi, p.pmcid,
+            record,
+            digest,
+            p.title_plain,
+            p.journal_iso or p.journal,
+            p.year,
+            p.entrez_date.isoformat() if p.entrez_date else None,
+            p.status,
+            p.doi,
+            p.pmcid,
         )
         if row is None:
             conn.execute(
@@ -65,7 +74,9 @@ def save_papers(conn: sqlite3.Connection, papers: Iterable[Paper], *, topic_id: 
     return SaveCounts(new, updated, unchanged)
 
 
-def link_topic(conn: sqlite3.Connection, pmid: int, topic_id: str, run_id: int | None, stamp: str | None = None) -> None:
+def link_topic(
+    conn: sqlite3.Connection, pmid: int, topic_id: str, run_id: int | None, stamp: str | None = None
+) -> None:
     conn.execute(
         "INSERT OR IGNORE INTO paper_topics (pmid, topic_id, first_matched_at, run_id) VALUES (?,?,?,?)",
         (pmid, topic_id, stamp or now_iso(), run_id),
@@ -95,7 +106,9 @@ def get_papers(store: Store, pmids: Sequence[int]) -> dict[int, StoredPaper]:
         )
         for row in rows:
             topics = tuple(sorted(row["topics"].split(","))) if row["topics"] else ()
-            out[row["pmid"]] = StoredPaper(paper_from_json(row["record"]), topics, row["first_seen_at"], row["fetched_at"])
+            out[row["pmid"]] = StoredPaper(
+                paper_from_json(row["record"]), topics, row["first_seen_at"], row["fetched_at"]
+            )
     return out
 
 

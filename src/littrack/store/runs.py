@@ -11,6 +11,10 @@ from littrack.models import DateWindow
 from littrack.store.db import Store
 from littrack.store.papers import now_iso
 
+_RUN_COLUMNS = (
+    "id, kind, started_at, ended_at, status, window_start, window_end, new_count, updated_count, requests, error"
+)
+
 
 @dataclass(frozen=True)
 class Run:
@@ -34,22 +38,44 @@ def start_run(store: Store, kind: str, window: DateWindow | None = None) -> int:
     with store.transaction() as c:
         cur = c.execute(
             "INSERT INTO runs (kind, started_at, status, window_start, window_end, pid) VALUES (?,?,?,?,?,?)",
-            (kind, now_iso(), "running", window.start.isoformat() if window else None,
-             window.end.isoformat() if window else None, os.getpid()),
+            (
+                kind,
+                now_iso(),
+                "running",
+                window.start.isoformat() if window else None,
+                window.end.isoformat() if window else None,
+                os.getpid(),
+            ),
         )
         return int(cur.lastrowid or 0)
 
 
 def finish_run(
-    store: Store, run_id: int, *, status: str, new: int = 0, updated: int = 0, requests: int = 0,
-    error: str | None = None, window: DateWindow | None = None,
+    store: Store,
+    run_id: int,
+    *,
+    status: str,
+    new: int = 0,
+    updated: int = 0,
+    requests: int = 0,
+    error: str | None = None,
+    window: DateWindow | None = None,
 ) -> None:
     with store.transaction() as c:
         c.execute(
             "UPDATE runs SET ended_at=?, status=?, new_count=?, updated_count=?, requests=?, error=?,"
             " window_start=coalesce(?, window_start), window_end=coalesce(?, window_end) WHERE id=?",
-            (now_iso(), status, new, updated, requests, error,
-             window.start.isoformat() if window else None, window.end.isoformat() if window else None, run_id),
+            (
+                now_iso(),
+                status,
+                new,
+                updated,
+                requests,
+                error,
+                window.start.isoformat() if window else None,
+                window.end.isoformat() if window else None,
+                run_id,
+            ),
         )
 
 
@@ -57,7 +83,8 @@ def mark_interrupted(store: Store) -> int:
     """Runs left 'running' by a killed process become 'interrupted'. Call while holding the store lock."""
     with store.transaction() as c:
         cur = c.execute(
-            "UPDATE runs SET status='interrupted', ended_at=?, error=coalesce(error, 'process ended before the run finished')"
+            "UPDATE runs SET status='interrupted', ended_at=?,"
+            " error=coalesce(error, 'process ended before the run finished')"
             " WHERE status='running'",
             (now_iso(),),
         )
@@ -65,7 +92,7 @@ def mark_interrupted(store: Store) -> int:
 
 
 def recent_runs(store: Store, kind: str | None = None, limit: int = 20) -> list[Run]:
-    sql = "SELECT id, kind, started_at, ended_at, status, window_start, window_end, new_count, updated_count, requests, error FROM runs"
+    sql = f"SELECT {_RUN_COLUMNS} FROM runs"
     args: list[object] = []
     if kind:
         sql += " WHERE kind = ?"
@@ -76,7 +103,7 @@ def recent_runs(store: Store, kind: str | None = None, limit: int = 20) -> list[
 
 
 def last_run(store: Store, kind: str, status: str | None = None) -> Run | None:
-    sql = "SELECT id, kind, started_at, ended_at, status, window_start, window_end, new_count, updated_count, requests, error FROM runs WHERE kind = ?"
+    sql = f"SELECT {_RUN_COLUMNS} FROM runs WHERE kind = ?"
     args: list[object] = [kind]
     if status:
         sql += " AND status = ?"
@@ -104,4 +131,6 @@ def set_watermark(conn: Any, topic_id: str, query: str, through: dt.date, run_id
 
 
 def watermarks(store: Store) -> dict[str, str]:
-    return {r["topic_id"]: r["through_date"] for r in store.conn.execute("SELECT topic_id, through_date FROM watermarks")}
+    return {
+        r["topic_id"]: r["through_date"] for r in store.conn.execute("SELECT topic_id, through_date FROM watermarks")
+    }
