@@ -9,11 +9,9 @@ touches the store. Every failure that is still failing after ``cfg.max_retries``
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import logging
 import random
 import re
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
@@ -25,6 +23,7 @@ from littrack.config import NcbiConfig
 from littrack.errors import ParseError, PubMedError, ResultCapExceeded
 from littrack.eutils.esearch import PUBMED_CAP, BackendError, parse_esearch
 from littrack.eutils.ratelimit import RateLimiter, shared_limiter
+from littrack.http import Retrier, Retryable, send
 from littrack.models import DateWindow, SearchResult
 
 __all__ = ["PUBMED_CAP", "EutilsClient", "ResultCapExceeded", "validate_efetch"]
@@ -32,23 +31,7 @@ __all__ = ["PUBMED_CAP", "EutilsClient", "ResultCapExceeded", "validate_efetch"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_MAX_RETRY_AFTER = 120.0  # honour NCBI's Retry-After, but never park a scheduled job for longer
 _ERROR_RE = re.compile(rb"<ERROR>(.*?)</ERROR>", re.DOTALL)
-_TRANSPORT_ERRORS = (
-    requests.Timeout,
-    requests.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-
-
-class _Retryable(Exception):
-    """An attempt failed in a way worth retrying; ``reason`` ends up in the final PubMedError."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
 
 
 class EutilsClient:
@@ -74,12 +57,19 @@ class EutilsClient:
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", f"littrack/{__version__} (+{cfg.tool})")
         self.limiter = limiter or shared_limiter(cfg.requests_per_second)
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
-        self.requests_made = 0
-        self._count_lock = threading.Lock()
+        self._retrier = Retrier(
+            self.limiter,
+            max_retries=cfg.max_retries,
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+            sleep=sleep,
+            rng=rng,
+        )
+
+    @property
+    def requests_made(self) -> int:
+        """Every HTTP attempt so far, retries included."""
+        return self._retrier.attempts_made
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -147,50 +137,30 @@ class EutilsClient:
     def _call(self, utility: str, params: Mapping[str, str], method: str, validate: Callable[[bytes], T]) -> T:
         url = f"{self.cfg.base_url}{utility}.fcgi"
         full = dict(params) | self._identity()
-        attempts = self.cfg.max_retries + 1
-        for attempt in range(1, attempts + 1):
-            self.limiter.acquire()
-            with self._count_lock:
-                self.requests_made += 1
+
+        def attempt() -> T:
             try:
                 return validate(self._attempt(utility, url, method, full))
-            except _Retryable as failure:
-                reason, retry_after = self._redact(failure.reason), failure.retry_after
-            except (ParseError, BackendError) as exc:
-                reason, retry_after = self._redact(str(exc)), None
-            if attempt == attempts:
-                raise PubMedError(
-                    f"NCBI E-utilities kept failing: {reason} after {attempts} attempts; try again later"
-                ) from None
-            delay = retry_after if retry_after is not None else self._backoff(attempt)
-            # INFO, not WARNING: a retry that then succeeds is routine; the final failure is reported once, as an error.
-            log.info("%s attempt %d/%d failed (%s); retrying in %.1fs", utility, attempt, attempts, reason, delay)
-            self._sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+            except Retryable as failure:
+                raise Retryable(self._redact(failure.reason), failure.retry_after) from None
+            except (ParseError, BackendError) as exc:  # truncated, HTML, or an HTTP-200 <ERROR>: retry
+                raise Retryable(self._redact(str(exc))) from None
+
+        def give_up(reason: str, attempts: int) -> PubMedError:
+            return PubMedError(f"NCBI E-utilities kept failing: {reason} after {attempts} attempts; try again later")
+
+        return self._retrier.run(attempt, label=utility, give_up=give_up)
 
     def _attempt(self, utility: str, url: str, method: str, params: Mapping[str, str]) -> bytes:
-        try:
-            if method == "GET":
-                resp = self.session.get(url, params=params, timeout=self.cfg.timeout)
-            else:
-                resp = self.session.post(url, data=params, timeout=self.cfg.timeout)
-        except requests.Timeout:
-            raise _Retryable(f"no reply within {self.cfg.timeout:g}s") from None
-        except _TRANSPORT_ERRORS as exc:
-            raise _Retryable(f"connection dropped ({type(exc).__name__})") from None
-        except requests.RequestException as exc:
-            raise PubMedError(f"cannot send the {utility} request: {self._redact(str(exc))}") from None
-        status = resp.status_code
-        if status == 429:
-            wait = _retry_after_seconds(resp.headers.get("Retry-After"))
-            if wait is not None:
-                self.limiter.block_for(wait)
-            raise _Retryable("HTTP 429 (rate limit exceeded)", retry_after=wait)
-        if status >= 500:
-            raise _Retryable(f"HTTP {status}")
-        if status != 200:
+        def unsendable(detail: str) -> PubMedError:
+            return PubMedError(f"cannot send the {utility} request: {self._redact(detail)}")
+
+        resp = send(
+            self.session, method, url, params, timeout=self.cfg.timeout, limiter=self.limiter, unsendable=unsendable
+        )
+        if resp.status_code != 200:
             raise PubMedError(
-                f"NCBI E-utilities rejected the {utility} request: HTTP {status} {resp.reason or ''}".rstrip()
+                f"NCBI E-utilities rejected the {utility} request: HTTP {resp.status_code} {resp.reason or ''}".rstrip()
                 + "; check the topic query and the ncbi settings in config.yaml"
             )
         return resp.content
@@ -200,10 +170,6 @@ class EutilsClient:
         if self.cfg.api_key:
             ident["api_key"] = self.cfg.api_key
         return ident
-
-    def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** (attempt - 1))
-        return ceiling * (0.5 + self._rng.random() / 2)
 
     def _redact(self, text: str) -> str:
         key = self.cfg.api_key
@@ -233,21 +199,3 @@ def validate_efetch(body: bytes) -> bytes:
 
 def _ncbi_date(day: dt.date) -> str:
     return day.strftime("%Y/%m/%d")
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After is either delta-seconds or an HTTP date (RFC 9110)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
-    return min(max(seconds, 0.0), _MAX_RETRY_AFTER)

@@ -9,7 +9,6 @@ failure still failing after ``max_retries`` retries, and every 4xx, becomes one
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json
 import logging
 import random
@@ -23,25 +22,12 @@ from littrack import __version__
 from littrack.config import TrialQuery, TrialsConfig
 from littrack.errors import TrialsError
 from littrack.eutils.ratelimit import RateLimiter
+from littrack.http import Retrier, Retryable, send
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100  # the API allows up to 1,000; 100 keeps each reply small and a retry cheap
 MAX_PAGES = 500  # 50,000 studies: far beyond any topic, so hitting it means the cursor is looping
-_MAX_RETRY_AFTER = 120.0
-_TRANSPORT_ERRORS = (
-    requests.Timeout,
-    requests.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-
-
-class _Retryable(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
 
 
 class CtgovClient:
@@ -72,14 +58,21 @@ class CtgovClient:
         self.session.headers.setdefault("User-Agent", f"littrack/{__version__}")
         self.session.headers.setdefault("Accept", "application/json")
         self.limiter = limiter or RateLimiter(cfg.requests_per_second, sleep=sleep)
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
-        self.max_retries = max_retries
+        self._retrier = Retrier(
+            self.limiter,
+            max_retries=max_retries,
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+            sleep=sleep,
+            rng=rng,
+        )
         self.timeout = timeout
         self.page_size = page_size
-        self.requests_made = 0
+
+    @property
+    def requests_made(self) -> int:
+        """Every HTTP attempt so far, retries included."""
+        return self._retrier.attempts_made
 
     def search_pages(self, query: TrialQuery, *, updated_since: dt.date | None = None) -> Iterator[Mapping[str, Any]]:
         """Yield each reply page of a condition × intervention search, following ``nextPageToken``.
@@ -127,42 +120,18 @@ class CtgovClient:
 
     def _get(self, path: str, params: Mapping[str, str]) -> Mapping[str, Any]:
         url = self.base_url + path
-        attempts = self.max_retries + 1
-        for attempt in range(1, attempts + 1):
-            self.limiter.acquire()
-            self.requests_made += 1
-            try:
-                return self._attempt(url, params)
-            except _Retryable as failure:
-                reason, retry_after = failure.reason, failure.retry_after
-            if attempt == attempts:
-                raise TrialsError(
-                    f"ClinicalTrials.gov kept failing: {reason} after {attempts} attempts; try again later"
-                )
-            delay = retry_after if retry_after is not None else self._backoff(attempt)
-            log.warning(
-                "ClinicalTrials.gov attempt %d/%d failed (%s); retrying in %.1fs", attempt, attempts, reason, delay
-            )
-            self._sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        def give_up(reason: str, attempts: int) -> TrialsError:
+            return TrialsError(f"ClinicalTrials.gov kept failing: {reason} after {attempts} attempts; try again later")
+
+        return self._retrier.run(lambda: self._attempt(url, params), label="ClinicalTrials.gov", give_up=give_up)
 
     def _attempt(self, url: str, params: Mapping[str, str]) -> Mapping[str, Any]:
-        try:
-            resp = self.session.get(url, params=params, timeout=self.timeout)
-        except requests.Timeout:
-            raise _Retryable(f"no reply within {self.timeout:g}s") from None
-        except _TRANSPORT_ERRORS as exc:
-            raise _Retryable(f"connection dropped ({type(exc).__name__})") from None
-        except requests.RequestException as exc:
-            raise TrialsError(f"cannot send the ClinicalTrials.gov request: {exc}; check trials.base_url") from None
+        def unsendable(detail: str) -> TrialsError:
+            return TrialsError(f"cannot send the ClinicalTrials.gov request: {detail}; check trials.base_url")
+
+        resp = send(self.session, "GET", url, params, timeout=self.timeout, limiter=self.limiter, unsendable=unsendable)
         status = resp.status_code
-        if status == 429:
-            wait = _retry_after_seconds(resp.headers.get("Retry-After"))
-            if wait is not None:
-                self.limiter.block_for(wait)
-            raise _Retryable("HTTP 429 (rate limit exceeded)", retry_after=wait)
-        if status >= 500:
-            raise _Retryable(f"HTTP {status}")
         if status != 200:
             detail = " ".join(resp.text.split())[:200]
             raise TrialsError(
@@ -173,30 +142,8 @@ class CtgovClient:
             body = json.loads(resp.content)
         except ValueError:
             # A cut-off or HTML body from a proxy is usually gone on the next try.
-            raise _Retryable(f"reply is not JSON ({len(resp.content)} bytes, starts {resp.content[:30]!r})") from None
+            raise Retryable(f"reply is not JSON ({len(resp.content)} bytes, starts {resp.content[:30]!r})") from None
         if not isinstance(body, dict):
-            raise _Retryable(f"reply is JSON {type(body).__name__}, not an object")
+            raise Retryable(f"reply is JSON {type(body).__name__}, not an object")
         page: dict[str, Any] = body
         return page
-
-    def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** (attempt - 1))
-        return ceiling * (0.5 + self._rng.random() / 2)
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After is either delta-seconds or an HTTP date (RFC 9110)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
-    return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
