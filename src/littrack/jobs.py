@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 
 from littrack.config import PLACEHOLDER_EMAIL, Config
-from littrack.errors import ConfigError
+from littrack.errors import ConfigError, StoreError
 from littrack.eutils.client import EutilsClient
 from littrack.fetch import FetchSummary, Progress, run_fetch
 from littrack.lock import hold_lock, job_lock_path
@@ -54,13 +54,16 @@ def fetch_job(
             summary = run_fetch(cfg, store, client, run_id=run_id, today=today, progress=progress)
             summary = _after_fetch(cfg, store, client, summary, today)
         except BaseException as exc:
-            finish_run(
-                store,
-                run_id,
-                status=_failure_status(exc),
-                requests=client.requests_made,
-                error=str(exc) or type(exc).__name__,
-            )
+            try:
+                finish_run(
+                    store,
+                    run_id,
+                    status=_failure_status(exc),
+                    requests=client.requests_made,
+                    error=str(exc) or type(exc).__name__,
+                )
+            except StoreError as ledger_exc:  # e.g. the disk is still full: report the first failure
+                log.error("could not record the failed run: %s", ledger_exc)
             raise
         finish_run(
             store,
@@ -71,7 +74,6 @@ def fetch_job(
             requests=summary.requests,
             window=summary.window,
         )
-        log.info("%s", summary.line())
         return summary
 
 

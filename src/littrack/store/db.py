@@ -29,6 +29,9 @@ class Store:
             raise _store_error(self.path, exc) from exc
         try:
             yield self.conn
+        except sqlite3.OperationalError as exc:  # disk full, I/O error, lock timeout: one clear line
+            self.conn.rollback()
+            raise _store_error(self.path, exc) from exc
         except BaseException:
             self.conn.rollback()
             raise
