@@ -78,7 +78,7 @@ def run_entrez(path: str) -> int:
     from Bio import Entrez
 
     with open(path, "rb") as handle:
-        parsed = Entrez.read(handle, validate=False)
+        parsed = Entrez.read(handle, validate=False)  # type: ignore[no-untyped-call]
     return len(parsed["PubmedArticle"]) + len(parsed["PubmedBookArticle"])
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import resource
-import signal
-from collections.abc import Iterator
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,26 +25,30 @@ def test_write_atomic_writes_text_and_bytes_and_replaces(tmp_path: Path) -> None
     assert target.stat().st_mode & 0o777 == 0o644
 
 
-@pytest.fixture
-def small_file_limit() -> Iterator[None]:
-    """Files may not grow past 1 KiB: writes fail with EFBIG, as a full disk fails with ENOSPC."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get the errno instead of being killed
-    resource.setrlimit(resource.RLIMIT_FSIZE, (1024, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        signal.signal(signal.SIGXFSZ, previous)
+WRITE_UNDER_LIMIT = """
+import resource, signal, sys
+from pathlib import Path
+from littrack.digest.files import write_atomic
+from littrack.errors import DigestError
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get the errno instead of being killed
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1024, hard))
+try:
+    write_atomic(Path(sys.argv[1]), "x" * 10_000)
+except DigestError as exc:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    print(exc)
+"""
 
 
-def test_failed_write_keeps_old_file_removes_temp_and_says_what_to_do(tmp_path: Path, small_file_limit: None) -> None:
+def test_failed_write_keeps_old_file_removes_temp_and_says_what_to_do(tmp_path: Path) -> None:
+    """Files may not grow past 1 KiB (RLIMIT_FSIZE, in a child process so pytest's own output is not
+    limited): the write fails with EFBIG, as a full disk fails with ENOSPC."""
     target = tmp_path / "2026-11-21.html"
     target.write_text("old digest")
-    with pytest.raises(DigestError) as err:
-        write_atomic(target, "x" * 10_000)
-    message = str(err.value)
-    assert message.startswith(f"cannot write digest file {target}: File too large")
+    proc = subprocess.run([sys.executable, "-c", WRITE_UNDER_LIMIT, str(target)], capture_output=True, text=True)
+    message = proc.stdout.strip()
+    assert message.startswith(f"cannot write digest file {target}: File too large"), proc.stderr
     assert "nothing was marked as sent" in message and "\n" not in message
     assert target.read_text() == "old digest"
     assert [p.name for p in tmp_path.iterdir()] == ["2026-11-21.html"]

@@ -6,17 +6,20 @@ stays flat however many records a reply (or a baseline file) holds. DTDs are nev
 never resolved, so a reply cannot make the parser touch the network or the disk.
 
 Titles and abstract sections are *safe markup* (see :mod:`littrack.markup`): escaped text in which only
-``<i> <b> <sup> <sub> <u>`` survive, without attributes; MathML is reduced to its text.
+``<i> <b> <sup> <sub> <u>`` survive, without attributes; other tags keep their text, and MathML becomes text
+with ``<sub>``/``<sup>`` for its scripts. Every other string (names, journal, labels, vernacular title,
+keywords) is plain text that renderers must escape.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from lxml import etree
@@ -61,21 +64,22 @@ def iter_papers(source: Source) -> Iterator[Paper]:
     before the fault have already been yielded, so callers that need all-or-nothing collect first.
     """
     if isinstance(source, bytes):
-        import io
+        data = source
+        return _stream(io.BytesIO(data), lambda: data[:_HEAD_BYTES])
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        # libxml2 reads a path itself, faster than through Python; the head is read only to explain a failure.
+        return _stream(path, lambda: _file_head(path))
+    reader = _HeadRecorder(source)
+    return _stream(reader, lambda: reader.head)
 
-        reader = _HeadRecorder(io.BytesIO(source))
-        owned = None
-    elif isinstance(source, (str, os.PathLike)):
-        owned = open(source, "rb")  # noqa: SIM115 - closed in the finally below
-        reader = _HeadRecorder(owned)
-    else:
-        reader = _HeadRecorder(source)
-        owned = None
+
+def _file_head(path: str) -> bytes:
     try:
-        yield from _stream(reader)
-    finally:
-        if owned is not None:
-            owned.close()
+        with open(path, "rb") as f:
+            return f.read(_HEAD_BYTES)
+    except OSError:
+        return b""
 
 
 class _HeadRecorder:
@@ -92,9 +96,9 @@ class _HeadRecorder:
         return data
 
 
-def _stream(reader: _HeadRecorder) -> Iterator[Paper]:
+def _stream(source: str | io.BytesIO | _HeadRecorder, head: Callable[[], bytes]) -> Iterator[Paper]:
     context = etree.iterparse(
-        reader,
+        source,
         events=("end",),
         tag=_RECORD_TAGS,
         load_dtd=False,
@@ -123,9 +127,9 @@ def _stream(reader: _HeadRecorder) -> Iterator[Paper]:
                 yield paper
         root_tag = context.root.tag if context.root is not None else None
     except etree.XMLSyntaxError as exc:
-        raise _diagnose(reader.head, str(exc)) from exc
+        raise _diagnose(head(), str(exc)) from exc
     if root_tag != "PubmedArticleSet":
-        if _looks_like_html(reader.head) or str(root_tag).lower() == "html":
+        if _looks_like_html(head()) or str(root_tag).lower() == "html":
             raise _html_error()
         raise ParseError(
             f"PubMed reply is a <{root_tag}> document, not the PubmedArticleSet EFetch returns; "
@@ -191,7 +195,7 @@ class _Draft:
         self.publisher: str | None = None
 
     def build(self) -> Paper | None:
-        if self.pmid is None:
+        if self.pmid is None or self.pmid <= 0:
             log.warning("skipping a PubMed record without a usable PMID")
             return None
         return Paper(
@@ -427,10 +431,6 @@ def _mesh_heading(descriptor: str, major: bool, qualifiers: tuple[tuple[str, boo
     # The same few thousand headings recur across records; sharing the frozen objects saves
     # a third of the MeSH cost and memory for callers that keep many papers.
     return MeshHeading(descriptor, major, qualifiers)
-
-
-def _clean(text: str | None) -> str | None:
-    return text.strip() or None if text else None
 
 
 def _add_keywords(keyword_list: etree._Element, d: _Draft) -> None:
