@@ -1,6 +1,6 @@
 """Benchmark: relate 1,000 papers to every background passage, against the obvious alternatives.
 
-Papers are the real recorded PubMed records in shared/recorded/ (about 680 distinct ones, cycled to
+Papers are the real recorded PubMed records in tests/recorded/pubmed/ (copies of shared/recorded/) (about 680 distinct ones, cycled to
 1,000 with fresh PMIDs so no cache helps). Compared in the same run:
   * littrack's Relater (dict postings, built once);
   * rank-bm25's BM25Okapi over the same tokens (if installed: `pip install rank-bm25`), scoring each paper

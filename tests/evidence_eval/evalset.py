@@ -21,7 +21,8 @@ from littrack.eutils.pubmed_xml import iter_papers
 from littrack.evidence.classify import DESIGNS, classify
 from littrack.models import Paper
 
-RECORDED = Path(__file__).resolve().parents[3] / "shared" / "recorded"
+# Byte-identical copies of ../shared/recorded/ (see tests/recorded/pubmed/PROVENANCE.md), so CI needs no shared/.
+RECORDED = Path(__file__).resolve().parents[1] / "recorded" / "pubmed"
 
 
 def _pt(*types: str) -> Callable[[Paper], bool]:

@@ -8,7 +8,8 @@ from pathlib import Path
 from littrack.eutils.pubmed_xml import iter_papers
 from littrack.models import Paper
 
-RECORDED = Path(__file__).resolve().parents[3] / "shared" / "recorded"
+# Byte-identical copies of ../shared/recorded/ (see tests/recorded/pubmed/PROVENANCE.md), so CI needs no shared/.
+RECORDED = Path(__file__).resolve().parents[1] / "recorded" / "pubmed"
 NLM_SAMPLE = RECORDED / "fatcat/python/tests/files/pubmedsample_2019.xml"
 METAPUB = RECORDED / "metapub/tests/fixtures/pmid_xml"
 METAPUB_WHEEL = RECORDED / "metapub-wheel"
