@@ -181,8 +181,7 @@ def demo(state: State, out_dir: str | None) -> None:
     from littrack.demo import run_demo
     from littrack.progress import TerminalProgress
 
-    with TerminalProgress("demo fetch") as progress:
-        run_demo(state.config, out_dir=_path(out_dir), say=click.echo, progress=progress)
+    run_demo(state.config, out_dir=_path(out_dir), say=click.echo, progress=lambda: TerminalProgress("demo fetch"))
 
 
 @main.command()

@@ -7,11 +7,12 @@ import dataclasses
 import datetime as dt
 import tempfile
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from littrack.config import Config
 from littrack.digest.job import DigestResult, digest_job
-from littrack.fetch import FetchSummary, Progress
+from littrack.fetch import FetchSummary, NoProgress, Progress
 from littrack.jobs import fetch_job
 from littrack.replay.corpus import default_corpus
 from littrack.replay.replies import split_matcher
@@ -48,7 +49,7 @@ def run_demo(
     *,
     out_dir: Path | None,
     say: Callable[[str], None],
-    progress: Progress | None = None,
+    progress: Callable[[], AbstractContextManager[Progress]] = lambda: nullcontext(NoProgress()),
 ) -> tuple[FetchSummary, DigestResult]:
     corpus = default_corpus()
     out = out_dir or cfg.digest.output_dir
@@ -58,7 +59,8 @@ def run_demo(
     ):
         say(BANNER.format(url=srv.base_url))
         demo = demo_config(cfg, base_url=srv.base_url, store_path=Path(tmp) / "demo.sqlite3", out_dir=out)
-        fetched = fetch_job(demo, progress=progress)
+        with progress() as bar:  # closed (and cleared from the terminal) before the summary line
+            fetched = fetch_job(demo, progress=bar)
         say(fetched.line())
         result = digest_job(demo, notice=DIGEST_NOTICE)
         say(result.line())
