@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from littrack.eutils.pubmed_xml import iter_papers
-from littrack.evidence.classify import DESIGNS, classify
+from littrack.evidence.classify import DESIGNS, MESH_IN_VITRO, classify
 from littrack.models import Paper
 
 # Byte-identical copies of ../shared/recorded/ (see tests/recorded/pubmed/PROVENANCE.md), so CI needs no shared/.
@@ -55,28 +55,8 @@ _OBSERVATIONAL_MESH = {
     "Cross-Sectional Studies",
     "Longitudinal Studies",
 }
-_IN_VITRO_MESH = {
-    "In Vitro Techniques",
-    "Cells, Cultured",
-    "Cell Line",
-    "Cell Line, Tumor",
-    "Cell Line, Transformed",
-    "HeLa Cells",
-    "Hep G2 Cells",
-    "HEK293 Cells",
-    "MCF-7 Cells",
-    "COS Cells",
-    "CHO Cells",
-    "Caco-2 Cells",
-    "Jurkat Cells",
-    "HL-60 Cells",
-    "K562 Cells",
-    "A549 Cells",
-    "HT29 Cells",
-    "PC12 Cells",
-    "3T3 Cells",
-    "Vero Cells",
-}
+# The label for cell-culture work uses the same MeSH list as the classifier's indexed path: one list to keep.
+_IN_VITRO_MESH = MESH_IN_VITRO
 
 # (label, what the rule says, predicate), first match wins.
 LABEL_RULES: tuple[tuple[str, str, Callable[[Paper], bool]], ...] = (

@@ -93,7 +93,7 @@ _MESH_OBSERVATIONAL = {
 
 
 # Cell-culture descriptors: laboratory work even when the cells are human (NLM then adds "Humans").
-_MESH_IN_VITRO = {
+MESH_IN_VITRO = {
     "In Vitro Techniques",
     "Cells, Cultured",
     "Cell Line",
@@ -140,7 +140,7 @@ def _indexed_design(paper: Paper) -> str | None:
         return "case_report"
     if pts & _PT_OBSERVATIONAL or ("Humans" in mesh and mesh & _MESH_OBSERVATIONAL):
         return "observational"
-    if mesh & _MESH_IN_VITRO and not pts & (_PT_REVIEW | _PT_EDITORIAL):
+    if mesh & MESH_IN_VITRO and not pts & (_PT_REVIEW | _PT_EDITORIAL):
         return "preclinical"
     if pts & _PT_REVIEW:
         return "narrative_review"
