@@ -297,3 +297,34 @@ def test_killed_fetch_leaves_a_consistent_store_and_the_rerun_completes_it(tmp_p
     # No duplicates: PMIDs are the primary key, and every topic link is unique.
     dupes = db(cfg).execute("SELECT pmid, topic_id, count(*) c FROM paper_topics GROUP BY 1,2 HAVING c > 1").fetchall()
     assert dupes == []
+
+
+def test_fetch_while_another_process_holds_the_store_exits_75_with_a_clear_message(fake_eutils, tmp_path, monkeypatch):
+    import littrack.lock
+
+    cfg = write_config(tmp_path, fake_eutils.base_url)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(tmp_path / "store.sqlite3.lock")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        monkeypatch.setattr(littrack.lock, "JOB_LOCK_WAIT", 0.3)
+        code, out, err = run_cli(cfg, "fetch")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 75 and out == ""
+    assert f"is in use by process {holder.pid}" in err and "wait for it to finish" in err
+    assert fake_eutils.requests == []
+    # Once the other process is gone (the kernel drops its lock), fetch runs.
+    assert run_cli(cfg, "fetch")[0] == 0
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from littrack.lock import hold_lock
+with hold_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(60)
+"""

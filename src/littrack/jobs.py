@@ -20,7 +20,6 @@ from littrack.store.runs import finish_run, mark_interrupted, start_run
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LOCK_WAIT = 10.0
 
 
 def require_contact_email(cfg: Config) -> None:
@@ -41,7 +40,7 @@ def fetch_job(
     progress: Progress | None = None,
     today: dt.date | None = None,
     client: EutilsClient | None = None,
-    lock_wait: float = DEFAULT_LOCK_WAIT,
+    lock_wait: float | None = None,
 ) -> FetchSummary:
     """Run one fetch over every topic; the ledger row says ok, failed or interrupted."""
     require_contact_email(cfg)

@@ -16,6 +16,9 @@ from pathlib import Path
 
 from littrack.errors import LockError
 
+# How long a one-off command waits for a running job before giving up with a clear message.
+JOB_LOCK_WAIT = 10.0
+
 
 def _holder(path: Path) -> str:
     try:
@@ -26,8 +29,10 @@ def _holder(path: Path) -> str:
 
 
 @contextmanager
-def hold_lock(path: Path, *, wait: float = 0.0, what: str = "the store", poll: float = 0.2) -> Iterator[None]:
-    """Hold an exclusive lock on ``path``, waiting up to ``wait`` seconds; LockError if still taken."""
+def hold_lock(path: Path, *, wait: float | None = 0.0, what: str = "the store", poll: float = 0.2) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``, waiting up to ``wait`` seconds (None: :data:`JOB_LOCK_WAIT`);
+    LockError if it is still taken."""
+    wait = JOB_LOCK_WAIT if wait is None else wait
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait

@@ -120,7 +120,7 @@ def digest_job(
     *,
     dry_run: bool = False,
     now: dt.datetime | None = None,
-    lock_wait: float = 10.0,
+    lock_wait: float | None = None,
     notice: str | None = None,
 ) -> DigestResult:
     """Produce the next digest for ``cfg.digest.profile``. See the module docstring for the guarantees."""
