@@ -102,8 +102,16 @@ def test_fetch_syncs_registered_trials_and_the_digest_lists_each_change_once(tmp
     assert "Registered trials" in html
     for nct in ("NCT04114136", "NCT04318717", "NCT06970236"):
         assert f"https://clinicaltrials.gov/study/{nct}" in html
+    first = latest_digest(cfg)
     assert cli(cfg, "digest")[0] == 0
     assert "NCT04114136" not in latest_digest(cfg)
+    # Re-rendering the first digest shows the trial changes it reported, and marks nothing.
+    code, _, err = cli(cfg, "digest", "--rebuild", "1")
+    assert code == 0, err
+    conn = sqlite3.connect(cfg.parent / "store.sqlite3")
+    name = conn.execute("SELECT filename FROM digests WHERE id = 1").fetchone()[0]
+    rebuilt = (cfg.parent / "digests" / name).read_text(encoding="utf-8")
+    assert "https://clinicaltrials.gov/study/NCT04114136" in rebuilt and "Registered trials" in first
 
 
 def _next_token() -> str:

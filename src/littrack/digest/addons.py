@@ -74,7 +74,9 @@ def collect(cfg: Config, store: Store, profile: str, *, digest_id: int | None = 
     from littrack.mentions_job import study_mentions
 
     trials: tuple[PendingTrialChange, ...] = ()
-    if digest_id is None and cfg.trials.enabled:
+    if digest_id is not None:  # a rebuild shows what that digest reported
+        trials = trial_store.pending_trial_changes(store, reported_in=digest_id)
+    elif cfg.trials.enabled:
         trials = trial_store.pending_trial_changes(store)
     docs = load_documents(cfg.background)
     passages = split_all(docs)

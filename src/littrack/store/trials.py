@@ -216,16 +216,18 @@ def set_trials_sync(
 # -- readers ------------------------------------------------------------------------------------------
 
 
-def pending_trial_changes(store: Store) -> tuple[PendingTrialChange, ...]:
-    """Unreported changes, one row per (trial, kind), in reading order.
+def pending_trial_changes(store: Store, *, reported_in: int | None = None) -> tuple[PendingTrialChange, ...]:
+    """Unreported changes (or, with ``reported_in``, those that digest reported), one row per (trial, kind).
 
     Repeated changes of one kind collapse to first-before → last-after (a status that went back where it was
     is not shown). A trial that is new since the last digest shows as ``new`` with its current status; its
     other changes ride along in the same ``event_ids``. A "no publication" flag is dropped once a paper links.
     """
+    where = "e.reported_digest_id IS NULL" if reported_in is None else "e.reported_digest_id = ?"
     rows = store.conn.execute(
         "SELECT e.id, e.nct_id, e.kind, e.before, e.after, t.state FROM trial_events e JOIN trials t USING (nct_id)"
-        " WHERE e.reported_digest_id IS NULL ORDER BY e.nct_id, e.id"
+        f" WHERE {where} ORDER BY e.nct_id, e.id",
+        () if reported_in is None else (reported_in,),
     ).fetchall()
     by_trial: dict[str, list[sqlite3.Row]] = defaultdict(list)
     for r in rows:
