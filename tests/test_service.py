@@ -281,7 +281,9 @@ def test_unexpected_exception_is_one_error_line_with_the_traceback_at_debug_and_
         raise RuntimeError("boom\nsecond line")
 
     monkeypatch.setitem(service_module.RUNNERS, "fetch", boom)
-    cfg = load_config(service_config(tmp_path, fake_eutils, schedule={"fetch": "0 6 * * *", "retry_minutes": 15}))
+    # A daily slot twelve hours away, so the 15-minute retry always comes before the next scheduled run.
+    far = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=12)).hour  # the test config runs in UTC
+    cfg = load_config(service_config(tmp_path, fake_eutils, schedule={"fetch": f"0 {far} * * *", "retry_minutes": 15}))
     svc = service_module.Service(cfg.path, cfg)
     svc.scheduler.start(paused=True)
     try:
