@@ -230,3 +230,28 @@ def test_status_json_includes_the_digest_ledger(fetched):
     info = json.loads(cli(cfg, "status", "--json")[1])
     assert info["digests"][0]["status"] == "delivered"
     assert info["digests"][0]["total"] == len(default_corpus())
+
+
+@pytest.mark.parametrize("public_url", [None, "https://clinic.example.org/digests"])
+def test_emailed_abstracts_are_shortened_with_a_link_readers_can_open(fetched, public_url):
+    digest = {"email_abstract_chars": 80}
+    if public_url:
+        digest["public_url"] = public_url
+    with SmtpTestServer() as smtp:
+        cfg = fetched(email=_email(smtp), digest=digest)
+        assert cli(cfg, "digest")[0] == 0
+        (msg,) = smtp.messages
+    html = msg.get_body(("html",)).get_content()
+    text = msg.get_body(("plain",)).get_content()
+    assert "file://" not in html + text
+    if public_url:
+        name = db(cfg).execute("SELECT filename FROM digests").fetchone()[0]
+        assert f'href="{public_url}/{name}#pmid-' in html and f"{public_url}/{name}#pmid-" in text
+    else:
+        assert "read the full abstract on PubMed" in html and "https://pubmed.ncbi.nlm.nih.gov/" in text
+
+
+def test_public_url_must_be_http(tmp_path):
+    cfg = write_config(tmp_path, "http://127.0.0.1:9/", digest={"public_url": "javascript:alert(1)"})
+    code, _, err = cli(cfg, "digest")
+    assert code == 2 and "digest.public_url: must be an http(s) address" in err

@@ -73,6 +73,7 @@ class DigestConfig:
     period_days: int = 7
     email_abstract_chars: int = 600
     title: str = "littrack digest"
+    public_url: str | None = None  # where digests/ is published; e-mails link to it (else to PubMed)
 
 
 @dataclass(frozen=True)
@@ -329,9 +330,19 @@ def _parse_digest(s: _Section) -> DigestConfig:
         period_days=s.whole("period_days", 7, 1, 366),
         email_abstract_chars=s.whole("email_abstract_chars", 600, 0),
         title=s.text("title", "littrack digest"),
+        public_url=_public_url(s),
     )
     s.done()
     return cfg
+
+
+def _public_url(s: _Section) -> str | None:
+    url: str | None = s.text("public_url")
+    if url is None:
+        return None
+    if not re.match(r"^https?://[^\s\"'<>]+$", url):
+        raise s.error("public_url", f"must be an http(s) address, got {url!r}")
+    return url if url.endswith("/") else url + "/"
 
 
 def _parse_email(s: _Section, environ: Mapping[str, str]) -> EmailConfig:

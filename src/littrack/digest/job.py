@@ -80,11 +80,15 @@ def _write_exports(stem: Path, papers: list[Paper]) -> tuple[tuple[str, str], ..
     return tuple(out)
 
 
-def _render_and_write(view: DigestView, target: Path) -> DigestView:
-    """The export files beside the digest, then the digest itself (linking to them), each written atomically."""
+def _render_and_write(view: DigestView, target: Path, public_url: str | None) -> DigestView:
+    """The export files beside the digest, then the digest itself (linking to them), each written atomically.
+
+    ``public_url`` is where the digests folder is published; e-mails link there (a file:// link would be useless
+    to a reader on another machine), otherwise to PubMed.
+    """
     papers = [e.paper for s in view.sections for e in s.entries]
     exports = _write_exports(target.with_suffix(""), papers)
-    view = dataclasses.replace(view, exports=exports, full_digest_url=target.resolve().as_uri())
+    view = dataclasses.replace(view, exports=exports, full_digest_url=public_url + target.name if public_url else None)
     write_atomic(target, render_html(view))
     return view
 
@@ -146,7 +150,7 @@ def digest_job(
         )
         if dry_run:
             target = cfg.digest.output_dir / f"{now.date().isoformat()}{'-' + profile if profile else ''}.dry-run.html"
-            _render_and_write(view, target)
+            _render_and_write(view, target, cfg.digest.public_url)
             return DigestResult(target, None, view.total, False, dry_run=True, retrying=view.retrying)
         return _deliver(cfg, store, view, [cid for cid, _ in changes], extras, now)
 
@@ -193,7 +197,7 @@ def _deliver(
             if old.id != digest_id and old.filename and old.filename != target.name:
                 (cfg.digest.output_dir / old.filename).unlink(missing_ok=True)
         ledger.set_filename(store, digest_id, target.name)
-        view = _render_and_write(view, target)
+        view = _render_and_write(view, target, cfg.digest.public_url)
         if cfg.email.enabled and (view.total > 0 or view.changes or view.trials or cfg.digest.send_empty):
             _send(cfg, view)
             emailed = True
@@ -263,5 +267,5 @@ def rebuild_digest(cfg: Config, digest_id: int) -> Path:
             digest_id=digest_id,
         )
         target = cfg.digest.output_dir / (row.filename or f"rebuild-{digest_id}.html")
-        _render_and_write(view, target)
+        _render_and_write(view, target, cfg.digest.public_url)
         return target
