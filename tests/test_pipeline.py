@@ -87,13 +87,7 @@ def test_fetch_syncs_registered_trials_and_the_digest_lists_each_change_once(tmp
         # Real recorded API v2 page; the page after it was not recorded: a SYNTHETIC empty page ends paging.
         ct.on("studies", Reply.recorded("search_melanoma_recruiting_limit3"))
         ct.on("studies", Reply.json({"studies": []}), params={"pageToken": _next_token()})
-        trials = {
-            "enabled": True,
-            "base_url": ct.base_url,
-            "requests_per_second": 50,
-            "queries": {"ketamine-fibromyalgia": {"condition": "Fibromyalgia", "intervention": "ketamine"}},
-        }
-        cfg = write_config(tmp_path, srv.base_url, trials=trials)
+        cfg = write_config(tmp_path, srv.base_url, trials=_trials_section(ct))
         code, out, err = cli(cfg, "fetch")
         assert code == 0, err
     assert "trials: 3 new, 0 changed (3 studies in 1 topic" in out
@@ -114,6 +108,16 @@ def test_fetch_syncs_registered_trials_and_the_digest_lists_each_change_once(tmp
     assert "https://clinicaltrials.gov/study/NCT04114136" in rebuilt and "Registered trials" in first
 
 
+def _trials_section(ct: FakeCtgov) -> dict[str, object]:
+    """Trials switched on for one topic, pointed at the fake CT.gov server."""
+    return {
+        "enabled": True,
+        "base_url": ct.base_url,
+        "requests_per_second": 50,
+        "queries": {"ketamine-fibromyalgia": {"condition": "Fibromyalgia", "intervention": "ketamine"}},
+    }
+
+
 def _next_token() -> str:
     import json
 
@@ -125,13 +129,7 @@ def _next_token() -> str:
 def test_trials_outage_is_reported_but_does_not_undo_the_pubmed_fetch(tmp_path):
     with FakeCtgov() as ct, FakeEutils(default_corpus(), rate_limit=False) as srv:
         ct.on("studies", Reply.json({"error": "synthetic outage"}, status=503))
-        trials = {
-            "enabled": True,
-            "base_url": ct.base_url,
-            "requests_per_second": 50,
-            "queries": {"ketamine-fibromyalgia": {"condition": "Fibromyalgia", "intervention": "ketamine"}},
-        }
-        cfg = write_config(tmp_path, srv.base_url, trials=trials)
+        cfg = write_config(tmp_path, srv.base_url, trials=_trials_section(ct))
         code, out, _ = cli(cfg, "fetch")
     assert code == 0
     assert f"{len(default_corpus())} new" in out and "trials: failed" in out

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from littrack.eutils.pubmed_xml import iter_papers
-from littrack.evidence.classify import DESIGNS, MESH_IN_VITRO, classify
+from littrack.evidence.classify import DESIGNS, MESH_IN_VITRO, PT_TRIAL, classify
 from littrack.models import Paper
 
 # Byte-identical copies of ../shared/recorded/ (see tests/recorded/pubmed/PROVENANCE.md), so CI needs no shared/.
@@ -90,17 +90,7 @@ LABEL_RULES: tuple[tuple[str, str, Callable[[Paper], bool]], ...] = (
     (
         "clinical_trial",
         "PT Clinical Trial[, Phase I-IV] | Controlled / Pragmatic / Adaptive Clinical Trial | Equivalence Trial",
-        _pt(
-            "Clinical Trial",
-            "Clinical Trial, Phase I",
-            "Clinical Trial, Phase II",
-            "Clinical Trial, Phase III",
-            "Clinical Trial, Phase IV",
-            "Controlled Clinical Trial",
-            "Pragmatic Clinical Trial",
-            "Equivalence Trial",
-            "Adaptive Clinical Trial",
-        ),
+        _pt(*sorted(PT_TRIAL)),  # the same list the classifier's indexed path uses
     ),
     ("case_report", "PT Case Reports", _pt("Case Reports")),
     (

@@ -66,7 +66,7 @@ _PT_GUIDELINE = {
 }
 _PT_PROTOCOL = {"Clinical Trial Protocol"}
 _PT_RCT = {"Randomized Controlled Trial"}
-_PT_TRIAL = {
+PT_TRIAL = {
     "Clinical Trial",
     "Clinical Trial, Phase I",
     "Clinical Trial, Phase II",
@@ -134,7 +134,7 @@ def _indexed_design(paper: Paper) -> str | None:
         return "preclinical"
     if pts & _PT_RCT:
         return "rct"
-    if pts & _PT_TRIAL:
+    if pts & PT_TRIAL:
         return "clinical_trial"
     if pts & _PT_CASE:
         return "case_report"
