@@ -20,13 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from configs import write_config  # noqa: E402
-
-from littrack.config import load_config  # noqa: E402
-from littrack.jobs import fetch_job  # noqa: E402
-from littrack.replay.corpus import default_corpus  # noqa: E402
-from littrack.replay.replies import wide_window_override  # noqa: E402
-from littrack.replay.server import FakeEutils  # noqa: E402
+from configs import write_config
+from littrack.config import load_config
+from littrack.jobs import fetch_job
+from littrack.replay.corpus import default_corpus
+from littrack.replay.replies import wide_window_override
+from littrack.replay.server import FakeEutils
 
 
 def run(label: str, srv: FakeEutils, cfg_path: Path, minimum: int, rate: float) -> None:

@@ -14,20 +14,21 @@ import datetime as dt
 from pathlib import Path
 
 import littrack.replay
-from littrack.digest.view import (
-    BackgroundDocument,
-    DigestView,
-    Evidence,
-    PaperChange,
-    PaperEntry,
-    RelatedPassage,
-    StudyMention,
-    TopicSection,
-    TrialChange,
-)
+from littrack.digest.view import BackgroundDocument, DigestView, PaperEntry, TopicSection
 from littrack.eutils.pubmed_xml import parse_papers
 from littrack.markup import escape_text
-from littrack.models import Author, DateWindow, Paper, PartialDate, Topic
+from littrack.models import (
+    Author,
+    DateWindow,
+    Evidence,
+    Paper,
+    PaperChange,
+    PartialDate,
+    RelatedPassage,
+    StudyMention,
+    Topic,
+    TrialChange,
+)
 
 # The copies shipped with the package, so the tests run from a fresh clone (CI) without ../shared/.
 RECORDED = Path(littrack.replay.__file__).parent / "recorded"

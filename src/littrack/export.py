@@ -18,10 +18,9 @@ from typing import Any
 
 import rispy
 
-from littrack.digest.view import Evidence
 from littrack.evidence.classify import classify
 from littrack.evidence.corrections import is_retracted
-from littrack.models import Author, Paper
+from littrack.models import Author, Evidence, Paper
 
 FORMATS = ("ris", "bibtex", "csl-json", "csv")
 EXTENSIONS = {"ris": ".ris", "bibtex": ".bib", "csl-json": ".json", "csv": ".csv"}

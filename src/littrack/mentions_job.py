@@ -12,9 +12,9 @@ from littrack.background.passages import Passage, split_all
 from littrack.background.resolve import Resolution, resolve_all
 from littrack.background.resolve import study_mentions as to_view
 from littrack.config import Config
-from littrack.digest.view import StudyMention
 from littrack.errors import ResultCapExceeded
 from littrack.eutils.client import EutilsClient
+from littrack.models import StudyMention
 from littrack.store import Store
 from littrack.store.mentions import get_resolutions, save_resolution
 

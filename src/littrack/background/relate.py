@@ -26,8 +26,7 @@ from functools import lru_cache
 from importlib import resources
 
 from littrack.background.passages import BODY, Passage, split_sentences
-from littrack.digest.view import RelatedPassage
-from littrack.models import Paper
+from littrack.models import Paper, RelatedPassage
 
 K1, B = 1.2, 0.75
 # Chosen on tests/background_eval/relation_pairs.json: the lowest threshold with no false positive there

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from littrack.background.mentions import Mention
-from littrack.digest.view import StudyMention
+from littrack.models import Confidence, StudyMention
 
 Search = Callable[[str], tuple[int, ...]]
 MAX_MATCHES = 3
@@ -131,7 +131,7 @@ def study_mentions(resolutions: Iterable[Resolution], titles: Mapping[str, str])
             year=r.mention.year,
             description=r.mention.description,
             pmids=r.pmids,
-            confidence=r.confidence,
+            confidence=Confidence(r.confidence),
         )
         for r in resolutions
     )

@@ -14,8 +14,8 @@ from littrack.background.documents import BackgroundDoc, load_documents
 from littrack.background.passages import split_all
 from littrack.background.relate import Relater
 from littrack.config import Config
-from littrack.digest.view import BackgroundDocument, RelatedPassage, StudyMention
-from littrack.models import Paper
+from littrack.digest.view import BackgroundDocument
+from littrack.models import Paper, RelatedPassage, StudyMention
 from littrack.store import Store
 from littrack.store import trials as trial_store
 from littrack.store.papers import StoredPaper

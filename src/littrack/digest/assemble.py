@@ -9,21 +9,11 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 
 from littrack.config import Config
-from littrack.digest.view import (
-    BackgroundDocument,
-    DigestView,
-    Evidence,
-    PaperChange,
-    PaperEntry,
-    RelatedPassage,
-    StudyMention,
-    TopicSection,
-    TrialChange,
-)
+from littrack.digest.view import BackgroundDocument, DigestView, PaperEntry, TopicSection
 from littrack.evidence.classify import classify
 from littrack.evidence.corrections import is_retracted
 from littrack.evidence.rank import rank_key
-from littrack.models import DateWindow, Paper
+from littrack.models import DateWindow, Evidence, Paper, PaperChange, RelatedPassage, StudyMention, TrialChange
 from littrack.store.papers import StoredPaper
 
 Relate = Callable[[Paper], tuple[RelatedPassage, ...]]

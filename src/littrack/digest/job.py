@@ -21,11 +21,11 @@ from littrack.digest.archive import ArchiveEntry, render_feed, render_index
 from littrack.digest.assemble import build_view
 from littrack.digest.files import unique_digest_path, write_atomic
 from littrack.digest.render import render_email_html, render_html, render_text
-from littrack.digest.view import DigestView, PaperChange
+from littrack.digest.view import DigestView
 from littrack.errors import DigestError, LittrackError
 from littrack.export import to_bibtex, to_csl_json, to_ris
 from littrack.lock import hold_lock, job_lock_path
-from littrack.models import DateWindow, Paper
+from littrack.models import DateWindow, Paper, PaperChange
 from littrack.store import Store, open_store
 from littrack.store import digests as ledger
 from littrack.store.papers import get_papers

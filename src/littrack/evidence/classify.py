@@ -32,9 +32,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from littrack.digest.view import Evidence
 from littrack.evidence.details import extract_details, sample_size
-from littrack.models import Paper
+from littrack.models import Design, Evidence, EvidenceSource, Paper
 
 DESIGNS: dict[str, tuple[str, int]] = {
     "systematic_review": ("Systematic review / meta-analysis", 1),
@@ -51,8 +50,8 @@ DESIGNS: dict[str, tuple[str, int]] = {
     "notice": ("Erratum / retraction notice", 9),
 }
 
-INDEXED = "indexed"
-FROM_TEXT = "from text"
+INDEXED = EvidenceSource.INDEXED
+FROM_TEXT = EvidenceSource.FROM_TEXT
 
 # --- indexing -------------------------------------------------------------------------------------
 
@@ -313,7 +312,7 @@ def classify(paper: Paper, *, use_indexing: bool = True) -> Evidence:
     """
     title, abstract = paper.title_plain, paper.abstract_plain
     design: str | None = None
-    source = INDEXED
+    source: EvidenceSource = INDEXED
     human: bool | None = None
     if use_indexing:
         design = _indexed_design(paper)
@@ -330,10 +329,10 @@ def classify(paper: Paper, *, use_indexing: bool = True) -> Evidence:
         human = False
     label, tier = DESIGNS[design]
     return Evidence(
-        design=design,
+        design=Design(design),
         label=label,
         tier=tier,
-        source=source,
+        source=EvidenceSource(source),
         human=human,
         chips=extract_details(paper),
         sample_size=sample_size(paper),

@@ -6,8 +6,7 @@ changed, one line each, for the digest's "Changes to papers you were sent". No n
 
 from __future__ import annotations
 
-from littrack.digest.view import PaperChange
-from littrack.models import CommentCorrection, Paper
+from littrack.models import ChangeKind, CommentCorrection, Paper, PaperChange
 
 RETRACTED_TYPE = "Retracted Publication"
 
@@ -55,7 +54,7 @@ def detect_changes(old: Paper | None, new: Paper) -> tuple[PaperChange, ...]:
         PaperChange(
             pmid=new.pmid,
             title=new.title,
-            kind=c.ref_type,
+            kind=ChangeKind(c.ref_type),
             description=describe(c),
             notice_pmid=c.pmid,
             notice_source=c.source,
@@ -71,7 +70,7 @@ def detect_changes(old: Paper | None, new: Paper) -> tuple[PaperChange, ...]:
             PaperChange(
                 pmid=new.pmid,
                 title=new.title,
-                kind=RETRACTED_TYPE,
+                kind=ChangeKind.RETRACTED_PUBLICATION,
                 description="Retracted — PubMed now marks this paper as a retracted publication",
             ),
         )

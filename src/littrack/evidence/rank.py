@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from littrack.digest.view import Evidence, PaperEntry
+from littrack.digest.view import PaperEntry
 from littrack.evidence.classify import DESIGNS
-from littrack.models import Paper
+from littrack.models import Evidence, Paper
 
 _UNKNOWN_TIER = DESIGNS["other"][1]
 

@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from littrack.digest.view import PaperChange
-from littrack.models import DateWindow
+from littrack.models import DateWindow, PaperChange
 from littrack.store.db import Store
 from littrack.store.papers import now_iso
 

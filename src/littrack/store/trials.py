@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from littrack.config import TrialQuery
-from littrack.digest.view import TrialChange
+from littrack.models import TrialChange, TrialChangeKind
 from littrack.store.db import Store
 from littrack.trials import changes as ch
 from littrack.trials.parse import Study, study_from_json, study_to_json
@@ -263,9 +263,8 @@ def pending_trial_changes(store: Store, *, reported_in: int | None = None) -> tu
             before, after = group[0]["before"], group[-1]["after"]
             if before == after:
                 continue
-            out.append(
-                (_ORDER.get(kind, 9), nct_id, _pending(study, pmids, kind, before, after, [e["id"] for e in group]))
-            )
+            ids = [e["id"] for e in group]
+            out.append((_ORDER.get(TrialChangeKind(kind), 9), nct_id, _pending(study, pmids, kind, before, after, ids)))
     return tuple(p for _, _, p in sorted(out, key=lambda t: (t[0], t[1])))
 
 
@@ -365,7 +364,9 @@ def _pending(
 ) -> PendingTrialChange:
     if kind in (ch.STATUS, ch.NEW):
         before, after = status_label(before) or None, status_label(after) or None
-    change = TrialChange(study.nct_id, study.title, status_label(study.overall_status), kind, before, after, pmids)
+    change = TrialChange(
+        study.nct_id, study.title, status_label(study.overall_status), TrialChangeKind(kind), before, after, pmids
+    )
     return PendingTrialChange(change, tuple(ids))
 
 

@@ -1,6 +1,6 @@
 """Which differences between two states of a study matter to a reader. Pure functions, no I/O.
 
-The kinds (``what`` in :class:`littrack.digest.view.TrialChange`):
+The kinds (:class:`littrack.models.TrialChangeKind`, ``what`` in :class:`littrack.models.TrialChange`):
 
 * ``new`` — first time littrack sees the study (before: None, after: its status);
 * ``status`` — the overall status changed (RECRUITING → COMPLETED, → TERMINATED, → WITHDRAWN, …);
@@ -17,15 +17,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from littrack.models import TrialChangeKind
 from littrack.trials.parse import Study
 
-NEW = "new"
-STATUS = "status"
-RESULTS = "results posted"
-ENROLLMENT = "enrollment"
-COMPLETION_PASSED = "completion date passed"
-NO_PUBLICATION = "no publication"
-KINDS = (NEW, STATUS, RESULTS, ENROLLMENT, COMPLETION_PASSED, NO_PUBLICATION)
+# Short names for the kinds, as the rules below and the store use them.
+NEW = TrialChangeKind.NEW
+STATUS = TrialChangeKind.STATUS
+RESULTS = TrialChangeKind.RESULTS
+ENROLLMENT = TrialChangeKind.ENROLLMENT
+COMPLETION_PASSED = TrialChangeKind.COMPLETION_PASSED
+NO_PUBLICATION = TrialChangeKind.NO_PUBLICATION
+KINDS = tuple(TrialChangeKind)
 
 COMPLETED = "COMPLETED"
 
@@ -34,7 +36,7 @@ COMPLETED = "COMPLETED"
 class Change:
     """One reportable difference; ``before``/``after`` are short display strings."""
 
-    kind: str
+    kind: TrialChangeKind
     before: str | None = None
     after: str | None = None
 

@@ -1,13 +1,11 @@
-"""Frozen, typed records that cross module boundaries.
-
-Parsing produces them, the store saves and loads them, templates and exports receive them. No module
-passes raw XML or loose dicts across a boundary.
-"""
+"""A PubMed record and its parts, watched topics, ESearch results and Entrez-date windows."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+
+from littrack.markup import to_plain
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -145,8 +143,6 @@ class Paper:
     @property
     def abstract_plain(self) -> str:
         """The abstract as plain text, sections prefixed by their labels."""
-        from littrack.markup import to_plain
-
         out = []
         for s in self.abstract:
             text = to_plain(s.text)
@@ -155,8 +151,6 @@ class Paper:
 
     @property
     def title_plain(self) -> str:
-        from littrack.markup import to_plain
-
         return to_plain(self.title)
 
 

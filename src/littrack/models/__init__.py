@@ -1,0 +1,52 @@
+"""Frozen, typed records that cross module boundaries: the one place every layer may import.
+
+Parsing produces them, the store saves and loads them, the evidence and background modules fill them in,
+templates and exports receive them. No module passes raw XML or loose dicts across a boundary, and nothing
+here imports from another littrack layer (store, network, digest, jobs).
+
+- :mod:`.paper` — a PubMed record and its parts, topics, search results, date windows;
+- :mod:`.evidence` — study design, evidence badges, corrections to sent papers;
+- :mod:`.background` — passages and study mentions of the background (seed) articles;
+- :mod:`.trials` — changes to registered trials worth telling a reader.
+"""
+
+from littrack.models.background import Confidence, RelatedPassage, StudyMention
+from littrack.models.evidence import ChangeKind, Design, Evidence, EvidenceSource, PaperChange
+from littrack.models.paper import (
+    MONTHS,
+    NOT_YET_INDEXED,
+    AbstractSection,
+    Author,
+    CommentCorrection,
+    DateWindow,
+    MeshHeading,
+    Paper,
+    PartialDate,
+    SearchResult,
+    Topic,
+)
+from littrack.models.trials import TrialChange, TrialChangeKind
+
+__all__ = [
+    "MONTHS",
+    "NOT_YET_INDEXED",
+    "AbstractSection",
+    "Author",
+    "ChangeKind",
+    "CommentCorrection",
+    "Confidence",
+    "DateWindow",
+    "Design",
+    "Evidence",
+    "EvidenceSource",
+    "MeshHeading",
+    "Paper",
+    "PaperChange",
+    "PartialDate",
+    "RelatedPassage",
+    "SearchResult",
+    "StudyMention",
+    "Topic",
+    "TrialChange",
+    "TrialChangeKind",
+]
