@@ -14,7 +14,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -31,7 +33,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class NcbiConfig:
-    email: str
+    email: str = PLACEHOLDER_EMAIL
     tool: str = "littrack"
     api_key_env: str = "NCBI_API_KEY"
     api_key: str | None = field(default=None, repr=False)  # resolved from the environment
@@ -52,7 +54,7 @@ class NcbiConfig:
 
 @dataclass(frozen=True)
 class StoreConfig:
-    path: Path
+    path: Path = Path("littrack.sqlite3")  # relative paths resolve against the config file's folder
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class FetchConfig:
 
 @dataclass(frozen=True)
 class DigestConfig:
-    output_dir: Path
+    output_dir: Path = Path("digests")  # relative paths resolve against the config file's folder
     profile: str | None = None
     write_empty: bool = True
     send_empty: bool = False
@@ -115,14 +117,38 @@ class TrialQuery:
     condition: str
     intervention: str
 
+    @property
+    def key(self) -> str:
+        """How the store remembers the query: a changed query starts that topic's sync from scratch."""
+        return f"cond={self.condition}; intr={self.intervention}"
+
+
+# ClinicalTrials.gov queries (query.cond × query.intr) for the shipped topics, used when config.yaml names none.
+# Esketamine is its own intervention name on the registry, so it is named explicitly.
+_KETAMINE = "ketamine OR esketamine"
+DEFAULT_TRIAL_QUERIES: Mapping[str, TrialQuery] = MappingProxyType(
+    {
+        "ketamine-fibromyalgia": TrialQuery(condition="Fibromyalgia", intervention=_KETAMINE),
+        "ketamine-crps": TrialQuery(
+            condition="Complex Regional Pain Syndromes OR Reflex Sympathetic Dystrophy OR CRPS", intervention=_KETAMINE
+        ),
+        "ketamine-chronic-pain": TrialQuery(
+            condition="Chronic Pain OR Neuralgia OR Neuropathic Pain", intervention=_KETAMINE
+        ),
+    }
+)
+
 
 @dataclass(frozen=True)
 class TrialsConfig:
     enabled: bool = True
     base_url: str = DEFAULT_CTGOV_URL
-    queries: Mapping[str, TrialQuery] = field(default_factory=dict)
+    queries: Mapping[str, TrialQuery] = field(default_factory=dict)  # topic id → query; defaults resolved here
     no_publication_after_days: int = 365
-    requests_per_second: float = 2.0
+    requests_per_second: float = 2.0  # CT.gov publishes no limit; be polite
+    timeout: float = 30.0
+    max_retries: int = 4
+    backoff_seconds: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -240,35 +266,51 @@ def valid_email(address: str) -> bool:
 
 def validate_cron(expr: str) -> None:
     """Raise ValueError unless ``expr`` is a 5-field crontab (or ``@every 5s``, a testing aid) the service accepts."""
+    # Lazy: littrack.schedule imports APScheduler (about 0.1 s), which only the service and this check need.
     from littrack.schedule import parse_schedule
 
     parse_schedule(expr)
 
 
 def validate_timezone(name: str) -> None:
-    from zoneinfo import ZoneInfo
-
     ZoneInfo(name)
 
 
+def require_contact_email(cfg: Config) -> None:
+    """Refuse to talk to NCBI while ``ncbi.email`` is the shipped placeholder (NCBI requires a real contact)."""
+    if cfg.ncbi.email_is_placeholder:
+        raise ConfigError(
+            f"{cfg.path}: ncbi.email is still the placeholder {PLACEHOLDER_EMAIL!r}; set it to your own address "
+            "(NCBI requires a contact e-mail on every request)"
+        )
+
+
+def _url(s: _Section, name: str, default: str | None) -> str | None:
+    """An http(s) base address, normalised to end with '/' (relative paths are joined onto it)."""
+    url: str | None = s.text(name, default)
+    if url is None:
+        return None
+    if not re.match(r"^https?://[^\s\"'<>]+$", url):
+        raise s.error(name, f"must be an http(s) address, got {url!r}")
+    return url if url.endswith("/") else url + "/"
+
+
 def _parse_ncbi(s: _Section, environ: Mapping[str, str]) -> NcbiConfig:
+    d = NcbiConfig()
     email = s.text("email", required=True)
-    tool = s.text("tool", "littrack")
+    tool = s.text("tool", d.tool)
     if not tool or re.search(r"\s", tool):
         raise s.error("tool", "must be one word without spaces (NCBI's rule)")
-    key_env = s.text("api_key_env", "NCBI_API_KEY")
-    base_url = s.text("base_url", DEFAULT_BASE_URL)
-    if not re.match(r"^https?://", base_url):
-        raise s.error("base_url", f"must start with http:// or https://, got {base_url!r}")
+    key_env = s.text("api_key_env", d.api_key_env)
     cfg = NcbiConfig(
         email=email.strip(),
         tool=tool,
         api_key_env=key_env,
         api_key=(environ.get(key_env) or None),
-        base_url=base_url if base_url.endswith("/") else base_url + "/",
-        timeout=s.get("timeout", float, 30.0),
-        max_retries=s.whole("max_retries", 5, 0, 20),
-        backoff_seconds=s.get("backoff_seconds", float, 1.0),
+        base_url=_url(s, "base_url", d.base_url) or d.base_url,
+        timeout=s.get("timeout", float, d.timeout),
+        max_retries=s.whole("max_retries", d.max_retries, 0, 20),
+        backoff_seconds=s.get("backoff_seconds", float, d.backoff_seconds),
     )
     if not cfg.email_is_placeholder and not valid_email(cfg.email):
         raise s.error("email", f"is not an e-mail address: {email!r}")
@@ -294,8 +336,9 @@ def _parse_topics(file: Path, raw: Any) -> tuple[Topic, ...]:
 
 
 def _parse_fetch(s: _Section) -> FetchConfig:
-    backfill = s.get("backfill", (int, str), 30)
-    days, since = 30, None
+    d = FetchConfig()
+    backfill = s.get("backfill", (int, str), d.backfill_days)
+    days, since = d.backfill_days, d.backfill_since
     if isinstance(backfill, int):
         if backfill < 1:
             raise s.error("backfill", "must be a number of days ≥ 1 or a date YYYY-MM-DD")
@@ -308,59 +351,50 @@ def _parse_fetch(s: _Section) -> FetchConfig:
     cfg = FetchConfig(
         backfill_days=days,
         backfill_since=since,
-        overlap_days=s.whole("overlap_days", 3, 0, 365),
-        batch_size=s.whole("batch_size", 500, 1, 10_000),
-        recheck_limit=s.whole("recheck_limit", 200, 0, 10_000),
+        overlap_days=s.whole("overlap_days", d.overlap_days, 0, 365),
+        batch_size=s.whole("batch_size", d.batch_size, 1, 10_000),
+        recheck_limit=s.whole("recheck_limit", d.recheck_limit, 0, 10_000),
     )
     s.done()
     return cfg
 
 
 def _parse_digest(s: _Section) -> DigestConfig:
+    d = DigestConfig()
     profile = s.text("profile")
     if profile is not None and not re.match(r"^[a-z0-9][a-z0-9_-]*$", profile):
         raise s.error("profile", f"use lower-case letters, digits, '-' or '_', got {profile!r}")
-    out = s.path("output_dir", "digests")
-    assert out is not None
     cfg = DigestConfig(
-        output_dir=out,
+        output_dir=s.path("output_dir", str(d.output_dir)) or d.output_dir,
         profile=profile,
-        write_empty=s.get("write_empty", bool, True),
-        send_empty=s.get("send_empty", bool, False),
-        period_days=s.whole("period_days", 7, 1, 366),
-        email_abstract_chars=s.whole("email_abstract_chars", 600, 0),
-        title=s.text("title", "littrack digest"),
-        public_url=_public_url(s),
+        write_empty=s.get("write_empty", bool, d.write_empty),
+        send_empty=s.get("send_empty", bool, d.send_empty),
+        period_days=s.whole("period_days", d.period_days, 1, 366),
+        email_abstract_chars=s.whole("email_abstract_chars", d.email_abstract_chars, 0),
+        title=s.text("title", d.title),
+        public_url=_url(s, "public_url", d.public_url),
     )
     s.done()
     return cfg
 
 
-def _public_url(s: _Section) -> str | None:
-    url: str | None = s.text("public_url")
-    if url is None:
-        return None
-    if not re.match(r"^https?://[^\s\"'<>]+$", url):
-        raise s.error("public_url", f"must be an http(s) address, got {url!r}")
-    return url if url.endswith("/") else url + "/"
-
-
 def _parse_email(s: _Section, environ: Mapping[str, str]) -> EmailConfig:
-    enabled = s.get("enabled", bool, False)
-    security = s.text("security", "starttls")
+    d = EmailConfig()
+    enabled = s.get("enabled", bool, d.enabled)
+    security = s.text("security", d.security)
     if security not in {"starttls", "ssl", "none"}:
         raise s.error("security", f"must be starttls, ssl or none, got {security!r}")
-    to = s.get("to", (list, str), [])
+    to = s.get("to", (list, str), list(d.recipients))
     recipients = tuple([to] if isinstance(to, str) else to)
     for r in recipients:
         if not isinstance(r, str) or not valid_email(r):
             raise s.error("to", f"is not an e-mail address: {r!r}")
-    sender = s.text("from", "")
+    sender = s.text("from", d.sender)
     if (enabled or sender) and not valid_email(sender):
         raise s.error("from", f"is not an e-mail address: {sender!r}")
     if enabled and not recipients:
         raise s.error("to", "needs at least one address when email.enabled is true")
-    subject = s.text("subject", EmailConfig.subject)
+    subject = s.text("subject", d.subject)
     if "\n" in subject or "\r" in subject:
         raise s.error("subject", "must be one line")
     try:
@@ -369,12 +403,12 @@ def _parse_email(s: _Section, environ: Mapping[str, str]) -> EmailConfig:
         raise s.error(
             "subject", f"unknown placeholder {exc}; use {{count}}, {{start}}, {{end}}, {{profile}}, {{title}}"
         ) from None
-    password_env = s.text("password_env", "LITTRACK_SMTP_PASSWORD")
-    username = s.text("username")
+    password_env = s.text("password_env", d.password_env)
+    username = s.text("username", d.username)
     cfg = EmailConfig(
         enabled=enabled,
-        host=s.text("host", "localhost"),
-        port=s.whole("port", 587 if security == "starttls" else 465 if security == "ssl" else 25, 1, 65535),
+        host=s.text("host", d.host),
+        port=s.whole("port", _DEFAULT_PORTS[security], 1, 65535),
         security=security,
         username=username,
         password_env=password_env,
@@ -382,7 +416,7 @@ def _parse_email(s: _Section, environ: Mapping[str, str]) -> EmailConfig:
         sender=sender,
         recipients=recipients,
         subject=subject,
-        timeout=s.get("timeout", float, 30.0),
+        timeout=s.get("timeout", float, d.timeout),
         ca_file=s.path("ca_file", None),
     )
     s.done()
@@ -391,16 +425,20 @@ def _parse_email(s: _Section, environ: Mapping[str, str]) -> EmailConfig:
     return cfg
 
 
+_DEFAULT_PORTS = {"starttls": EmailConfig.port, "ssl": 465, "none": 25}
+
+
 def _parse_schedule(s: _Section) -> ScheduleConfig:
+    d = ScheduleConfig()
     values = {}
     for name in ("fetch", "digest"):
-        expr = s.text(name, getattr(ScheduleConfig, name))
+        expr = s.text(name, getattr(d, name))
         try:
             validate_cron(expr)
         except ValueError as exc:
             raise s.error(name, f"not a valid cron schedule: {exc}") from None
         values[name] = expr
-    tz = s.text("timezone")
+    tz = s.text("timezone", d.timezone)
     if tz:
         try:
             validate_timezone(tz)
@@ -408,9 +446,9 @@ def _parse_schedule(s: _Section) -> ScheduleConfig:
             raise s.error("timezone", f"unknown time zone {tz!r} (use an IANA name such as Europe/Berlin)") from None
     cfg = ScheduleConfig(
         timezone=tz,
-        misfire_grace_minutes=s.whole("misfire_grace_minutes", 720, 0),
-        retry_minutes=s.whole("retry_minutes", 15, 0),
-        max_retries=s.whole("max_retries", 3, 0, 100),
+        misfire_grace_minutes=s.whole("misfire_grace_minutes", d.misfire_grace_minutes, 0),
+        retry_minutes=s.whole("retry_minutes", d.retry_minutes, 0),
+        max_retries=s.whole("max_retries", d.max_retries, 0, 100),
         **values,
     )
     s.done()
@@ -418,32 +456,31 @@ def _parse_schedule(s: _Section) -> ScheduleConfig:
 
 
 def _parse_background(s: _Section) -> BackgroundConfig:
+    d = BackgroundConfig()
     docs = s.get("documents", list, [])
     paths: list[Path] = []
-    for i, d in enumerate(docs):
-        if not isinstance(d, str):
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, str):
             raise s.error(f"documents[{i}]", "expected a file path")
-        p = Path(d).expanduser()
+        p = Path(doc).expanduser()
         p = p if p.is_absolute() else s.file.parent / p
         if p.suffix.lower() not in {".txt", ".md", ".html", ".htm"}:
-            raise s.error(f"documents[{i}]", f"must be a .txt, .md or .html file, got {d!r}")
+            raise s.error(f"documents[{i}]", f"must be a .txt, .md or .html file, got {doc!r}")
         if not p.is_file():
             raise s.error(f"documents[{i}]", f"file not found: {p}")
         paths.append(p)
     cfg = BackgroundConfig(
-        include_shipped=s.get("include_shipped", bool, True),
+        include_shipped=s.get("include_shipped", bool, d.include_shipped),
         documents=tuple(paths),
-        min_similarity=s.get("min_similarity", float, 0.0),
-        resolve_mentions=s.get("resolve_mentions", bool, True),
+        min_similarity=s.get("min_similarity", float, d.min_similarity),
+        resolve_mentions=s.get("resolve_mentions", bool, d.resolve_mentions),
     )
     s.done()
     return cfg
 
 
 def _parse_trials(s: _Section, topics: tuple[Topic, ...]) -> TrialsConfig:
-    base_url = s.text("base_url", DEFAULT_CTGOV_URL)
-    if not re.match(r"^https?://", base_url):
-        raise s.error("base_url", f"must start with http:// or https://, got {base_url!r}")
+    d = TrialsConfig()
     qs = s.sub("queries")
     queries: dict[str, TrialQuery] = {}
     for tid in list(qs.data):
@@ -454,12 +491,20 @@ def _parse_trials(s: _Section, topics: tuple[Topic, ...]) -> TrialsConfig:
             condition=q.text("condition", required=True), intervention=q.text("intervention", required=True)
         )
         q.done()
+    if not qs.data:  # none configured: the shipped queries of the shipped topics that are configured
+        queries = {t.id: DEFAULT_TRIAL_QUERIES[t.id] for t in topics if t.id in DEFAULT_TRIAL_QUERIES}
+    rate = s.get("requests_per_second", float, d.requests_per_second)
+    if rate <= 0:
+        raise s.error("requests_per_second", f"must be more than 0, got {rate:g}")
     cfg = TrialsConfig(
-        enabled=s.get("enabled", bool, True),
-        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        enabled=s.get("enabled", bool, d.enabled),
+        base_url=_url(s, "base_url", d.base_url) or d.base_url,
         queries=queries,
-        no_publication_after_days=s.whole("no_publication_after_days", 365, 0),
-        requests_per_second=s.get("requests_per_second", float, 2.0),
+        no_publication_after_days=s.whole("no_publication_after_days", d.no_publication_after_days, 0),
+        requests_per_second=rate,
+        timeout=s.get("timeout", float, d.timeout),
+        max_retries=s.whole("max_retries", d.max_retries, 0, 20),
+        backoff_seconds=s.get("backoff_seconds", float, d.backoff_seconds),
     )
     s.done()
     return cfg
@@ -490,9 +535,8 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     top = _Section(file, "", raw)
     topics = _parse_topics(file, top.get("topics", list, required=True))
     store = top.sub("store")
-    store_path = store.path("path", "littrack.sqlite3")
+    store_path = store.path("path", str(StoreConfig.path)) or StoreConfig.path
     store.done()
-    assert store_path is not None
     cfg = Config(
         path=file,
         ncbi=_parse_ncbi(top.sub("ncbi"), env),

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
+import tzlocal
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -38,7 +39,6 @@ def resolve_timezone(name: str | None) -> tzinfo:
     """The configured IANA zone, or the machine's own when ``name`` is None."""
     if name:
         return ZoneInfo(name)
-    import tzlocal
 
     return tzlocal.get_localzone()
 

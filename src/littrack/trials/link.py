@@ -12,11 +12,11 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterable
 
-from littrack.models import Paper
+from littrack.models import Paper, Study
 from littrack.store import Store
 from littrack.store import trials as store_trials
 from littrack.store.papers import iter_papers
-from littrack.trials.parse import NCT_RE, Study
+from littrack.trials.parse import NCT_RE
 
 _CTGOV_BANK = "clinicaltrials.gov"
 
