@@ -20,7 +20,8 @@ from littrack.models import Paper, Study
 from littrack.store import Store, open_store
 from littrack.store.papers import save_papers
 from littrack.store.trials import mark_trial_changes_reported, paper_links, papers_for_trials, trial_ids_for_papers
-from littrack.trials.link import link_papers, link_stored_papers, link_studies, nct_ids_in_paper
+from littrack.trials import link
+from littrack.trials.link import link_papers, link_stored_papers, link_studies
 from littrack.trials.parse import parse_page
 from littrack.trials.report import pending_trial_changes
 from littrack.trials.sync import record_date_flags, record_studies
@@ -49,6 +50,11 @@ def study_citing(pmid: int) -> Study:
         "references": [{"pmid": str(pmid), "type": "RESULT", "citation": "x"}]
     }
     return parse_page({"studies": [obj]})[0]
+
+
+def nct_ids_in_paper(paper: Paper) -> tuple[str, ...]:
+    """The NCT ids a PubMed record cites in its DataBankList or its title/abstract, in order of appearance."""
+    return tuple(dict.fromkeys(nct for nct, _ in link.paper_links(paper)))
 
 
 def test_nct_ids_come_from_the_databank_list_and_the_abstract(metric_paper: Paper) -> None:

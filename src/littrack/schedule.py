@@ -208,12 +208,6 @@ def retry_delay(failures: int, retry_minutes: int, max_retries: int) -> dt.timed
     return dt.timedelta(minutes=retry_minutes * 2 ** (failures - 1))
 
 
-def retry_schedule(retry_minutes: int, max_retries: int) -> list[dt.timedelta]:
-    """Every retry delay a failing job gets before it waits for its next scheduled run."""
-    delays = (retry_delay(n, retry_minutes, max_retries) for n in range(1, max_retries + 1))
-    return [d for d in delays if d is not None]
-
-
 def needs_fetch_first(last_ok_fetch: dt.datetime | None, now: dt.datetime, period_days: int) -> bool:
     """A digest fetches first when the last successful fetch ended more than a digest period ago (or never)."""
     return last_ok_fetch is None or now - last_ok_fetch > dt.timedelta(days=period_days)

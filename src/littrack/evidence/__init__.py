@@ -1,13 +1,13 @@
 """What kind of evidence a paper is, the details a clinician looks for, ranking and corrections.
 
-Pure functions over frozen records: :class:`littrack.models.Paper` in, :class:`littrack.digest.view.Evidence`
-and :class:`littrack.digest.view.PaperChange` out. No network, no store, no templates.
+Pure functions over frozen records: :class:`littrack.models.Paper` in, :class:`littrack.models.Evidence`
+and :class:`littrack.models.PaperChange` out. No network, no store, no templates.
 """
 
 from littrack.evidence.classify import DESIGNS, classify, classify_all
 from littrack.evidence.corrections import detect_changes, is_retracted
 from littrack.evidence.details import extract_details, sample_size
-from littrack.evidence.rank import rank, rank_key
+from littrack.evidence.rank import rank_key
 
 __all__ = [
     "DESIGNS",
@@ -16,7 +16,6 @@ __all__ = [
     "detect_changes",
     "extract_details",
     "is_retracted",
-    "rank",
     "rank_key",
     "sample_size",
 ]

@@ -33,11 +33,6 @@ def paper_links(paper: Paper) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def nct_ids_in_paper(paper: Paper) -> tuple[str, ...]:
-    """The NCT ids a PubMed record cites in its DataBankList or its title/abstract, in order of appearance."""
-    return tuple(dict.fromkeys(nct for nct, _ in paper_links(paper)))
-
-
 def link_papers(conn: sqlite3.Connection, papers: Iterable[Paper], *, now: dt.datetime | None = None) -> int:
     """Link each paper to the trials it cites, and to stored trials whose registry lists its PMID. Returns new links."""
     papers = list(papers)

@@ -1,9 +1,9 @@
-"""Load and validate ``config.yaml`` once, into frozen typed objects.
+"""Load and validate ``config.yaml`` once, into the frozen records of :mod:`littrack.config.model`.
 
 Every error names the file and the key (``config.yaml: fetch.overlap_days: expected a whole number``)
 and is raised as :class:`~littrack.errors.ConfigError` (exit code 2). Secrets are never read from the
 file: the file names environment variables, and :func:`load_config` resolves them from ``environ``.
-Each section is one dataclass plus one ``_parse_*`` function; a new section slots in the same way.
+Each section is one dataclass plus one ``_parse_*`` function whose defaults come from that dataclass.
 """
 
 from __future__ import annotations
@@ -12,247 +12,31 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import yaml
 
+from littrack.config.model import (
+    DEFAULT_TRIAL_QUERIES,
+    BackgroundConfig,
+    Config,
+    DigestConfig,
+    EmailConfig,
+    FetchConfig,
+    NcbiConfig,
+    ScheduleConfig,
+    StoreConfig,
+    TrialQuery,
+    TrialsConfig,
+)
+from littrack.config.section import Section
 from littrack.errors import ConfigError
 from littrack.models import Topic
 
-DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
-DEFAULT_CTGOV_URL = "https://clinicaltrials.gov/api/v2/"
-PLACEHOLDER_EMAIL = "you@example.org"
-_EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
-
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class NcbiConfig:
-    email: str = PLACEHOLDER_EMAIL
-    tool: str = "littrack"
-    api_key_env: str = "NCBI_API_KEY"
-    api_key: str | None = field(default=None, repr=False)  # resolved from the environment
-    base_url: str = DEFAULT_BASE_URL
-    timeout: float = 30.0
-    max_retries: int = 5
-    backoff_seconds: float = 1.0  # first retry delay; doubles per attempt (with jitter), capped at 30 s
-
-    @property
-    def email_is_placeholder(self) -> bool:
-        return self.email.strip().lower() in {"", PLACEHOLDER_EMAIL}
-
-    @property
-    def requests_per_second(self) -> float:
-        """NCBI's published limits: 3/s without an API key, 10/s with one."""
-        return 10.0 if self.api_key else 3.0
-
-
-@dataclass(frozen=True)
-class StoreConfig:
-    path: Path = Path("littrack.sqlite3")  # relative paths resolve against the config file's folder
-
-
-@dataclass(frozen=True)
-class FetchConfig:
-    backfill_days: int = 30
-    backfill_since: dt.date | None = None  # overrides backfill_days when set
-    overlap_days: int = 3
-    batch_size: int = 500
-    recheck_limit: int = 200  # papers already sent, re-checked for retractions per fetch
-
-
-@dataclass(frozen=True)
-class DigestConfig:
-    output_dir: Path = Path("digests")  # relative paths resolve against the config file's folder
-    profile: str | None = None
-    write_empty: bool = True
-    send_empty: bool = False
-    period_days: int = 7
-    email_abstract_chars: int = 600
-    title: str = "littrack digest"
-    public_url: str | None = None  # where digests/ is published; e-mails link to it (else to PubMed)
-
-
-@dataclass(frozen=True)
-class EmailConfig:
-    enabled: bool = False
-    host: str = "localhost"
-    port: int = 587
-    security: str = "starttls"  # starttls | ssl | none
-    username: str | None = None
-    password_env: str = "LITTRACK_SMTP_PASSWORD"
-    password: str | None = field(default=None, repr=False)  # resolved from the environment
-    sender: str = ""
-    recipients: tuple[str, ...] = ()
-    subject: str = "littrack: {count} new papers ({start} to {end})"
-    timeout: float = 30.0
-    ca_file: Path | None = None  # extra CA bundle, e.g. a private relay or the tests' certificate
-
-
-@dataclass(frozen=True)
-class ScheduleConfig:
-    fetch: str = "0 6 * * *"
-    digest: str = "0 7 * * mon"
-    timezone: str | None = None  # None: the machine's
-    misfire_grace_minutes: int = 720
-    retry_minutes: int = 15
-    max_retries: int = 3
-
-
-@dataclass(frozen=True)
-class BackgroundConfig:
-    include_shipped: bool = True
-    documents: tuple[Path, ...] = ()
-    min_similarity: float = 0.0  # 0: use the calibrated default
-    resolve_mentions: bool = True
-
-
-@dataclass(frozen=True)
-class TrialQuery:
-    condition: str
-    intervention: str
-
-    @property
-    def key(self) -> str:
-        """How the store remembers the query: a changed query starts that topic's sync from scratch."""
-        return f"cond={self.condition}; intr={self.intervention}"
-
-
-# ClinicalTrials.gov queries (query.cond × query.intr) for the shipped topics, used when config.yaml names none.
-# Esketamine is its own intervention name on the registry, so it is named explicitly.
-_KETAMINE = "ketamine OR esketamine"
-DEFAULT_TRIAL_QUERIES: Mapping[str, TrialQuery] = MappingProxyType(
-    {
-        "ketamine-fibromyalgia": TrialQuery(condition="Fibromyalgia", intervention=_KETAMINE),
-        "ketamine-crps": TrialQuery(
-            condition="Complex Regional Pain Syndromes OR Reflex Sympathetic Dystrophy OR CRPS", intervention=_KETAMINE
-        ),
-        "ketamine-chronic-pain": TrialQuery(
-            condition="Chronic Pain OR Neuralgia OR Neuropathic Pain", intervention=_KETAMINE
-        ),
-    }
-)
-
-
-@dataclass(frozen=True)
-class TrialsConfig:
-    enabled: bool = True
-    base_url: str = DEFAULT_CTGOV_URL
-    queries: Mapping[str, TrialQuery] = field(default_factory=dict)  # topic id → query; defaults resolved here
-    no_publication_after_days: int = 365
-    requests_per_second: float = 2.0  # CT.gov publishes no limit; be polite
-    timeout: float = 30.0
-    max_retries: int = 4
-    backoff_seconds: float = 1.0
-
-
-@dataclass(frozen=True)
-class Config:
-    path: Path
-    ncbi: NcbiConfig
-    store: StoreConfig
-    topics: tuple[Topic, ...]
-    fetch: FetchConfig
-    digest: DigestConfig
-    email: EmailConfig
-    schedule: ScheduleConfig
-    background: BackgroundConfig
-    trials: TrialsConfig
-
-    def topic(self, topic_id: str) -> Topic:
-        for t in self.topics:
-            if t.id == topic_id:
-                return t
-        raise ConfigError(f"{self.path}: no topic with id {topic_id!r}; known: {', '.join(t.id for t in self.topics)}")
-
-
-class _Section:
-    """A mapping being validated: typed getters that name the key, and a check for unknown keys."""
-
-    def __init__(self, file: Path, prefix: str, data: Any) -> None:
-        self.file, self.prefix = file, prefix
-        if data is None:
-            data = {}
-        if not isinstance(data, dict):
-            raise self.error("", f"expected a mapping, got {_kind(data)}")
-        self.data: dict[str, Any] = dict(data)
-        self.seen: set[str] = set()
-
-    def key(self, name: str) -> str:
-        return f"{self.prefix}.{name}" if self.prefix else name
-
-    def error(self, name: str, message: str) -> ConfigError:
-        where = self.key(name) if name else (self.prefix or "top level")
-        return ConfigError(f"{self.file}: {where}: {message}")
-
-    def get(self, name: str, kind: type[T] | tuple[type, ...], default: Any = None, required: bool = False) -> Any:
-        self.seen.add(name)
-        if name not in self.data or self.data[name] is None:
-            if required:
-                raise self.error(name, "is required")
-            return default
-        value = self.data[name]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if isinstance(value, bool) and kind is not bool:
-            raise self.error(name, f"expected {_kind_name(kind)}, got true/false")
-        if not isinstance(value, kind):
-            raise self.error(name, f"expected {_kind_name(kind)}, got {_kind(value)}")
-        return value
-
-    def text(self, name: str, default: str | None = None, required: bool = False) -> Any:
-        value = self.get(name, str, default, required)
-        if required and isinstance(value, str) and not value.strip():
-            raise self.error(name, "must not be empty")
-        return value
-
-    def whole(self, name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
-        value: int = self.get(name, int, default)
-        if value < minimum or (maximum is not None and value > maximum):
-            bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-            raise self.error(name, f"must be {bound}, got {value}")
-        return value
-
-    def path(self, name: str, default: str | None) -> Path | None:
-        value = self.text(name, default)
-        if value is None:
-            return None
-        p = Path(value).expanduser()
-        return p if p.is_absolute() else (self.file.parent / p)
-
-    def sub(self, name: str) -> _Section:
-        self.seen.add(name)
-        return _Section(self.file, self.key(name), self.data.get(name))
-
-    def done(self) -> None:
-        unknown = sorted(set(self.data) - self.seen)
-        if unknown:
-            raise self.error(unknown[0], f"unknown key (known keys: {', '.join(sorted(self.seen))})")
-
-
-def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number", float: "a number"}.get(
-        type(value), type(value).__name__
-    )
-
-
-def _kind_name(kind: Any) -> str:
-    names = {
-        str: "text",
-        int: "a whole number",
-        float: "a number",
-        bool: "true or false",
-        list: "a list",
-        dict: "a mapping",
-    }
-    if isinstance(kind, tuple):
-        return " or ".join(names.get(k, k.__name__) for k in kind)
-    return str(names.get(kind, kind.__name__))
+_EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
 
 def parse_date(text: str) -> dt.date:
@@ -276,16 +60,7 @@ def validate_timezone(name: str) -> None:
     ZoneInfo(name)
 
 
-def require_contact_email(cfg: Config) -> None:
-    """Refuse to talk to NCBI while ``ncbi.email`` is the shipped placeholder (NCBI requires a real contact)."""
-    if cfg.ncbi.email_is_placeholder:
-        raise ConfigError(
-            f"{cfg.path}: ncbi.email is still the placeholder {PLACEHOLDER_EMAIL!r}; set it to your own address "
-            "(NCBI requires a contact e-mail on every request)"
-        )
-
-
-def _url(s: _Section, name: str, default: str | None) -> str | None:
+def _url(s: Section, name: str, default: str | None) -> str | None:
     """An http(s) base address, normalised to end with '/' (relative paths are joined onto it)."""
     url: str | None = s.text(name, default)
     if url is None:
@@ -295,7 +70,7 @@ def _url(s: _Section, name: str, default: str | None) -> str | None:
     return url if url.endswith("/") else url + "/"
 
 
-def _parse_ncbi(s: _Section, environ: Mapping[str, str]) -> NcbiConfig:
+def _parse_ncbi(s: Section, environ: Mapping[str, str]) -> NcbiConfig:
     d = NcbiConfig()
     email = s.text("email", required=True)
     tool = s.text("tool", d.tool)
@@ -323,7 +98,7 @@ def _parse_topics(file: Path, raw: Any) -> tuple[Topic, ...]:
         raise ConfigError(f"{file}: topics: expected a non-empty list of {{id, name, query}}")
     topics: list[Topic] = []
     for i, item in enumerate(raw):
-        s = _Section(file, f"topics[{i}]", item)
+        s = Section(file, f"topics[{i}]", item)
         tid = s.text("id", required=True)
         if not re.match(r"^[a-z0-9][a-z0-9_-]*$", tid):
             raise s.error("id", f"use lower-case letters, digits, '-' or '_', got {tid!r}")
@@ -335,7 +110,7 @@ def _parse_topics(file: Path, raw: Any) -> tuple[Topic, ...]:
     return tuple(topics)
 
 
-def _parse_fetch(s: _Section) -> FetchConfig:
+def _parse_fetch(s: Section) -> FetchConfig:
     d = FetchConfig()
     backfill = s.get("backfill", (int, str), d.backfill_days)
     days, since = d.backfill_days, d.backfill_since
@@ -359,7 +134,7 @@ def _parse_fetch(s: _Section) -> FetchConfig:
     return cfg
 
 
-def _parse_digest(s: _Section) -> DigestConfig:
+def _parse_digest(s: Section) -> DigestConfig:
     d = DigestConfig()
     profile = s.text("profile")
     if profile is not None and not re.match(r"^[a-z0-9][a-z0-9_-]*$", profile):
@@ -378,7 +153,7 @@ def _parse_digest(s: _Section) -> DigestConfig:
     return cfg
 
 
-def _parse_email(s: _Section, environ: Mapping[str, str]) -> EmailConfig:
+def _parse_email(s: Section, environ: Mapping[str, str]) -> EmailConfig:
     d = EmailConfig()
     enabled = s.get("enabled", bool, d.enabled)
     security = s.text("security", d.security)
@@ -428,7 +203,7 @@ def _parse_email(s: _Section, environ: Mapping[str, str]) -> EmailConfig:
 _DEFAULT_PORTS = {"starttls": EmailConfig.port, "ssl": 465, "none": 25}
 
 
-def _parse_schedule(s: _Section) -> ScheduleConfig:
+def _parse_schedule(s: Section) -> ScheduleConfig:
     d = ScheduleConfig()
     values = {}
     for name in ("fetch", "digest"):
@@ -455,7 +230,7 @@ def _parse_schedule(s: _Section) -> ScheduleConfig:
     return cfg
 
 
-def _parse_background(s: _Section) -> BackgroundConfig:
+def _parse_background(s: Section) -> BackgroundConfig:
     d = BackgroundConfig()
     docs = s.get("documents", list, [])
     paths: list[Path] = []
@@ -479,7 +254,7 @@ def _parse_background(s: _Section) -> BackgroundConfig:
     return cfg
 
 
-def _parse_trials(s: _Section, topics: tuple[Topic, ...]) -> TrialsConfig:
+def _parse_trials(s: Section, topics: tuple[Topic, ...]) -> TrialsConfig:
     d = TrialsConfig()
     qs = s.sub("queries")
     queries: dict[str, TrialQuery] = {}
@@ -510,7 +285,7 @@ def _parse_trials(s: _Section, topics: tuple[Topic, ...]) -> TrialsConfig:
     return cfg
 
 
-def _section(top: _Section, name: str, parse: Callable[[_Section], T]) -> T:
+def _section(top: Section, name: str, parse: Callable[[Section], T]) -> T:
     return parse(top.sub(name))
 
 
@@ -532,7 +307,7 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{file}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-    top = _Section(file, "", raw)
+    top = Section(file, "", raw)
     topics = _parse_topics(file, top.get("topics", list, required=True))
     store = top.sub("store")
     store_path = store.path("path", str(StoreConfig.path)) or StoreConfig.path
