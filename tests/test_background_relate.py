@@ -5,13 +5,11 @@ from __future__ import annotations
 import pytest
 
 from background_eval.measure import relation_figures
-from background_eval.recorded_papers import RECORDED, recorded_papers
+from background_eval.recorded_papers import recorded_papers
 from littrack.background.documents import shipped_documents
 from littrack.background.passages import Passage, split_all
 from littrack.background.relate import DEFAULT_THRESHOLD, EXCERPT_CHARS, Relater, excerpt, tokens
 from littrack.models import AbstractSection, Paper
-
-needs_recorded = pytest.mark.skipif(not RECORDED.is_dir(), reason="shared/recorded not beside the repository")
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +18,6 @@ def relater() -> Relater:
     return Relater(split_all(docs), {d.id: d.title for d in docs})
 
 
-@needs_recorded
 def test_relation_quality_on_labelled_pairs_meets_the_measured_figures() -> None:
     # Measured at DEFAULT_THRESHOLD on tests/background_eval/relation_pairs.json: precision 1.00, recall 0.50.
     figures = relation_figures()
@@ -28,7 +25,6 @@ def test_relation_quality_on_labelled_pairs_meets_the_measured_figures() -> None
     assert figures.recall >= 0.45
 
 
-@needs_recorded
 def test_ketamine_depression_review_relates_to_the_depression_passages(relater: Relater) -> None:
     paper = recorded_papers()[38011560]
     related = relater.relate(paper)
@@ -39,14 +35,12 @@ def test_ketamine_depression_review_relates_to_the_depression_passages(relater: 
     assert "depress" in " ".join(r.excerpt for r in related).lower()
 
 
-@needs_recorded
 def test_unrelated_recorded_papers_get_no_passages(relater: Relater) -> None:
     papers = recorded_papers()
     for pmid in (9575322, 23685357, 11731716, 3966235, 1669026):  # back pain, spines, drug policy, phthalates, Belgium
         assert relater.relate(papers[pmid]) == ()
 
 
-@needs_recorded
 def test_papers_by_document_lists_new_papers_under_the_article_they_bear_on(relater: Relater) -> None:
     by_doc = relater.papers_by_document(recorded_papers().values())
     assert 38011560 in by_doc["healthrising-stephanie"]

@@ -15,11 +15,12 @@ from click.testing import CliRunner
 from configs import write_config
 from fake_ctgov import FakeCtgov, Reply
 from littrack.cli import main
+from littrack.replay import recorded_path
 from littrack.replay.corpus import Corpus, RecordedArticle, default_corpus, slice_records
 from littrack.replay.replies import substring_matcher
 from littrack.replay.server import FakeEutils
 
-NLM_SAMPLE = Path(__file__).parent / "recorded/pubmed/fatcat/python/tests/files/pubmedsample_2019.xml"
+NLM_SAMPLE = recorded_path("pubmed", "fatcat", "python", "tests", "files", "pubmedsample_2019.xml")
 RETRACTED_PMID = 11543891  # real record: CommentsCorrections RetractionIn + "Retracted Publication"
 
 
