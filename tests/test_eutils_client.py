@@ -297,6 +297,7 @@ def test_shared_limiter_is_one_instance_per_rate() -> None:
         assert one.limiter is two.limiter is shared_limiter(3.0)
 
 
+@pytest.mark.slow
 def test_client_with_a_real_limiter_stays_under_the_servers_rate_limit() -> None:
     with FakeEutils() as srv:  # rate limit on: 3/s without a key
         cfg = NcbiConfig(email="dev@example.org", tool="littrack-tests", base_url=srv.base_url, max_retries=3)

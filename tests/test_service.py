@@ -28,6 +28,7 @@ from littrack.replay.server import FakeEutils, Fault
 from smtp_server import smtp_server_fixture  # noqa: F401  (registers the smtp_server_factory fixture)
 
 DEADLINE = 60.0  # seconds; only ever hit when something is broken
+pytestmark = pytest.mark.slow  # each test runs `littrack run` as a subprocess for seconds
 
 
 def _env() -> dict[str, str]:
