@@ -56,6 +56,7 @@ def test_a_full_disk_rolls_the_transaction_back_and_says_so(tmp_path):
         assert store.conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 0
 
 
+@pytest.mark.slow
 def test_fetch_on_a_full_disk_fails_in_one_line_and_keeps_the_watermark(fake_eutils, tmp_path, monkeypatch):
     import littrack.fetch.job
 

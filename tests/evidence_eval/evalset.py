@@ -1,4 +1,4 @@
-"""Labelled evaluation set for the text classifier, built from every real PubMed record in shared/recorded/.
+"""Labelled evaluation set for the text classifier, built from every real recorded PubMed record.
 
 The labels come from NLM's own indexing (publication types and MeSH), mapped to littrack's designs by the
 explicit table ``LABEL_RULES`` below (first matching rule wins). The classifier is then run with
@@ -20,9 +20,9 @@ from pathlib import Path
 from littrack.eutils.pubmed_xml import iter_papers
 from littrack.evidence.classify import DESIGNS, MESH_IN_VITRO, PT_TRIAL, classify
 from littrack.models import Paper
+from littrack.replay import recorded_path
 
-# Byte-identical copies of ../shared/recorded/ (see tests/recorded/pubmed/PROVENANCE.md), so CI needs no shared/.
-RECORDED = Path(__file__).resolve().parents[1] / "recorded" / "pubmed"
+PUBMED = recorded_path("pubmed")
 
 
 def _pt(*types: str) -> Callable[[Paper], bool]:
@@ -124,7 +124,7 @@ def label(paper: Paper) -> str | None:
 
 
 @cache
-def load_corpus(root: Path = RECORDED) -> tuple[Paper, ...]:
+def load_corpus(root: Path = PUBMED) -> tuple[Paper, ...]:
     """Every distinct PubMed record (by PMID) in the recorded XML bodies, in PMID order."""
     papers: dict[int, Paper] = {}
     for path in sorted(root.rglob("*.xml")):
