@@ -54,8 +54,8 @@ _SR_TITLE = _rx(
 # A paper about how to do systematic reviews (a tool, a checklist, a reporting guideline) is not one.
 _SR_ABOUT = _rx(
     r"\b(?:tool|instrument|checklist|guidance|guideline|statement|framework|handbook|methods?|software|"
-    r"reporting|quality|protocol|registration|tutorial|primer|critical appraisal) (?:\w+ ){0,4}"
-    r"(?:for|in|of) (?:\w+ ){0,3}(?:systematic reviews|meta-analyses)\b|\bprotocol for a systematic\b"
+    r"reporting|quality|protocol|registration|tutorial|primer|critical appraisal)\b[^.:]{0,80}?"
+    r"\b(?:for|in|of|included in) (?:\w+ ){0,2}(?:systematic reviews|meta-analyses)\b|\bprotocol for a systematic\b"
 )
 _SR_ABSTRACT = _rx(
     r"\b(?:we|this study|authors?|the present study) (?:\w+ )?(?:conducted|performed|undertook|carried out|present|"
