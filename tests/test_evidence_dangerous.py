@@ -239,7 +239,10 @@ def test_sample_size_never_shows_an_outcome_count_or_one_arm(abstract: str) -> N
 @pytest.mark.parametrize(
     ("abstract", "setting"),
     [
-        ("Sixty patients undergoing spine surgery received intraoperative ketamine 0.5 mg/kg/h.", Setting.PERIOPERATIVE),
+        (
+            "Sixty patients undergoing spine surgery received intraoperative ketamine 0.5 mg/kg/h.",
+            Setting.PERIOPERATIVE,
+        ),
         ("In the emergency department, 90 adults with acute pain were randomized to ketamine.", Setting.EMERGENCY),
         ("Thirty outpatients with fibromyalgia received ketamine infusions over 5 days.", Setting.CHRONIC_PAIN),
     ],

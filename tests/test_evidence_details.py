@@ -35,13 +35,18 @@ def test_sample_size_reads_explicit_totals_from_real_abstracts(pmid: int, n: int
 @pytest.mark.parametrize(
     "pmid",
     [
-        12416895,  # "(N = 27) or IIA (N = 9)": subgroup sizes, not the total of 36
         21616130,  # "Each group (n=6)": a per-group size
         38878148,  # "... as well as 19 healthy volunteers were included": one part of a list
     ],
 )
 def test_sample_size_shows_nothing_for_subgroup_counts(pmid: int) -> None:
     assert sample_size(by_pmid(pmid)) is None
+
+
+def test_sample_size_reads_the_total_and_not_the_subgroup_counts() -> None:
+    # 12416895: "36 patients with nonbulky stage IA (N = 27) or IIA (N = 9) ... were treated". Before issue 12
+    # this test expected None (no total was found); the total stated is 36, never 27 or 9.
+    assert sample_size(by_pmid(12416895)) == 36
 
 
 def test_follow_up_chip_from_a_real_abstract() -> None:

@@ -65,7 +65,12 @@ LABEL_RULES: tuple[tuple[str, str, Callable[[Paper], bool]], ...] = (
     (
         "guideline",
         "PT Guideline | Practice Guideline | Consensus Development Conference[, NIH]",
-        _pt("Guideline", "Practice Guideline", "Consensus Development Conference", "Consensus Development Conference, NIH"),
+        _pt(
+            "Guideline",
+            "Practice Guideline",
+            "Consensus Development Conference",
+            "Consensus Development Conference, NIH",
+        ),
     ),
     ("protocol", "PT Clinical Trial Protocol", _pt("Clinical Trial Protocol")),
     (

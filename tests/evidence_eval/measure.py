@@ -12,6 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from evalset import LABEL_RULES, evaluate, load_corpus, split, table
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from evidence_eval import details_eval
+
 
 def main(argv: list[str]) -> None:
     corpus = load_corpus()
@@ -19,6 +22,10 @@ def main(argv: list[str]) -> None:
     evaluations = (evaluate(dev, "development"), evaluate(held, "held-out"), evaluate(corpus, "all"))
     for evaluation in evaluations:
         print(table(evaluation), end="\n\n")
+    details = details_eval.score()
+    print(details_eval.table(details), end="\n\n")
+    if "--details-mismatches" in argv:
+        print("\n".join(details.mismatches), end="\n\n")
     if "--rules" in argv:
         print("Label rules (first match wins):")
         for name, text, _ in LABEL_RULES:

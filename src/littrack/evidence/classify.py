@@ -62,11 +62,25 @@ DESIGNS: dict[str, tuple[str, int]] = {
 }
 
 _INDEXERS_TAG = frozenset(
-    {Design.RCT, Design.CLINICAL_TRIAL, Design.SYSTEMATIC_REVIEW, Design.CASE_REPORT, Design.PROTOCOL, Design.OBSERVATIONAL}
+    {
+        Design.RCT,
+        Design.CLINICAL_TRIAL,
+        Design.SYSTEMATIC_REVIEW,
+        Design.CASE_REPORT,
+        Design.PROTOCOL,
+        Design.OBSERVATIONAL,
+    }
 )
 # Designs about other papers or about no study: species and participants do not change them.
 _NOT_A_STUDY = frozenset(
-    {Design.NARRATIVE_REVIEW, Design.EDITORIAL, Design.NOTICE, Design.SYSTEMATIC_REVIEW, Design.GUIDELINE, Design.PROTOCOL}
+    {
+        Design.NARRATIVE_REVIEW,
+        Design.EDITORIAL,
+        Design.NOTICE,
+        Design.SYSTEMATIC_REVIEW,
+        Design.GUIDELINE,
+        Design.PROTOCOL,
+    }
 )
 _SAME_DESIGN = ({Design.RCT, Design.CLINICAL_TRIAL},)
 

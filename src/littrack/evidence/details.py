@@ -44,9 +44,7 @@ def study_details(paper: Paper, subjects: Subjects) -> StudyDetails:
     """Everything :class:`StudyDetails` holds for ``paper``, given who the study was done on."""
     title, abstract = paper.title_plain, paper.abstract_plain
     text = f"{title}\n{abstract}"
-    base = StudyDetails(
-        subjects=subjects, conclusion=conclusion(paper.abstract), follow_up=follow_up(text)
-    )
+    base = StudyDetails(subjects=subjects, conclusion=conclusion(paper.abstract), follow_up=follow_up(text))
     if subjects in (Subjects.ANIMAL, Subjects.IN_VITRO):
         return base
     return StudyDetails(
@@ -68,7 +66,8 @@ def chips(details: StudyDetails) -> tuple[str, ...]:
     out: list[str] = []
     if details.sample_size is not None:
         out.append(f"n = {details.sample_size:,}")
-    if details.setting not in (Setting.UNKNOWN,):
+    # "other setting" is kept in the record but not shown: its precision is low (RESULTS.md).
+    if details.setting not in (Setting.UNKNOWN, Setting.OTHER):
         out.append(details.setting.value)
     out.extend(d.value for d in details.drugs if d != Drug.KETAMINE)
     shown = details.ketamine_doses[:_MAX_DOSE_CHIPS]

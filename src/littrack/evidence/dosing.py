@@ -48,7 +48,8 @@ _OTHER_DRUGS = (
 _DRUG_ENDINGS = (
     r"[a-z]{3,}(?:caine|azolam|azepam|fentanil|fentanyl|morphone|codone|profen|olol|pril|sartan|statin|mab|"
     r"oxetine|triptyline|setron|dronate|floxacin|cycline|cillin|mycin|barbital|medetomidine|coxib|dopa|"
-    r"tidine|prazole|semide|thiazide|parin|xaban|gatran|vudine|navir|asone|olone|zolid|conazole)"
+    r"tidine|prazole|semide|thiazide|parin|xaban|gatran|vudine|navir|asone|olone|zolid|conazole|tinib|platin|taxel|"
+    r"rubicin|abine|sterone|estrogen|oestrogen|gesterone)|aspirin|furosemide|insulin|heparin|warfarin"
 )
 _OTHER_DRUG = re.compile(rf"\b(?:{_OTHER_DRUGS}|{_DRUG_ENDINGS})\b", _F)
 
@@ -56,7 +57,10 @@ _AMOUNT = r"(\d+(?:\.\d+)?(?:\s*(?:-|–|to)\s*\d+(?:\.\d+)?)?)"
 _PER_KG = r"(?:\s*(?:/|·|\.|per)\s*kg(?:\s*(?:-1|−1|⁻¹))?|\s+kg\s*(?:-1|−1|⁻¹))"
 _PER_TIME = r"(?:\s*(?:/|·|per)\s*(h|hr|hour|min|minute|day|d)\b|\s+(h|hr|min)\s*(?:-1|−1|⁻¹))"
 _DOSE = re.compile(
-    rf"(?<![\d.]){_AMOUNT}\s*(mg|µg|μg|mcg|ug|g)\b({_PER_KG})?(?:{_PER_TIME})?(?!\s*/\s*(?:ml|l|dl)\b)",
+    # Doses per body surface ("75 mg/m2", "1000 mg per square meter") or concentrations are not shown at all:
+    # showing "1000 mg" would be wrong, and these units are not how ketamine is given.
+    rf"(?<![\d.]){_AMOUNT}\s*(mg|µg|μg|mcg|ug|g)\b({_PER_KG})?(?:{_PER_TIME})?"
+    r"(?!\s*(?:/|per)\s*(?:ml\b|l\b|dl\b|m2|m\(2\)|m²|square met|body[- ]surface))",
     _F,
 )
 # Words allowed between a drug and its dose ("ketamine was infused at a rate of 0.5 mg/kg/h").
@@ -131,11 +135,16 @@ def _owner(sentence: str, dose: re.Match[str], drugs: list[_Mention]) -> _Mentio
 
 
 def _route_near(sentence: str, start: int, end: int) -> str | None:
-    window = sentence[max(0, start - _ROUTE_WINDOW) : end + _ROUTE_WINDOW]
+    """The route word closest to the drug-and-dose span, within a few words of it."""
+    offset = max(0, start - _ROUTE_WINDOW)
+    window = sentence[offset : end + _ROUTE_WINDOW]
+    best: tuple[int, str] | None = None
     for name, pattern in _ROUTE_RES:
-        if pattern.search(window):
-            return name
-    return None
+        for m in pattern.finditer(window):
+            gap = max(start - (offset + m.end()), (offset + m.start()) - end, 0)
+            if best is None or gap < best[0]:
+                best = (gap, name)
+    return best[1] if best else None
 
 
 def doses(text: str) -> tuple[Dose, ...]:
@@ -167,8 +176,16 @@ def doses(text: str) -> tuple[Dose, ...]:
                 else None,
                 route=_route_near(sentence, min(owner.start, match.start()), max(owner.end, match.end())),
             )
-            if dose not in found:
+            same = [
+                d
+                for d in found
+                if (d.drug, d.amount, d.unit, d.per_kg, d.rate)
+                == (dose.drug, dose.amount, dose.unit, dose.per_kg, dose.rate)
+            ]
+            if not same:
                 found.append(dose)
+            elif dose.route and not same[0].route:
+                found[found.index(same[0])] = dose
     return tuple(sorted(found, key=lambda d: not d.drug.endswith("ketamine")))
 
 
@@ -205,9 +222,7 @@ _HOURS_PER_DAY = re.compile(
     r"\b(\d+(?:\.\d+)?)\s*(?:h|hr|hours?)\s*(?:/|per|a|each)\s*day\b|\b(\d+(?:\.\d+)?)\s*(?:h|hours?) daily\b", _F
 )
 _DAYS = re.compile(rf"\b(?:for|over|on) {_NUMBER} (?:consecutive |successive )?days\b|\b{_NUMBER}-day infusion", _F)
-_SESSIONS = re.compile(
-    rf"\b{_NUMBER} (?:\w+ ){{0,2}}(?:infusions|sessions|treatments|administrations|doses)\b", _F
-)
+_SESSIONS = re.compile(rf"\b{_NUMBER} (?:\w+ ){{0,2}}(?:infusions|sessions|treatments|administrations|doses)\b", _F)
 _TOTAL = re.compile(
     r"\b(?:total|cumulative) (?:ketamine )?dose (?:of |was |: )?(\d+(?:\.\d+)?\s*(?:mg|µg|μg|mcg)(?:\s*/\s*kg)?)", _F
 )

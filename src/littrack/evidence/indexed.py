@@ -15,7 +15,12 @@ from littrack.models import Design, Paper
 
 PT_NOTICE = ("Published Erratum", "Retraction of Publication", "Expression of Concern")
 PT_SYSTEMATIC = ("Systematic Review", "Meta-Analysis", "Network Meta-Analysis")
-PT_GUIDELINE = ("Guideline", "Practice Guideline", "Consensus Development Conference", "Consensus Development Conference, NIH")
+PT_GUIDELINE = (
+    "Guideline",
+    "Practice Guideline",
+    "Consensus Development Conference",
+    "Consensus Development Conference, NIH",
+)
 PT_PROTOCOL = ("Clinical Trial Protocol",)
 PT_RCT = ("Randomized Controlled Trial",)
 PT_TRIAL = (

@@ -23,7 +23,7 @@ _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _WORD = rf"(?:{_TENS})(?:[- ](?:{_UNITS}))?|{_UNITS}|hundred|thousand"
 # A run of number words: "one hundred and thirty-two", "Forty-eight", "two thousand".
 NUMBER_WORDS = rf"(?:{_WORD})(?:(?:\s+and\s+|[\s-]+)(?:{_WORD}))*"
-DIGITS = r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?![.,]?\d)"
+DIGITS = r"(?<![\d.,\w-])(?:\d{1,3}(?:,\d{3})+|\d+)(?![.,]?\d)"
 # Either form, as one regex group body (no capture inside).
 COUNT = rf"(?:{DIGITS}|(?i:{NUMBER_WORDS}))"
 

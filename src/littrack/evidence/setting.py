@@ -20,10 +20,11 @@ _EMERGENCY = re.compile(
     _F,
 )
 _PERIOPERATIVE = re.compile(
-    r"\b(?:surgery|surgical|surgeries|(?:peri|intra|post)-?operative(?:ly)?|anaesthe\w*|anesthe\w*|"
-    r"undergoing (?:\w+ ){0,3}(?:\w+ectomy|\w+otomy|\w+plasty|repair|arthroscopy|resection|section|"
-    r"procedures?|operation)|\w+ectomy|\w+plasty|caesarean|cesarean|laparoscop\w+|arthroplasty|tonsillectomy|"
-    r"PACU|recovery room|procedural sedation|intubation|electroconvulsive)\b",
+    r"\b(?:(?:peri|intra|post)-?operative(?:ly)?|during (?:the )?(?:surgery|operation)|after (?:the )?surgery|"
+    r"surgical patients|general an(?:a)?esthesia|an(?:a)?esthe(?:sia|tic) induction|induction of an(?:a)?esthesia|"
+    r"undergoing (?:\w+[ -]){0,4}(?:surgery|\w+ectomy|\w+otomy|\w+plasty|repair|arthroscopy|resection|"
+    r"(?:caesarean|cesarean) (?:section|delivery)|operation)|PACU|recovery room|procedural sedation|"
+    r"electroconvulsive)\b",
     _F,
 )
 # "local anaesthetic" cream in a chronic-pain trial is not an operation.
@@ -33,7 +34,7 @@ _CHRONIC = re.compile(
     r"neuropathic pain|persistent pain|refractory pain|intractable pain|phantom limb|post-?herpetic neuralgia|"
     r"trigeminal neuralgia|central pain|spinal cord injury pain|chronic (?:low )?back pain|nociplastic|"
     r"infusion (?:clinic|centre|center|service)|pain (?:clinic|centre|center|service|management (?:clinic|unit))|"
-    r"outpatients?|ambulatory)\b",
+    r"outpatients?)\b",
     _F,
 )
 _OTHER = re.compile(

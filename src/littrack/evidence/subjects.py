@@ -33,7 +33,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 _ANIMAL = re.compile(
     r"\b(?:rats?|mice|mouse|murine|rodents?|rabbits?|dogs?|canine|cats?|feline|pigs?|piglets?|porcine|swine|"
     r"sheep|ovine|lambs?|goats?|cattle|bovine|cows?|calves|horses?|equine|ponies|monkeys?|macaques?|"
-    r"non-?human primates?|cynomolgus|rhesus|baboons?|marmosets?|zebrafish|drosophila|c\. elegans|guinea[- ]pigs?|hamsters?|"
+    r"non-?human primates?|cynomolgus|rhesus|baboons?|marmosets?|zebrafish|drosophila|c\. elegans|"
+    r"guinea[- ]pigs?|hamsters?|"
     r"gerbils?|ferrets?|chickens?|chicks|broilers?|quails?|frogs?|xenopus|tadpoles?|fish|larvae|"
     r"animal models?|sprague[- ]dawley|wistar|long[- ]evans|c57bl/?6j?|balb/c|knock-?out mice|transgenic mice|"
     r"(?:male|female|adult|neonatal|pregnant) (?:\w+ )?(?:rats|mice|animals)|animals)\b",

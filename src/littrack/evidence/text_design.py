@@ -25,7 +25,8 @@ def _rx(pattern: str) -> re.Pattern[str]:
 _NOTICE_TITLE = _rx(
     r"^\s*(?:erratum|corrigendum|corrigenda|addendum)\b"
     r"|^\s*corrections?\s*(?:[.:]|to\b|for\b|of article\b|$)"
-    r"|^\s*(?:retraction(?: note| notice| statement)?|notice of retraction|withdrawal|retracted)\s*(?:[.:]|to\b|for\b|$)"
+    r"|^\s*(?:retraction(?: note| notice| statement)?|notice of retraction|withdrawal|retracted)"
+    r"\s*(?:[.:]|to\b|for\b|$)"
     r"|^\s*expression of concern\b|^\s*(?:editorial )?(?:notice|statement) of (?:retraction|concern)\b"
 )
 _COMMENT_TITLE = _rx(
@@ -115,7 +116,8 @@ _OWN_RESULTS = _rx(
 _RANDOMIZED = r"randomi[sz]ed"
 _RCT_TITLE = _rx(
     rf"\b{_RANDOMIZED}\b[^.:;]{{0,80}}\btrial\b|\b{_RANDOMIZED},? (?:\w+[- ]){{0,2}}(?:double|single|triple)[- ]blind"
-    rf"|\b{_RANDOMIZED},? (?:\w+[- ]){{0,2}}(?:placebo|sham|active)[- ]controlled|\bRCT\b|\b{_RANDOMIZED} (?:cross-?over|controlled)"
+    rf"|\b{_RANDOMIZED},? (?:\w+[- ]){{0,2}}(?:placebo|sham|active)[- ]controlled|\bRCT\b"
+    rf"|\b{_RANDOMIZED} (?:cross-?over|controlled)"
 )
 _RCT_ACTION = _rx(
     r"\b(?:were|was|been|being) (?:\w+ )?(?:randomi[sz]ed|randomly (?:assigned|allocated|divided|distributed))"
@@ -178,9 +180,7 @@ def text_design(paper: Paper, *, publisher_types: bool = False) -> tuple[Design,
     comment_on = any(c.ref_type == "CommentOn" for c in paper.comments_corrections)
     if _NOTICE_TITLE.search(title) or types & set(_PUBLISHER_NOTICE):
         return Design.NOTICE, who
-    if _COMMENT_TITLE.search(title) or types & set(_PUBLISHER_OPINION) or (
-        comment_on and not _REAL_ABSTRACT(abstract)
-    ):
+    if _COMMENT_TITLE.search(title) or types & set(_PUBLISHER_OPINION) or (comment_on and not _REAL_ABSTRACT(abstract)):
         return Design.EDITORIAL, who
     if _PROTOCOL_TITLE.search(title) and (not abstract or _PROTOCOL_ABSTRACT.search(abstract)):
         return Design.PROTOCOL, who
@@ -206,15 +206,13 @@ def explicit(paper: Paper, design: Design) -> bool:
     if design == Design.NOTICE:
         return True
     if design == Design.EDITORIAL:
-        return bool(
-            _COMMENT_TITLE.search(title) or any(c.ref_type == "CommentOn" for c in paper.comments_corrections)
-        )
+        return bool(_COMMENT_TITLE.search(title) or any(c.ref_type == "CommentOn" for c in paper.comments_corrections))
     if design == Design.NARRATIVE_REVIEW:
         return bool(_SELF_REVIEW.search(abstract) and re.search(r"\bnarrative\b", abstract, re.I))
     return False
 
 
-def _REAL_ABSTRACT(abstract: str) -> bool:  # noqa: N802 - reads as a predicate on the abstract
+def _REAL_ABSTRACT(abstract: str) -> bool:
     return len(abstract) > 600 and bool(_OWN_RESULTS.search(abstract))
 
 
@@ -232,11 +230,11 @@ def _is_systematic(title: str, abstract: str) -> bool:
 def _is_review(title: str, abstract: str) -> bool:
     if _NOT_A_REVIEW.search(title) or _NOT_A_REVIEW.search(abstract[:400]):
         return False
-    if _REVIEW_TITLE.search(title) and not re.search(r"\b(?:review of (?:the )?literature|literature review)\b", title, re.I):
+    if _REVIEW_TITLE.search(title) and not re.search(
+        r"\b(?:review of (?:the )?literature|literature review)\b", title, re.I
+    ):
         return not _OWN_RESULTS.search(abstract) or bool(_REVIEW_ABSTRACT.search(abstract))
-    if _REVIEW_ABSTRACT.search(abstract) and not _OWN_RESULTS.search(abstract):
-        return True
-    return False
+    return bool(_REVIEW_ABSTRACT.search(abstract) and not _OWN_RESULTS.search(abstract))
 
 
 def _primary_design(paper: Paper, title: str, abstract: str) -> Design:
