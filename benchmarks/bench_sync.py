@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from configs import write_config
 from littrack.config import load_config
-from littrack.jobs import fetch_job
+from littrack.fetch.job import fetch_job
 from littrack.replay.corpus import default_corpus
 from littrack.replay.replies import wide_window_override
 from littrack.replay.server import FakeEutils

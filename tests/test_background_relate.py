@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 
 from background_eval.measure import relation_figures
@@ -18,6 +20,27 @@ needs_recorded = pytest.mark.skipif(not RECORDED.is_dir(), reason="shared/record
 def relater() -> Relater:
     docs = shipped_documents()
     return Relater(split_all(docs), {d.id: d.title for d in docs})
+
+
+def papers_by_document(
+    relater: Relater, papers: Iterable[Paper], threshold: float | None = None
+) -> dict[str, list[int]]:
+    """Document id → PMIDs of papers with a passage of that document above the threshold, best first.
+
+    A paper counts for every document that holds a matching passage, reprinted paragraphs included.
+    """
+    limit = threshold or DEFAULT_THRESHOLD
+    best: dict[str, list[tuple[float, int]]] = {}
+    for paper in papers:
+        per_doc: dict[str, float] = {}
+        for i, s in relater.scores(paper):
+            if s < limit:
+                break
+            doc = relater.passages[i].doc_id
+            per_doc[doc] = max(per_doc.get(doc, 0.0), s)
+        for doc, s in per_doc.items():
+            best.setdefault(doc, []).append((s, paper.pmid))
+    return {doc: [pmid for _, pmid in sorted(hits, key=lambda x: (-x[0], x[1]))] for doc, hits in best.items()}
 
 
 @needs_recorded
@@ -48,7 +71,7 @@ def test_unrelated_recorded_papers_get_no_passages(relater: Relater) -> None:
 
 @needs_recorded
 def test_papers_by_document_lists_new_papers_under_the_article_they_bear_on(relater: Relater) -> None:
-    by_doc = relater.papers_by_document(recorded_papers().values())
+    by_doc = papers_by_document(relater, recorded_papers().values())
     assert 38011560 in by_doc["healthrising-stephanie"]
     assert all(38011560 not in pmids for doc, pmids in by_doc.items() if doc == "neuropain-systematic-review")
 

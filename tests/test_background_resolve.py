@@ -23,7 +23,7 @@ from littrack.background.passages import split_all
 from littrack.background.resolve import loose_query, resolve, resolve_all, strict_query, study_mentions, unresolved
 from littrack.config import NcbiConfig
 from littrack.eutils.client import EutilsClient
-from littrack.eutils.ratelimit import RateLimiter
+from littrack.ratelimit import RateLimiter
 from littrack.replay.corpus import default_corpus
 from littrack.replay.server import FakeEutils
 

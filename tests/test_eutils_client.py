@@ -17,8 +17,8 @@ from littrack.config import NcbiConfig
 from littrack.errors import ParseError, PubMedError, ResultCapExceeded
 from littrack.eutils.client import EutilsClient, validate_efetch
 from littrack.eutils.esearch import BackendError, parse_esearch
-from littrack.eutils.ratelimit import RateLimiter, shared_limiter
 from littrack.models import DateWindow
+from littrack.ratelimit import RateLimiter, shared_limiter
 from littrack.replay.corpus import recorded_path
 from littrack.replay.replies import wide_window_override
 from littrack.replay.server import FakeEutils, Fault
@@ -288,12 +288,14 @@ def test_rate_limiter_block_until_holds_every_start() -> None:
     assert clock.now == pytest.approx(102.0)
 
 
-def test_shared_limiter_is_one_instance_per_rate() -> None:
-    assert shared_limiter(3.0) is shared_limiter(3.0)
-    assert shared_limiter(3.0) is not shared_limiter(10.0)
+def test_shared_limiter_is_one_instance_per_host_and_rate() -> None:
+    host = "eutils.ncbi.nlm.nih.gov"
+    assert shared_limiter(3.0, host) is shared_limiter(3.0, host)
+    assert shared_limiter(3.0, host) is not shared_limiter(10.0, host)
+    assert shared_limiter(3.0, host) is not shared_limiter(3.0, "clinicaltrials.gov")
     cfg = NcbiConfig(email="dev@example.org")
     with EutilsClient(cfg) as one, EutilsClient(cfg) as two:
-        assert one.limiter is two.limiter is shared_limiter(3.0)
+        assert one.limiter is two.limiter is shared_limiter(3.0, host)
 
 
 def test_client_with_a_real_limiter_stays_under_the_servers_rate_limit() -> None:

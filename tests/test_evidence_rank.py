@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 
 from evidence_eval.records import by_pmid
 from littrack.digest.view import PaperEntry
 from littrack.evidence.classify import DESIGNS, classify
-from littrack.evidence.rank import rank, rank_key
+from littrack.evidence.rank import rank_key
 from littrack.models import Topic
 
 TOPIC = Topic(id="t", name="T", query="q")
@@ -20,6 +21,11 @@ def _entry(pmid: int, *, entrez: dt.date | None = None, **evidence_changes: obje
         paper = dataclasses.replace(paper, entrez_date=entrez)
     evidence = dataclasses.replace(classify(paper), **evidence_changes)  # type: ignore[arg-type]
     return PaperEntry(paper=paper, topics=(TOPIC,), evidence=evidence)
+
+
+def rank(entries: Iterable[PaperEntry]) -> tuple[PaperEntry, ...]:
+    """Entries best first by :func:`rank_key`."""
+    return tuple(sorted(entries, key=lambda e: rank_key(e.paper, e.evidence)))
 
 
 def test_rank_puts_rcts_and_reviews_before_case_reports_and_editorials() -> None:

@@ -1,4 +1,4 @@
-"""littrack.mail against a real aiosmtpd server on 127.0.0.1 (tests/smtp_server.py).
+"""littrack.digest.mail against a real aiosmtpd server on 127.0.0.1 (tests/smtp_server.py).
 
 The HTML and text bodies here are small synthetic stand-ins for the renderer's output.
 """
@@ -16,8 +16,8 @@ from email.utils import parseaddr, parsedate_to_datetime
 import pytest
 
 from littrack.config import EmailConfig
+from littrack.digest.mail import build_message, format_subject, send_message
 from littrack.errors import MailError
-from littrack.mail import build_message, format_subject, send_message
 from smtp_server import SmtpTestServer, smtp_server_fixture  # noqa: F401  (registers smtp_server_factory)
 
 Factory = Callable[..., SmtpTestServer]

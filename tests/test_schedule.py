@@ -20,7 +20,6 @@ from littrack.schedule import (
     next_fire,
     parse_schedule,
     retry_delay,
-    retry_schedule,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -41,6 +40,12 @@ def fires(expr: str, tz: ZoneInfo, start: dt.datetime, count: int) -> list[dt.da
     return out
 
 
+def retry_schedule(retry_minutes: int, max_retries: int) -> list[dt.timedelta]:
+    """Every retry delay a failing job gets before it waits for its next scheduled run."""
+    delays = (retry_delay(n, retry_minutes, max_retries) for n in range(1, max_retries + 1))
+    return [d for d in delays if d is not None]
+
+
 def test_crontab_weekday_numbers_count_from_sunday_like_cron() -> None:
     friday = dt.datetime(2026, 11, 20, 12, 0, tzinfo=BERLIN)
     assert next_fire(parse_schedule("0 7 * * 1", BERLIN), friday) == dt.datetime(2026, 11, 23, 7, 0, tzinfo=BERLIN)
@@ -59,15 +64,18 @@ def test_weekday_names_and_ranges_parse() -> None:
     assert crontab_weekdays("*") == "*"
 
 
-@pytest.mark.parametrize("expr", [
-    "0 7 * *",            # four fields
-    "61 6 * * *",         # minute out of range
-    "0 7 * * funday",     # unknown weekday
-    "0 7 * * fri-mon",    # backwards range
-    "0 7 1 * mon",        # cron ORs day and weekday, APScheduler ANDs them: refused
-    "@every 0s",
-    "@every five minutes",
-])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "0 7 * *",  # four fields
+        "61 6 * * *",  # minute out of range
+        "0 7 * * funday",  # unknown weekday
+        "0 7 * * fri-mon",  # backwards range
+        "0 7 1 * mon",  # cron ORs day and weekday, APScheduler ANDs them: refused
+        "@every 0s",
+        "@every five minutes",
+    ],
+)
 def test_invalid_schedules_are_refused_with_a_reason(expr: str) -> None:
     with pytest.raises(ValueError, match=r"\S"):
         parse_schedule(expr, BERLIN)

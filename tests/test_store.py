@@ -57,7 +57,7 @@ def test_a_full_disk_rolls_the_transaction_back_and_says_so(tmp_path):
 
 
 def test_fetch_on_a_full_disk_fails_in_one_line_and_keeps_the_watermark(fake_eutils, tmp_path, monkeypatch):
-    import littrack.jobs
+    import littrack.fetch.job
 
     def small_disk(path):  # type: ignore[no-untyped-def]
         store = open_store(path)
@@ -65,7 +65,7 @@ def test_fetch_on_a_full_disk_fails_in_one_line_and_keeps_the_watermark(fake_eut
         store.conn.execute(f"PRAGMA max_page_count = {pages + 8}")
         return store
 
-    monkeypatch.setattr(littrack.jobs, "open_store", small_disk)
+    monkeypatch.setattr(littrack.fetch.job, "open_store", small_disk)
     cfg = write_config(tmp_path, fake_eutils.base_url)
     result = CliRunner().invoke(main, ["--config", str(cfg), "fetch"], catch_exceptions=False)
     assert result.exit_code == 1
@@ -74,7 +74,7 @@ def test_fetch_on_a_full_disk_fails_in_one_line_and_keeps_the_watermark(fake_eut
     conn = sqlite3.connect(tmp_path / "store.sqlite3")
     assert conn.execute("SELECT count(*) FROM watermarks").fetchone()[0] == 0
     # Space freed: the next run completes the window.
-    monkeypatch.setattr(littrack.jobs, "open_store", open_store)
+    monkeypatch.setattr(littrack.fetch.job, "open_store", open_store)
     assert CliRunner().invoke(main, ["--config", str(cfg), "fetch"]).exit_code == 0
     assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == len(default_corpus())
 

@@ -10,6 +10,7 @@ import pytest
 from fake_ctgov import FakeCtgov, Reply, recorded_json
 from littrack.config import TrialQuery, TrialsConfig
 from littrack.errors import TrialsError
+from littrack.ratelimit import RateLimiter
 from littrack.trials.client import CtgovClient
 from littrack.trials.parse import parse_page, parse_study
 
@@ -28,7 +29,8 @@ def fake() -> Iterator[FakeCtgov]:
 
 def client_for(fake: FakeCtgov, sleeps: list[float], **kw: object) -> CtgovClient:
     cfg = TrialsConfig(base_url=fake.base_url, requests_per_second=50.0)
-    return CtgovClient(cfg, sleep=sleeps.append, backoff_base=0.01, **kw)  # type: ignore[arg-type]
+    limiter = RateLimiter(cfg.requests_per_second, sleep=sleeps.append)
+    return CtgovClient(cfg, sleep=sleeps.append, limiter=limiter, backoff_base=0.01, **kw)  # type: ignore[arg-type]
 
 
 def serve_phelan_pair(fake: FakeCtgov) -> None:

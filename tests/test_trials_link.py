@@ -16,20 +16,15 @@ import pytest
 
 from fake_ctgov import RECORDED, recorded_json
 from littrack.eutils.pubmed_xml import iter_papers
-from littrack.models import Paper
+from littrack.models import Paper, Study
 from littrack.store import Store, open_store
 from littrack.store.papers import save_papers
-from littrack.store.trials import (
-    mark_trial_changes_reported,
-    paper_links,
-    papers_for_trials,
-    pending_trial_changes,
-    record_date_flags,
-    save_studies,
-    trial_ids_for_papers,
-)
-from littrack.trials.link import link_papers, link_stored_papers, link_studies, nct_ids_in_paper
-from littrack.trials.parse import Study, parse_page
+from littrack.store.trials import mark_trial_changes_reported, paper_links, papers_for_trials, trial_ids_for_papers
+from littrack.trials import link
+from littrack.trials.link import link_papers, link_stored_papers, link_studies
+from littrack.trials.parse import parse_page
+from littrack.trials.report import pending_trial_changes
+from littrack.trials.sync import record_date_flags, record_studies
 
 NOW = dt.datetime(2026, 8, 12, 6, 0, tzinfo=dt.UTC)
 REPO = Path(__file__).resolve().parents[1]
@@ -57,6 +52,11 @@ def study_citing(pmid: int) -> Study:
     return parse_page({"studies": [obj]})[0]
 
 
+def nct_ids_in_paper(paper: Paper) -> tuple[str, ...]:
+    """The NCT ids a PubMed record cites in its DataBankList or its title/abstract, in order of appearance."""
+    return tuple(dict.fromkeys(nct for nct, _ in link.paper_links(paper)))
+
+
 def test_nct_ids_come_from_the_databank_list_and_the_abstract(metric_paper: Paper) -> None:
     assert metric_paper.pmid == 22663011
     assert nct_ids_in_paper(metric_paper) == ("NCT01245062",)
@@ -82,7 +82,7 @@ def test_registry_reference_links_a_study_saved_after_the_paper(store: Store, me
     study = study_citing(metric_paper.pmid)
     with store.transaction() as conn:
         save_papers(conn, [metric_paper], topic_id=None, run_id=None)
-        save_studies(conn, [study], topic_id="ketamine-fibromyalgia", now=NOW)
+        record_studies(conn, [study], topic_id="ketamine-fibromyalgia", now=NOW)
         assert link_studies(conn, [study], now=NOW) == 1
     assert ("NCT02710084", "registry-reference") in paper_links(store, 22663011)
     (pending,) = pending_trial_changes(store)
@@ -91,7 +91,7 @@ def test_registry_reference_links_a_study_saved_after_the_paper(store: Store, me
 
 def test_registry_reference_links_a_paper_saved_after_the_study(store: Store, metric_paper: Paper) -> None:
     with store.transaction() as conn:
-        save_studies(conn, [study_citing(metric_paper.pmid)], topic_id="ketamine-fibromyalgia", now=NOW)
+        record_studies(conn, [study_citing(metric_paper.pmid)], topic_id="ketamine-fibromyalgia", now=NOW)
         assert link_studies(conn, [study_citing(metric_paper.pmid)], now=NOW) == 0  # paper not stored yet
         save_papers(conn, [metric_paper], topic_id=None, run_id=None)
         link_papers(conn, [metric_paper], now=NOW)
@@ -110,7 +110,7 @@ def test_link_stored_papers_backfills_papers_saved_before_trials_were_tracked(
 def test_a_linked_paper_withdraws_a_pending_no_publication_flag(store: Store, metric_paper: Paper) -> None:
     real = parse_page(recorded_json("search_phelan_limit50"))[0]  # NCT02710084, COMPLETED 2020-07-29
     with store.transaction() as conn:
-        save_studies(conn, [real], topic_id="ketamine-fibromyalgia", now=NOW)
+        record_studies(conn, [real], topic_id="ketamine-fibromyalgia", now=NOW)
         record_date_flags(conn, today=NOW.date(), no_publication_after_days=365, now=NOW)
         mark_trial_changes_reported(
             conn, 1, [i for p in pending_trial_changes(store) if p.change.what == "new" for i in p.event_ids]

@@ -10,7 +10,9 @@ import pytest
 
 from fake_ctgov import recorded_json
 from littrack.errors import TrialsError
-from littrack.trials.parse import Study, date_end, parse_page, parse_study, study_from_json, study_to_json
+from littrack.models import Study, date_end
+from littrack.store.codec import study_from_json, study_to_json
+from littrack.trials.parse import parse_page, parse_study
 
 
 def test_single_study_reply_parses_every_tracked_field() -> None:

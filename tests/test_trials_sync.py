@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 from fake_ctgov import RECORDED, FakeCtgov, Reply, recorded_json
-from littrack.config import TrialQuery, TrialsConfig
+from littrack.config import DEFAULT_TRIAL_QUERIES, TrialQuery, TrialsConfig, load_config
 from littrack.errors import TrialsError
 from littrack.eutils.pubmed_xml import iter_papers
+from littrack.ratelimit import RateLimiter
 from littrack.store import Store, open_store
 from littrack.store.papers import save_papers
 from littrack.store.runs import last_run
@@ -27,16 +28,14 @@ from littrack.store.trials import (
     get_trial,
     last_trials_sync,
     mark_trial_changes_reported,
-    pending_trial_changes,
-    save_studies,
     trial_events,
     trial_history,
     trial_ids_for_papers,
 )
-from littrack.trials import DEFAULT_QUERIES
 from littrack.trials.client import CtgovClient
 from littrack.trials.parse import parse_page
-from littrack.trials.sync import queries_for, sync_trials
+from littrack.trials.report import pending_trial_changes
+from littrack.trials.sync import queries_for, record_studies, sync_trials
 
 TOPIC = "ketamine-fibromyalgia"
 QUERY = TrialQuery(condition="Fibromyalgia", intervention="ketamine OR esketamine")
@@ -62,7 +61,8 @@ def config(fake: FakeCtgov, **kw: Any) -> TrialsConfig:
 
 
 def client(cfg: TrialsConfig, max_retries: int = 4) -> CtgovClient:
-    return CtgovClient(cfg, sleep=lambda s: None, backoff_base=0.0, max_retries=max_retries)
+    limiter = RateLimiter(cfg.requests_per_second, sleep=lambda s: None)
+    return CtgovClient(cfg, sleep=lambda s: None, limiter=limiter, backoff_base=0.0, max_retries=max_retries)
 
 
 def serve_melanoma(fake: FakeCtgov) -> None:
@@ -205,10 +205,10 @@ def test_repeated_changes_collapse_to_first_before_and_last_after(store: Store) 
         dataclasses.replace(real, overall_status="COMPLETED"),
     ]  # SYNTHETIC later states
     with store.transaction() as conn:
-        save_studies(conn, [states[0]], topic_id=TOPIC, now=FIRST_NOW)
+        record_studies(conn, [states[0]], topic_id=TOPIC, now=FIRST_NOW)
         mark_trial_changes_reported(conn, 1, [e.id for e in trial_events(store)])
         for i, state in enumerate(states[1:], start=1):
-            save_studies(conn, [state], topic_id=TOPIC, now=FIRST_NOW + dt.timedelta(days=i))
+            record_studies(conn, [state], topic_id=TOPIC, now=FIRST_NOW + dt.timedelta(days=i))
     (pending,) = pending_trial_changes(store)
     assert (pending.change.what, pending.change.before, pending.change.after) == ("status", "Recruiting", "Completed")
     assert len(pending.event_ids) == 2
@@ -221,8 +221,8 @@ def test_repeated_changes_collapse_to_first_before_and_last_after(store: Store) 
 def test_new_study_that_also_changed_shows_once_as_new(store: Store) -> None:
     real = parse_page(recorded_json("search_melanoma_recruiting_limit3"))[0]
     with store.transaction() as conn:
-        save_studies(conn, [real], topic_id=TOPIC, now=FIRST_NOW)
-        save_studies(
+        record_studies(conn, [real], topic_id=TOPIC, now=FIRST_NOW)
+        record_studies(
             conn, [dataclasses.replace(real, overall_status="COMPLETED")], topic_id=TOPIC, now=FIRST_NOW
         )  # SYNTHETIC
     (pending,) = pending_trial_changes(store)
@@ -230,13 +230,16 @@ def test_new_study_that_also_changed_shows_once_as_new(store: Store) -> None:
     assert len(pending.event_ids) == 2
 
 
-def test_default_queries_cover_the_shipped_topics_when_config_names_none() -> None:
-    cfg = TrialsConfig()
+def test_default_queries_cover_the_shipped_topics_when_config_names_none(tmp_path: Path) -> None:
+    shipped = ("ketamine-fibromyalgia", "ketamine-crps", "unknown")
+    topics = "".join(f"  - {{id: {t}, query: ketamine}}\n" for t in shipped)
+    (tmp_path / "c.yaml").write_text(f"ncbi: {{email: a@b.org}}\ntopics:\n{topics}")
+    cfg = load_config(tmp_path / "c.yaml", environ={}).trials
     assert queries_for(cfg, ["ketamine-fibromyalgia", "ketamine-crps", "unknown"]) == {
-        "ketamine-fibromyalgia": DEFAULT_QUERIES["ketamine-fibromyalgia"],
-        "ketamine-crps": DEFAULT_QUERIES["ketamine-crps"],
+        "ketamine-fibromyalgia": DEFAULT_TRIAL_QUERIES["ketamine-fibromyalgia"],
+        "ketamine-crps": DEFAULT_TRIAL_QUERIES["ketamine-crps"],
     }
-    assert set(DEFAULT_QUERIES) == {"ketamine-fibromyalgia", "ketamine-crps", "ketamine-chronic-pain"}
+    assert set(DEFAULT_TRIAL_QUERIES) == {"ketamine-fibromyalgia", "ketamine-crps", "ketamine-chronic-pain"}
     own = TrialsConfig(queries={"ketamine-crps": QUERY})
     assert queries_for(own, ["ketamine-fibromyalgia", "ketamine-crps"]) == {"ketamine-crps": QUERY}
 

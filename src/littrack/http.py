@@ -20,7 +20,7 @@ from typing import TypeVar
 import requests
 
 from littrack.errors import LittrackError
-from littrack.eutils.ratelimit import RateLimiter
+from littrack.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

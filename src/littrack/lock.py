@@ -20,7 +20,8 @@ from littrack.errors import LockError
 JOB_LOCK_WAIT = 10.0
 
 
-def _holder(path: Path) -> str:
+def holder(path: Path) -> str:
+    """'process 1234' (the pid the lock's holder wrote into it), or 'another process'."""
     try:
         pid = path.read_text().strip()
     except OSError:
@@ -44,7 +45,7 @@ def hold_lock(path: Path, *, wait: float | None = 0.0, what: str = "the store", 
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise LockError(
-                        f"{what} is in use by {_holder(path)} (lock {path}); "
+                        f"{what} is in use by {holder(path)} (lock {path}); "
                         "wait for it to finish or stop it, then retry"
                     ) from None
                 time.sleep(poll)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
+import tzlocal
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -38,7 +39,6 @@ def resolve_timezone(name: str | None) -> tzinfo:
     """The configured IANA zone, or the machine's own when ``name`` is None."""
     if name:
         return ZoneInfo(name)
-    import tzlocal
 
     return tzlocal.get_localzone()
 
@@ -206,12 +206,6 @@ def retry_delay(failures: int, retry_minutes: int, max_retries: int) -> dt.timed
     if failures < 1 or failures > max_retries:
         return None
     return dt.timedelta(minutes=retry_minutes * 2 ** (failures - 1))
-
-
-def retry_schedule(retry_minutes: int, max_retries: int) -> list[dt.timedelta]:
-    """Every retry delay a failing job gets before it waits for its next scheduled run."""
-    delays = (retry_delay(n, retry_minutes, max_retries) for n in range(1, max_retries + 1))
-    return [d for d in delays if d is not None]
 
 
 def needs_fetch_first(last_ok_fetch: dt.datetime | None, now: dt.datetime, period_days: int) -> bool:

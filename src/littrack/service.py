@@ -2,7 +2,7 @@
 
 Boundary: the process's life (one-instance lock, signals, config reload), when jobs run (regular slots,
 missed slots, retries) and the log lines about it. *What* to run when is decided by
-:mod:`littrack.schedule` (pure functions); the work is :func:`littrack.jobs.fetch_job` and
+:mod:`littrack.schedule` (pure functions); the work is :func:`littrack.fetch.job.fetch_job` and
 :func:`littrack.digest.job.digest_job`, called exactly as the one-off commands call them.
 
 One job at a time: a single worker thread runs fetch and digest in turn, and each job also takes the
@@ -37,9 +37,11 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from littrack.config import Config, load_config
+from littrack.config import Config, load_config, require_contact_email
+from littrack.digest.job import digest_job
 from littrack.errors import ConfigError, LittrackError, LockError
-from littrack.lock import hold_lock, service_lock_path
+from littrack.fetch.job import fetch_job
+from littrack.lock import hold_lock, holder, service_lock_path
 from littrack.schedule import (
     missed_run,
     needs_fetch_first,
@@ -65,8 +67,6 @@ Emit = Callable[[str], None]
 
 def run_service(config_path: Path, initial: Config) -> None:
     """Serve until SIGTERM/SIGINT. LockError (exit 75) if another ``littrack run`` serves the same store."""
-    from littrack.jobs import require_contact_email
-
     require_contact_email(initial)  # would fail every fetch; refuse to start instead
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
         # APScheduler logs every job submission at INFO; our own start/end lines say it better.
@@ -78,7 +78,7 @@ def run_service(config_path: Path, initial: Config) -> None:
             stack.enter_context(hold_lock(lock, wait=SERVICE_LOCK_WAIT))
         except LockError:
             raise LockError(
-                f"another `littrack run` ({_holder(lock)}) is already serving the store {initial.store.path}; "
+                f"another `littrack run` ({holder(lock)}) is already serving the store {initial.store.path}; "
                 "one service per store: stop that one first (or use `littrack status` to see what it is doing)"
             ) from None
         abandoned = Service(config_path, initial).run()
@@ -87,25 +87,12 @@ def run_service(config_path: Path, initial: Config) -> None:
         os._exit(0)  # the stuck job's thread would keep the interpreter alive; the kernel frees our locks
 
 
-def _holder(lock: Path) -> str:
-    try:
-        pid = lock.read_text().strip()
-    except OSError:
-        pid = ""
-    return f"process {pid}" if pid else "another process"
-
-
 def _run_fetch(cfg: Config, emit: Emit) -> None:
-    from littrack.jobs import fetch_job
-
     emit(fetch_job(cfg).line())
 
 
 def _run_digest(cfg: Config, emit: Emit) -> None:
     """The digest, preceded by a fetch when the last successful one is older than the digest period."""
-    from littrack.digest.job import digest_job
-    from littrack.jobs import fetch_job
-
     with open_store(cfg.store.path) as store:
         last = last_run(store, "fetch", status="ok")
     ended = _parse_time(last.ended_at) if last and last.ended_at else None
@@ -312,8 +299,6 @@ class Service:
 
     def reload(self) -> bool:
         """Re-read the config file; keep the old config (and say why) if the new one is not usable."""
-        from littrack.jobs import require_contact_email
-
         old = self.cfg
         try:
             new = load_config(self.config_path)

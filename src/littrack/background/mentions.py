@@ -10,6 +10,7 @@ mention it refers back to instead of making a new one. Pure functions; no I/O.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from collections.abc import Iterable
@@ -146,6 +147,11 @@ class Mention:
     author: str | None = None
     journal: str | None = None
     passage_index: int = 0
+
+    @property
+    def key(self) -> str:
+        """Stable id of the mention in the store: document id + hash of the sentence."""
+        return f"{self.doc_id}:{hashlib.sha1(self.sentence.encode('utf-8')).hexdigest()[:12]}"
 
     @property
     def description(self) -> str:

@@ -268,35 +268,6 @@ class Relater:
         focus = set(query)
         return tuple(self._related(i, s, focus) for i, s in chosen)
 
-    def relate_many(
-        self, papers: Iterable[Paper], top_k: int = 2, threshold: float | None = None
-    ) -> dict[int, tuple[RelatedPassage, ...]]:
-        """PMID → related passages, for papers with at least one."""
-        out = {}
-        for paper in papers:
-            related = self.relate(paper, top_k, threshold)
-            if related:
-                out[paper.pmid] = related
-        return out
-
-    def papers_by_document(self, papers: Iterable[Paper], threshold: float | None = None) -> dict[str, list[int]]:
-        """Document id → PMIDs of papers with a passage of that document above the threshold, best first.
-
-        A paper counts for every document that holds a matching passage, reprinted paragraphs included.
-        """
-        limit = threshold or DEFAULT_THRESHOLD
-        best: dict[str, list[tuple[float, int]]] = {}
-        for paper in papers:
-            per_doc: dict[str, float] = {}
-            for i, s in self.scores(paper):
-                if s < limit:
-                    break
-                doc = self.passages[i].doc_id
-                per_doc[doc] = max(per_doc.get(doc, 0.0), s)
-            for doc, s in per_doc.items():
-                best.setdefault(doc, []).append((s, paper.pmid))
-        return {doc: [pmid for _, pmid in sorted(hits, key=lambda x: (-x[0], x[1]))] for doc, hits in best.items()}
-
     def _related(self, i: int, score: float, focus: set[str]) -> RelatedPassage:
         p = self.passages[i]
         return RelatedPassage(
@@ -305,9 +276,6 @@ class Relater:
             excerpt=excerpt(p.text, focus=focus),
             score=round(score, 4),
         )
-
-    def passage_id(self, index: int) -> str:
-        return self.passages[index].id
 
 
 NEIGHBOUR_WEIGHT = 0.5

@@ -50,7 +50,7 @@ class Resolution:
 
     mention: Mention
     pmids: tuple[int, ...]
-    confidence: str  # "high" | "medium" | "low" | "unresolved"
+    confidence: Confidence
     queries: tuple[str, ...] = ()
 
 
@@ -95,19 +95,19 @@ def resolve(m: Mention, search: Search) -> Resolution:
     """Run the strict, then the loose query; grade the answer (see the module docstring)."""
     strict = strict_query(m)
     if strict is None:
-        return Resolution(m, (), "unresolved")
+        return Resolution(m, (), Confidence.UNRESOLVED)
     hits = search(strict)
     if 1 <= len(hits) <= MAX_MATCHES:
-        return Resolution(m, tuple(hits), "high" if len(hits) == 1 else "medium", (strict,))
+        return Resolution(m, tuple(hits), Confidence.HIGH if len(hits) == 1 else Confidence.MEDIUM, (strict,))
     if hits:  # too many to tell apart: saying which would be a guess
-        return Resolution(m, (), "unresolved", (strict,))
+        return Resolution(m, (), Confidence.UNRESOLVED, (strict,))
     loose = loose_query(m)
     if loose is None or loose == strict:
-        return Resolution(m, (), "unresolved", (strict,))
+        return Resolution(m, (), Confidence.UNRESOLVED, (strict,))
     loose_hits = search(loose)
     if 1 <= len(loose_hits) <= MAX_MATCHES:
-        return Resolution(m, tuple(loose_hits), "low", (strict, loose))
-    return Resolution(m, (), "unresolved", (strict, loose))
+        return Resolution(m, tuple(loose_hits), Confidence.LOW, (strict, loose))
+    return Resolution(m, (), Confidence.UNRESOLVED, (strict, loose))
 
 
 def resolve_all(mentions: Iterable[Mention], search: Search) -> tuple[Resolution, ...]:
@@ -131,7 +131,7 @@ def study_mentions(resolutions: Iterable[Resolution], titles: Mapping[str, str])
             year=r.mention.year,
             description=r.mention.description,
             pmids=r.pmids,
-            confidence=Confidence(r.confidence),
+            confidence=r.confidence,
         )
         for r in resolutions
     )
@@ -139,4 +139,4 @@ def study_mentions(resolutions: Iterable[Resolution], titles: Mapping[str, str])
 
 def unresolved(mentions: Iterable[Mention], titles: Mapping[str, str]) -> tuple[StudyMention, ...]:
     """The mentions as StudyMention rows without looking anything up (offline, or resolution switched off)."""
-    return study_mentions((Resolution(m, (), "unresolved") for m in mentions), titles)
+    return study_mentions((Resolution(m, (), Confidence.UNRESOLVED) for m in mentions), titles)

@@ -10,16 +10,18 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from littrack.background.documents import BackgroundDoc, load_documents
-from littrack.background.passages import split_all
+from littrack.background.corpus import BackgroundCorpus, load_corpus
+from littrack.background.documents import BackgroundDoc
 from littrack.background.relate import Relater
+from littrack.background.resolve import Resolution, study_mentions
 from littrack.config import Config
 from littrack.digest.view import BackgroundDocument
-from littrack.models import Paper, RelatedPassage, StudyMention
+from littrack.models import Confidence, Paper, RelatedPassage, StudyMention
 from littrack.store import Store
 from littrack.store import trials as trial_store
+from littrack.store.mentions import get_resolutions
 from littrack.store.papers import StoredPaper
-from littrack.store.trials import PendingTrialChange
+from littrack.trials.report import PendingTrialChange, pending_trial_changes
 
 
 @dataclass
@@ -71,21 +73,29 @@ class Extras:
 
 def collect(cfg: Config, store: Store, profile: str, *, digest_id: int | None = None) -> Extras:
     """Everything the digest shows beside the papers. ``digest_id`` (rebuilds): what that digest reported."""
-    from littrack.mentions_job import study_mentions
-
     trials: tuple[PendingTrialChange, ...] = ()
     if digest_id is not None:  # a rebuild shows what that digest reported
-        trials = trial_store.pending_trial_changes(store, reported_in=digest_id)
+        trials = pending_trial_changes(store, reported_in=digest_id)
     elif cfg.trials.enabled:
-        trials = trial_store.pending_trial_changes(store)
-    docs = load_documents(cfg.background)
-    passages = split_all(docs)
-    relater = Relater(passages, titles={d.id: d.title for d in docs}) if docs else None
+        trials = pending_trial_changes(store)
+    corpus = load_corpus(cfg.background)
     return Extras(
         store=store,
         trials=trials,
-        mentions=study_mentions(store, passages, docs),
-        relater=relater,
-        documents=tuple(docs),
+        mentions=stored_mentions(store, corpus),
+        relater=corpus.relater,
+        documents=corpus.documents,
         threshold=cfg.background.min_similarity or None,
     )
+
+
+def stored_mentions(store: Store, corpus: BackgroundCorpus) -> tuple[StudyMention, ...]:
+    """Every mention with the resolution the fetch stored; one never looked up yet is listed as unresolved."""
+    known = get_resolutions(store, [m.key for m in corpus.mentions])
+    resolutions = [
+        Resolution(m, known[m.key].pmids, known[m.key].confidence, known[m.key].queries)
+        if m.key in known
+        else Resolution(m, (), Confidence.UNRESOLVED)
+        for m in corpus.mentions
+    ]
+    return study_mentions(resolutions, corpus.titles)

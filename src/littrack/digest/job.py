@@ -20,6 +20,7 @@ from littrack.digest import addons
 from littrack.digest.archive import ArchiveEntry, render_feed, render_index
 from littrack.digest.assemble import build_view
 from littrack.digest.files import unique_digest_path, write_atomic
+from littrack.digest.mail import build_message, format_subject, send_message
 from littrack.digest.render import render_email_html, render_html, render_text
 from littrack.digest.view import DigestView
 from littrack.errors import DigestError, LittrackError
@@ -223,8 +224,6 @@ def _deliver(
 
 
 def _send(cfg: Config, view: DigestView) -> None:
-    from littrack.mail import build_message, format_subject, send_message
-
     subject = format_subject(
         cfg.email,
         count=view.total,

@@ -13,6 +13,7 @@ import logging
 import random
 import re
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
@@ -22,9 +23,9 @@ from littrack import __version__
 from littrack.config import NcbiConfig
 from littrack.errors import ParseError, PubMedError, ResultCapExceeded
 from littrack.eutils.esearch import PUBMED_CAP, BackendError, parse_esearch
-from littrack.eutils.ratelimit import RateLimiter, shared_limiter
 from littrack.http import Retrier, Retryable, send
 from littrack.models import DateWindow, SearchResult
+from littrack.ratelimit import RateLimiter, shared_limiter
 
 __all__ = ["PUBMED_CAP", "EutilsClient", "ResultCapExceeded", "validate_efetch"]
 
@@ -37,8 +38,8 @@ _ERROR_RE = re.compile(rb"<ERROR>(.*?)</ERROR>", re.DOTALL)
 class EutilsClient:
     """A polite E-utilities client: tool/email/api_key on every request, shared rate limit, bounded retries.
 
-    ``backoff_base`` (seconds) and ``backoff_cap`` shape the exponential backoff between retries;
-    tests pass a tiny base and a recording ``sleep``.
+    ``backoff_base`` (seconds, default ``cfg.backoff_seconds``) and ``backoff_cap`` shape the exponential
+    backoff between retries; tests pass a tiny base and a recording ``sleep``.
     """
 
     def __init__(
@@ -49,18 +50,18 @@ class EutilsClient:
         limiter: RateLimiter | None = None,
         sleep: Callable[[float], object] = time.sleep,
         rng: random.Random | None = None,
-        backoff_base: float = 1.0,
+        backoff_base: float | None = None,
         backoff_cap: float = 30.0,
     ) -> None:
         self.cfg = cfg
         self._own_session = session is None
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", f"littrack/{__version__} (+{cfg.tool})")
-        self.limiter = limiter or shared_limiter(cfg.requests_per_second)
+        self.limiter = limiter or shared_limiter(cfg.requests_per_second, urllib.parse.urlsplit(cfg.base_url).netloc)
         self._retrier = Retrier(
             self.limiter,
             max_retries=cfg.max_retries,
-            backoff_base=backoff_base,
+            backoff_base=cfg.backoff_seconds if backoff_base is None else backoff_base,
             backoff_cap=backoff_cap,
             sleep=sleep,
             rng=rng,

@@ -11,6 +11,11 @@ with ``<sub>``/``<sup>`` for its scripts. Every other string (names, journal, la
 keywords) is plain text that renderers must escape.
 """
 
+# one piece: the module walks PubMed's DTD from <PubmedArticleSet> down to a single <Month>; the record
+# assembler and the element readers share one draft record and one set of date rules, and split apart they
+# would only trade one long file for two that must always be read together. Inline markup lives in
+# :mod:`littrack.eutils.inline`.
+
 from __future__ import annotations
 
 import datetime as dt

@@ -11,7 +11,7 @@ StudyDetails record and its chips) with ``sample``, ``numbers``, ``dosing``, ``s
 from littrack.evidence.classify import DESIGNS, classify, classify_all
 from littrack.evidence.corrections import detect_changes, is_retracted
 from littrack.evidence.details import extract_details, sample_size
-from littrack.evidence.rank import rank, rank_key
+from littrack.evidence.rank import rank_key
 
 __all__ = [
     "DESIGNS",
@@ -20,7 +20,6 @@ __all__ = [
     "detect_changes",
     "extract_details",
     "is_retracted",
-    "rank",
     "rank_key",
     "sample_size",
 ]

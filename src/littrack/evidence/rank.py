@@ -5,9 +5,6 @@ Pure sorting keys; the digest job decides which entries go into which topic.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from littrack.digest.view import PaperEntry
 from littrack.evidence.classify import DESIGNS
 from littrack.models import Evidence, Paper
 
@@ -28,8 +25,3 @@ def rank_key(paper: Paper, evidence: Evidence | None) -> RankKey:
     # Undated papers go after dated ones: dated keys are negative ordinals, undated is 1.
     date_key = -date.toordinal() if date else 1
     return (tier, animal, *size_key, date_key, -paper.pmid)
-
-
-def rank(entries: Iterable[PaperEntry]) -> tuple[PaperEntry, ...]:
-    """Entries best first by :func:`rank_key`."""
-    return tuple(sorted(entries, key=lambda e: rank_key(e.paper, e.evidence)))

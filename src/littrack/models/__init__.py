@@ -7,7 +7,7 @@ here imports from another littrack layer (store, network, digest, jobs).
 - :mod:`.paper` — a PubMed record and its parts, topics, search results, date windows;
 - :mod:`.evidence` — study design, evidence badges, study details (doses, setting, n), corrections;
 - :mod:`.background` — passages and study mentions of the background (seed) articles;
-- :mod:`.trials` — changes to registered trials worth telling a reader.
+- :mod:`.trials` — registered trials and the changes to them worth telling a reader.
 """
 
 from littrack.models.background import Confidence, RelatedPassage, StudyMention
@@ -37,7 +37,7 @@ from littrack.models.paper import (
     SearchResult,
     Topic,
 )
-from littrack.models.trials import TrialChange, TrialChangeKind
+from littrack.models.trials import Study, StudyReference, TrialChange, TrialChangeKind, date_end
 
 __all__ = [
     "MONTHS",
@@ -61,10 +61,13 @@ __all__ = [
     "RelatedPassage",
     "SearchResult",
     "Setting",
+    "Study",
     "StudyDetails",
     "StudyMention",
+    "StudyReference",
     "Subjects",
     "Topic",
     "TrialChange",
     "TrialChangeKind",
+    "date_end",
 ]

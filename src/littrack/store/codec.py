@@ -1,4 +1,5 @@
-"""Paper ⇄ JSON for the ``papers.record`` column. Round-trips every field of :class:`~littrack.models.Paper`."""
+"""Records ⇄ JSON for the store: :class:`~littrack.models.Paper` (``papers.record``) and
+:class:`~littrack.models.Study` (``trials.state``). Each round-trips every field."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ import hashlib
 import json
 from typing import Any
 
-from littrack.models import AbstractSection, Author, CommentCorrection, MeshHeading, Paper, PartialDate
+from littrack.models import (
+    AbstractSection,
+    Author,
+    CommentCorrection,
+    MeshHeading,
+    Paper,
+    PartialDate,
+    Study,
+    StudyReference,
+)
 
 
 def _plain(value: Any) -> Any:
@@ -65,4 +75,30 @@ def paper_from_json(text: str) -> Paper:
         databanks=tuple((b[0], b[1]) for b in d.get("databanks", ())),
         kind=d.get("kind", "article"),
         publisher=d.get("publisher"),
+    )
+
+
+def study_to_json(study: Study) -> str:
+    """Stable JSON (sorted keys): equal studies give equal text, so the store can compare states by hash."""
+    return json.dumps(dataclasses.asdict(study), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def study_from_json(text: str) -> Study:
+    d = json.loads(text)
+    return Study(
+        nct_id=d["nct_id"],
+        title=d["title"],
+        overall_status=d.get("overall_status", ""),
+        conditions=tuple(d.get("conditions", ())),
+        interventions=tuple(d.get("interventions", ())),
+        phases=tuple(d.get("phases", ())),
+        enrollment=d.get("enrollment"),
+        enrollment_type=d.get("enrollment_type"),
+        start_date=d.get("start_date"),
+        completion_date=d.get("completion_date"),
+        countries=tuple(d.get("countries", ())),
+        sponsor=d.get("sponsor"),
+        last_update=d.get("last_update"),
+        has_results=bool(d.get("has_results", False)),
+        references=tuple(StudyReference(**r) for r in d.get("references", ())),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,11 @@ from pathlib import Path
 from littrack.errors import StoreError
 
 BUSY_TIMEOUT_MS = 10_000
+
+
+def now_iso() -> str:
+    """The store's clock: UTC, to the second, ISO 8601 (sorts as text)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 class Store:

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from littrack.models import DateWindow, PaperChange
-from littrack.store.db import Store
-from littrack.store.papers import now_iso
+from littrack.models import ChangeKind, DateWindow, PaperChange
+from littrack.store.codec import paper_from_json
+from littrack.store.db import Store, now_iso
 
 
 @dataclass(frozen=True)
@@ -197,17 +197,20 @@ def pending_changes(store: Store, profile: str, *, digest_id: int | None = None)
         where = "EXISTS (SELECT 1 FROM change_reports r WHERE r.change_id = c.id AND r.digest_id = ?)"
         args = (digest_id,)
     rows = store.conn.execute(
-        f"SELECT c.id, c.pmid, c.kind, c.description, c.notice_pmid, c.notice_source, p.title FROM paper_changes c"
+        f"SELECT c.id, c.pmid, c.kind, c.description, c.notice_pmid, c.notice_source, p.record FROM paper_changes c"
         f" JOIN papers p ON p.pmid = c.pmid WHERE {where} ORDER BY c.id",
         args,
     )
-    from littrack.markup import escape_text
-
     return [
         (
             r["id"],
             PaperChange(
-                r["pmid"], escape_text(r["title"]), r["kind"], r["description"], r["notice_pmid"], r["notice_source"]
+                r["pmid"],
+                paper_from_json(r["record"]).title,  # the stored record's safe markup, as the paper cards show it
+                ChangeKind(r["kind"]),
+                r["description"],
+                r["notice_pmid"],
+                r["notice_source"],
             ),
         )
         for r in rows

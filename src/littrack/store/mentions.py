@@ -7,14 +7,14 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from littrack.store.db import Store
-from littrack.store.papers import now_iso
+from littrack.models import Confidence
+from littrack.store.db import Store, now_iso
 
 
 @dataclass(frozen=True)
 class StoredResolution:
     pmids: tuple[int, ...]
-    confidence: str
+    confidence: Confidence
     queries: tuple[str, ...]
     resolved_at: str
 
@@ -28,7 +28,7 @@ def get_resolutions(store: Store, keys: Sequence[str]) -> dict[str, StoredResolu
         if row:
             out[key] = StoredResolution(
                 tuple(json.loads(row["pmids"])),
-                row["confidence"],
+                Confidence(row["confidence"]),
                 tuple(json.loads(row["queries"])),
                 row["resolved_at"],
             )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from littrack.models import Paper
 from littrack.store.codec import content_hash, paper_from_json, paper_to_json
-from littrack.store.db import Store
+from littrack.store.db import Store, now_iso
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,6 @@ class SaveCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def save_papers(

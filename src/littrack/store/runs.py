@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from littrack.models import DateWindow
-from littrack.store.db import Store
-from littrack.store.papers import now_iso
+from littrack.store.db import Store, now_iso
 
 _RUN_COLUMNS = (
     "id, kind, started_at, ended_at, status, window_start, window_end, new_count, updated_count, requests, error"

@@ -6,8 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from littrack.store.db import Store
-from littrack.store.papers import now_iso
+from littrack.store.db import Store, now_iso
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Queries for registered trials: current state and history, change events, topic matches, paper ⇄ trial links.
 
 Writers take the connection of an open transaction (``with store.transaction() as conn``); readers take the
-:class:`~littrack.store.db.Store`. What counts as a change is decided by :mod:`littrack.trials.changes`;
-this module only stores states and the events those rules produce, and hands pending events to the digest.
+:class:`~littrack.store.db.Store`. This module only stores: what counts as a change, and how pending changes
+read in a digest, is decided in :mod:`littrack.trials` (``changes``, ``sync``, ``report``) and passed in.
 """
 
 from __future__ import annotations
@@ -15,27 +15,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from littrack.config import TrialQuery
-from littrack.models import TrialChange, TrialChangeKind
+from littrack.models import Study, TrialChangeKind
+from littrack.store.codec import study_from_json, study_to_json
 from littrack.store.db import Store
-from littrack.trials import changes as ch
-from littrack.trials.parse import Study, study_from_json, study_to_json
 
 _T = TypeVar("_T")
 
 LINK_SOURCES = ("databank", "abstract", "registry-reference")
 _CHUNK = 500
-
-# Reading order in the digest: what happened to known trials first, then new registrations, then the dates.
-_ORDER = {ch.STATUS: 0, ch.RESULTS: 1, ch.NEW: 2, ch.NO_PUBLICATION: 3, ch.COMPLETION_PASSED: 4, ch.ENROLLMENT: 5}
-_STATUS_LABELS = {
-    "ACTIVE_NOT_RECRUITING": "Active, not recruiting",
-    "ENROLLING_BY_INVITATION": "Enrolling by invitation",
-    "NOT_YET_RECRUITING": "Not yet recruiting",
-    "APPROVED_FOR_MARKETING": "Approved for marketing",
-    "TEMPORARILY_NOT_AVAILABLE": "Temporarily not available",
-    "NO_LONGER_AVAILABLE": "No longer available",
-}
 
 
 @dataclass(frozen=True)
@@ -51,14 +38,6 @@ class TrialEvent:
 
 
 @dataclass(frozen=True)
-class PendingTrialChange:
-    """A change for the digest, and the event ids to pass to :func:`mark_trial_changes_reported` once delivered."""
-
-    change: TrialChange
-    event_ids: tuple[int, ...]
-
-
-@dataclass(frozen=True)
 class StoredTrial:
     study: Study
     topic_ids: tuple[str, ...]
@@ -67,27 +46,19 @@ class StoredTrial:
     updated_at: str
 
 
-def status_label(status: str | None) -> str:
-    """'RECRUITING' → 'Recruiting', 'ACTIVE_NOT_RECRUITING' → 'Active, not recruiting'."""
-    if not status:
-        return ""
-    return _STATUS_LABELS.get(status) or status.replace("_", " ").capitalize()
-
-
-def query_text(query: TrialQuery) -> str:
-    """How a topic's query is remembered: a changed query starts that topic's sync from scratch."""
-    return f"cond={query.condition}; intr={query.intervention}"
-
-
 # -- writers (inside a transaction) ------------------------------------------------------------------
 
 
 def save_studies(
     conn: sqlite3.Connection, studies: Iterable[Study], *, topic_id: str, now: dt.datetime
-) -> list[TrialEvent]:
-    """Store each study's state (history row when it changed), match it to ``topic_id``; return the new events."""
+) -> list[tuple[Study, Study | None]]:
+    """Store each study's state (a history row when it changed) and match it to ``topic_id``.
+
+    Returns (new state, previous state or None when first seen) for every study whose state changed, in order,
+    so the caller can decide which changes to record (:func:`add_event`).
+    """
     stamp = _iso(now)
-    events: list[TrialEvent] = []
+    changed: list[tuple[Study, Study | None]] = []
     for study in {s.nct_id: s for s in studies}.values():  # a study twice in one reply: keep the later copy
         state = study_to_json(study)
         digest = hashlib.sha256(state.encode("utf-8")).hexdigest()
@@ -107,17 +78,16 @@ def save_studies(
                 " has_results, nct_id, first_seen_at, seen_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (*columns, study.nct_id, stamp, stamp, stamp),
             )
-            found = ch.diff_states(None, study)
+            changed.append((study, None))
         elif row["state_hash"] != digest:
             conn.execute(
                 "UPDATE trials SET state=?, state_hash=?, title=?, overall_status=?, completion_date=?, last_update=?,"
                 " has_results=?, seen_at=?, updated_at=? WHERE nct_id=?",
                 (*columns, stamp, stamp, study.nct_id),
             )
-            found = ch.diff_states(study_from_json(row["state"]), study)
+            changed.append((study, study_from_json(row["state"])))
         else:
             conn.execute("UPDATE trials SET seen_at=? WHERE nct_id=?", (stamp, study.nct_id))
-            found = ()
         if row is None or row["state_hash"] != digest:
             conn.execute(
                 "INSERT INTO trial_states (nct_id, state, state_hash, seen_at) VALUES (?,?,?,?)",
@@ -128,44 +98,25 @@ def save_studies(
             "INSERT OR IGNORE INTO trial_topics (nct_id, topic_id, first_matched_at) VALUES (?,?,?)",
             (study.nct_id, topic_id, stamp),
         )
-        events.extend(_add_event(conn, study.nct_id, c, stamp) for c in found)
-    return events
+    return changed
 
 
-def record_date_flags(
-    conn: sqlite3.Connection, *, today: dt.date, no_publication_after_days: int, now: dt.datetime
-) -> list[TrialEvent]:
-    """Events that time alone causes: a completion date that went by, a completed study still without a paper.
-
-    Runs over every stored study (a sync filtered by last-update date does not return the quiet ones). Each
-    flag is raised once: per completion date for "completion date passed", once per study for "no publication".
-    """
+def add_event(
+    conn: sqlite3.Connection,
+    nct_id: str,
+    kind: TrialChangeKind,
+    before: str | None,
+    after: str | None,
+    *,
+    now: dt.datetime,
+) -> TrialEvent:
+    """Record one change worth telling a reader, until a delivered digest reports it."""
     stamp = _iso(now)
-    linked = {r[0] for r in conn.execute("SELECT DISTINCT nct_id FROM paper_trials")}
-    flagged = {
-        (r[0], r[1], r[2])
-        for r in conn.execute(
-            "SELECT nct_id, kind, coalesce(after, '') FROM trial_events WHERE kind IN (?, ?)",
-            (ch.COMPLETION_PASSED, ch.NO_PUBLICATION),
-        )
-    }
-    no_pub = {(nct, kind) for nct, kind, _ in flagged if kind == ch.NO_PUBLICATION}
-    events: list[TrialEvent] = []
-    for row in conn.execute("SELECT state, first_seen_at FROM trials ORDER BY nct_id").fetchall():
-        study = study_from_json(row["state"])
-        first_seen = dt.datetime.fromisoformat(row["first_seen_at"]).date()
-        date = study.completion_date or ""
-        if (
-            ch.completion_passed(study, first_seen=first_seen, today=today)
-            and (study.nct_id, ch.COMPLETION_PASSED, date) not in flagged
-        ):
-            events.append(_add_event(conn, study.nct_id, ch.Change(ch.COMPLETION_PASSED, None, date), stamp))
-        if (study.nct_id, ch.NO_PUBLICATION) not in no_pub and ch.publication_overdue(
-            study, after_days=no_publication_after_days, today=today, has_linked_paper=study.nct_id in linked
-        ):
-            after = f"completed {date}; no linked paper after {no_publication_after_days} days"
-            events.append(_add_event(conn, study.nct_id, ch.Change(ch.NO_PUBLICATION, None, after), stamp))
-    return events
+    cur = conn.execute(
+        "INSERT INTO trial_events (nct_id, kind, before, after, detected_at) VALUES (?,?,?,?,?)",
+        (nct_id, kind, before, after, stamp),
+    )
+    return TrialEvent(int(cur.lastrowid or 0), nct_id, kind, before, after, stamp)
 
 
 def mark_trial_changes_reported(conn: sqlite3.Connection, digest_id: int, event_ids: Iterable[int]) -> int:
@@ -201,71 +152,54 @@ def add_paper_links(
     return added
 
 
-def set_trials_sync(
-    conn: sqlite3.Connection, topic_id: str, query: TrialQuery, through: dt.date, run_id: int | None
-) -> None:
-    """Advance the topic's last-sync date; call in the same transaction as the topic's save."""
+def set_trials_sync(conn: sqlite3.Connection, topic_id: str, query: str, through: dt.date, run_id: int | None) -> None:
+    """Advance the topic's last-sync date for ``query`` (its text); call in the transaction of the topic's save."""
     conn.execute(
         "INSERT INTO trial_syncs (topic_id, query, through_date, run_id, updated_at) VALUES (?,?,?,?,?)"
         " ON CONFLICT(topic_id) DO UPDATE SET query=excluded.query, through_date=excluded.through_date,"
         " run_id=excluded.run_id, updated_at=excluded.updated_at",
-        (topic_id, query_text(query), through.isoformat(), run_id, _iso(dt.datetime.now(dt.UTC))),
+        (topic_id, query, through.isoformat(), run_id, _iso(dt.datetime.now(dt.UTC))),
     )
 
 
 # -- readers ------------------------------------------------------------------------------------------
 
 
-def pending_trial_changes(store: Store, *, reported_in: int | None = None) -> tuple[PendingTrialChange, ...]:
-    """Unreported changes (or, with ``reported_in``, those that digest reported), one row per (trial, kind).
+def studies_first_seen(conn: sqlite3.Connection) -> list[tuple[Study, dt.date]]:
+    """Every stored study's current state and the day littrack first saw it, by NCT id."""
+    rows = conn.execute("SELECT state, first_seen_at FROM trials ORDER BY nct_id").fetchall()
+    return [(study_from_json(r["state"]), dt.datetime.fromisoformat(r["first_seen_at"]).date()) for r in rows]
 
-    Repeated changes of one kind collapse to first-before → last-after (a status that went back where it was
-    is not shown). A trial that is new since the last digest shows as ``new`` with its current status; its
-    other changes ride along in the same ``event_ids``. A "no publication" flag is dropped once a paper links.
-    """
+
+def linked_nct_ids(conn: sqlite3.Connection) -> set[str]:
+    """NCT ids with at least one linked paper."""
+    return {r[0] for r in conn.execute("SELECT DISTINCT nct_id FROM paper_trials")}
+
+
+def raised_events(conn: sqlite3.Connection, kinds: Sequence[TrialChangeKind]) -> set[tuple[str, str, str]]:
+    """(nct_id, kind, after or '') of every stored event of these kinds, reported or not."""
+    marks = ",".join("?" * len(kinds))
+    rows = conn.execute(
+        f"SELECT nct_id, kind, coalesce(after, '') FROM trial_events WHERE kind IN ({marks})", tuple(kinds)
+    )
+    return {(r[0], r[1], r[2]) for r in rows}
+
+
+def event_states(store: Store, *, reported_in: int | None = None) -> list[tuple[TrialEvent, Study]]:
+    """Unreported events (or, with ``reported_in``, those that digest reported) with their trial's current state,
+    by NCT id then event id."""
     where = "e.reported_digest_id IS NULL" if reported_in is None else "e.reported_digest_id = ?"
     rows = store.conn.execute(
-        "SELECT e.id, e.nct_id, e.kind, e.before, e.after, t.state FROM trial_events e JOIN trials t USING (nct_id)"
-        f" WHERE {where} ORDER BY e.nct_id, e.id",
+        "SELECT e.id, e.nct_id, e.kind, e.before, e.after, e.detected_at, t.state FROM trial_events e"
+        f" JOIN trials t USING (nct_id) WHERE {where} ORDER BY e.nct_id, e.id",
         () if reported_in is None else (reported_in,),
     ).fetchall()
-    by_trial: dict[str, list[sqlite3.Row]] = defaultdict(list)
+    states: dict[str, Study] = {}
+    out = []
     for r in rows:
-        by_trial[r["nct_id"]].append(r)
-    linked = _papers_for_trials(store.conn, list(by_trial))
-    out: list[tuple[int, str, PendingTrialChange]] = []
-    for nct_id, events in by_trial.items():
-        study = study_from_json(events[0]["state"])
-        pmids = linked.get(nct_id, ())
-        kinds: dict[str, list[sqlite3.Row]] = defaultdict(list)
-        for e in events:
-            kinds[e["kind"]].append(e)
-        no_pub = kinds.pop(ch.NO_PUBLICATION, [])
-        if no_pub and not pmids:
-            out.append(
-                (
-                    _ORDER[ch.NO_PUBLICATION],
-                    nct_id,
-                    _pending(study, pmids, ch.NO_PUBLICATION, None, no_pub[-1]["after"], [e["id"] for e in no_pub]),
-                )
-            )
-        if ch.NEW in kinds:
-            ids = [e["id"] for group in kinds.values() for e in group]
-            out.append(
-                (
-                    _ORDER[ch.NEW],
-                    nct_id,
-                    _pending(study, pmids, ch.NEW, None, study.overall_status or None, sorted(ids)),
-                )
-            )
-            continue
-        for kind, group in kinds.items():
-            before, after = group[0]["before"], group[-1]["after"]
-            if before == after:
-                continue
-            ids = [e["id"] for e in group]
-            out.append((_ORDER.get(TrialChangeKind(kind), 9), nct_id, _pending(study, pmids, kind, before, after, ids)))
-    return tuple(p for _, _, p in sorted(out, key=lambda t: (t[0], t[1])))
+        study = states.get(r["nct_id"]) or states.setdefault(r["nct_id"], study_from_json(r["state"]))
+        out.append((TrialEvent(r["id"], r["nct_id"], r["kind"], r["before"], r["after"], r["detected_at"]), study))
+    return out
 
 
 def trial_ids_for_papers(store: Store, pmids: Sequence[int]) -> dict[int, tuple[str, ...]]:
@@ -310,10 +244,11 @@ def stored_pmids(conn: sqlite3.Connection, pmids: Sequence[int]) -> set[int]:
     return found
 
 
-def last_trials_sync(store: Store, topic_id: str, query: TrialQuery | None = None) -> dt.date | None:
-    """The day the topic's last successful sync covered; None if never synced, or if ``query`` differs from it."""
+def last_trials_sync(store: Store, topic_id: str, query: str | None = None) -> dt.date | None:
+    """The day the topic's last successful sync covered; None if never synced, or if ``query`` (its text) differs
+    from the one that sync ran."""
     row = store.conn.execute("SELECT query, through_date FROM trial_syncs WHERE topic_id = ?", (topic_id,)).fetchone()
-    if row is None or (query is not None and row["query"] != query_text(query)):
+    if row is None or (query is not None and row["query"] != query):
         return None
     return dt.date.fromisoformat(row["through_date"])
 
@@ -357,25 +292,6 @@ def counts(store: Store) -> dict[str, int]:
 
 
 # -- helpers ------------------------------------------------------------------------------------------
-
-
-def _pending(
-    study: Study, pmids: tuple[int, ...], kind: str, before: str | None, after: str | None, ids: Sequence[int]
-) -> PendingTrialChange:
-    if kind in (ch.STATUS, ch.NEW):
-        before, after = status_label(before) or None, status_label(after) or None
-    change = TrialChange(
-        study.nct_id, study.title, status_label(study.overall_status), TrialChangeKind(kind), before, after, pmids
-    )
-    return PendingTrialChange(change, tuple(ids))
-
-
-def _add_event(conn: sqlite3.Connection, nct_id: str, change: ch.Change, stamp: str) -> TrialEvent:
-    cur = conn.execute(
-        "INSERT INTO trial_events (nct_id, kind, before, after, detected_at) VALUES (?,?,?,?,?)",
-        (nct_id, change.kind, change.before, change.after, stamp),
-    )
-    return TrialEvent(int(cur.lastrowid or 0), nct_id, change.kind, change.before, change.after, stamp)
 
 
 def _replace_references(conn: sqlite3.Connection, study: Study) -> None:

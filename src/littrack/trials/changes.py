@@ -17,8 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from littrack.models import TrialChangeKind
-from littrack.trials.parse import Study
+from littrack.models import Study, TrialChangeKind
 
 # Short names for the kinds, as the rules below and the store use them.
 NEW = TrialChangeKind.NEW

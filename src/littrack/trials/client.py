@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -21,8 +22,8 @@ import requests
 from littrack import __version__
 from littrack.config import TrialQuery, TrialsConfig
 from littrack.errors import TrialsError
-from littrack.eutils.ratelimit import RateLimiter
 from littrack.http import Retrier, Retryable, send
+from littrack.ratelimit import RateLimiter, shared_limiter
 
 log = logging.getLogger(__name__)
 
@@ -43,30 +44,32 @@ class CtgovClient:
         *,
         session: requests.Session | None = None,
         sleep: Callable[[float], object] = time.sleep,
-        backoff_base: float = 1.0,
+        backoff_base: float | None = None,
         backoff_cap: float = 30.0,
-        max_retries: int = 4,
-        timeout: float = 30.0,
+        max_retries: int | None = None,
+        timeout: float | None = None,
         page_size: int = PAGE_SIZE,
         limiter: RateLimiter | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        """Timeout, retries and backoff come from ``cfg`` unless given; the rate limiter is the process-wide one
+        for the registry's host unless ``limiter`` is given (tests pass one on their own clock)."""
         self.cfg = cfg
-        self.base_url = cfg.base_url if cfg.base_url.endswith("/") else cfg.base_url + "/"
+        self.base_url = cfg.base_url
         self._own_session = session is None
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", f"littrack/{__version__}")
         self.session.headers.setdefault("Accept", "application/json")
-        self.limiter = limiter or RateLimiter(cfg.requests_per_second, sleep=sleep)
+        self.limiter = limiter or shared_limiter(cfg.requests_per_second, urllib.parse.urlsplit(cfg.base_url).netloc)
         self._retrier = Retrier(
             self.limiter,
-            max_retries=max_retries,
-            backoff_base=backoff_base,
+            max_retries=cfg.max_retries if max_retries is None else max_retries,
+            backoff_base=cfg.backoff_seconds if backoff_base is None else backoff_base,
             backoff_cap=backoff_cap,
             sleep=sleep,
             rng=rng,
         )
-        self.timeout = timeout
+        self.timeout = cfg.timeout if timeout is None else timeout
         self.page_size = page_size
 
     @property

@@ -12,11 +12,11 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterable
 
-from littrack.models import Paper
+from littrack.models import Paper, Study
 from littrack.store import Store
 from littrack.store import trials as store_trials
 from littrack.store.papers import iter_papers
-from littrack.trials.parse import NCT_RE, Study
+from littrack.trials.parse import NCT_RE
 
 _CTGOV_BANK = "clinicaltrials.gov"
 
@@ -31,11 +31,6 @@ def paper_links(paper: Paper) -> tuple[tuple[str, str], ...]:
     for nct in NCT_RE.findall(f"{paper.title_plain}\n{paper.abstract_plain}"):
         found[(nct, "abstract")] = None
     return tuple(found)
-
-
-def nct_ids_in_paper(paper: Paper) -> tuple[str, ...]:
-    """The NCT ids a PubMed record cites in its DataBankList or its title/abstract, in order of appearance."""
-    return tuple(dict.fromkeys(nct for nct, _ in paper_links(paper)))
 
 
 def link_papers(conn: sqlite3.Connection, papers: Iterable[Paper], *, now: dt.datetime | None = None) -> int:

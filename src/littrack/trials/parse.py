@@ -1,4 +1,4 @@
-"""ClinicalTrials.gov API v2 JSON → :class:`Study` records, and Study ⇄ JSON for the store.
+"""ClinicalTrials.gov API v2 JSON → :class:`~littrack.models.Study` records.
 
 Pure functions, no I/O. The API omits whole modules when a study has nothing to say (and recorded
 replies are trimmed further), so every module and field is optional except ``nctId``. A reply that is not
@@ -7,94 +7,16 @@ the documented shape at all raises :class:`~littrack.errors.TrialsError`.
 
 from __future__ import annotations
 
-import calendar
-import dataclasses
-import datetime as dt
-import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from littrack.errors import TrialsError
+from littrack.models import Study, StudyReference
 
 NCT_RE = re.compile(r"\bNCT\d{8}\b")
 _DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 _PMID_TEXT_RE = re.compile(r"\bPMID:?\s*(\d{1,9})\b")
-
-# Reference types whose PMID reports the study itself (CT.gov adds DERIVED ones when a PubMed record
-# cites the NCT id); BACKGROUND references are earlier literature and do not count as "published".
-RESULT_TYPES = frozenset({"RESULT", "DERIVED"})
-
-
-@dataclass(frozen=True, slots=True)
-class StudyReference:
-    """One ``referencesModule.references`` entry: its PMID and/or DOI and its type (RESULT, DERIVED, BACKGROUND)."""
-
-    pmid: int | None = None
-    doi: str | None = None
-    type: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Study:
-    """One registered study as littrack tracks it. Dates keep the registry's precision ("2016-07", "2019-12-20")."""
-
-    nct_id: str
-    title: str
-    overall_status: str = ""
-    conditions: tuple[str, ...] = ()
-    interventions: tuple[str, ...] = ()
-    phases: tuple[str, ...] = ()
-    enrollment: int | None = None
-    enrollment_type: str | None = None  # ACTUAL | ESTIMATED
-    start_date: str | None = None
-    completion_date: str | None = None  # overall completion, else primary completion
-    countries: tuple[str, ...] = ()
-    sponsor: str | None = None
-    last_update: str | None = None  # lastUpdatePostDateStruct.date
-    has_results: bool = False
-    references: tuple[StudyReference, ...] = ()
-
-    @property
-    def reference_pmids(self) -> tuple[int, ...]:
-        return tuple(dict.fromkeys(r.pmid for r in self.references if r.pmid is not None))
-
-    @property
-    def result_pmids(self) -> tuple[int, ...]:
-        """PMIDs the registry lists as this study's own publications."""
-        return tuple(dict.fromkeys(r.pmid for r in self.references if r.pmid is not None and r.type in RESULT_TYPES))
-
-    @property
-    def reference_dois(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(r.doi for r in self.references if r.doi))
-
-    @property
-    def completion_end(self) -> dt.date | None:
-        """The last day the completion date can mean ("2024-03" → 2024-03-31); None if absent or unreadable."""
-        return date_end(self.completion_date)
-
-    @property
-    def url(self) -> str:
-        return f"https://clinicaltrials.gov/study/{self.nct_id}"
-
-
-def date_end(text: str | None) -> dt.date | None:
-    """Last day of a registry date of any precision: "2024" → Dec 31, "2024-03" → Mar 31, "2024-03-05" → itself."""
-    if not text:
-        return None
-    parts = text.strip().split("-")
-    try:
-        year = int(parts[0])
-        if len(parts) == 1:
-            return dt.date(year, 12, 31)
-        month = int(parts[1])
-        if len(parts) == 2:
-            return dt.date(year, month, calendar.monthrange(year, month)[1])
-        return dt.date(year, month, int(parts[2]))
-    except (ValueError, IndexError):
-        return None
-
 
 def parse_page(page: Mapping[str, Any]) -> tuple[Study, ...]:
     """The studies of one ``GET /studies`` reply (``{"studies": [...], "nextPageToken": ...}``)."""
@@ -192,32 +114,3 @@ def _strings(values: Any) -> tuple[str, ...]:
 def _date_of(status: Mapping[str, Any], key: str) -> str | None:
     struct = status.get(key)
     return _text(struct.get("date")) if isinstance(struct, Mapping) else None
-
-
-# -- Study ⇄ JSON (the store keeps each state as this text) ------------------------------------------
-
-
-def study_to_json(study: Study) -> str:
-    """Stable JSON (sorted keys): equal studies give equal text, so the store can compare states by hash."""
-    return json.dumps(dataclasses.asdict(study), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def study_from_json(text: str) -> Study:
-    d = json.loads(text)
-    return Study(
-        nct_id=d["nct_id"],
-        title=d["title"],
-        overall_status=d.get("overall_status", ""),
-        conditions=tuple(d.get("conditions", ())),
-        interventions=tuple(d.get("interventions", ())),
-        phases=tuple(d.get("phases", ())),
-        enrollment=d.get("enrollment"),
-        enrollment_type=d.get("enrollment_type"),
-        start_date=d.get("start_date"),
-        completion_date=d.get("completion_date"),
-        countries=tuple(d.get("countries", ())),
-        sponsor=d.get("sponsor"),
-        last_update=d.get("last_update"),
-        has_results=bool(d.get("has_results", False)),
-        references=tuple(StudyReference(**r) for r in d.get("references", ())),
-    )

@@ -11,29 +11,24 @@ already in the store are linked first so those flags see them. The whole sync is
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from littrack.config import TrialQuery, TrialsConfig
+from littrack.models import Study
+from littrack.progress import Progress
 from littrack.store import Store
+from littrack.store import trials as trial_store
 from littrack.store.runs import finish_run, start_run
-from littrack.store.trials import last_trials_sync, record_date_flags, save_studies, set_trials_sync
-from littrack.trials import DEFAULT_QUERIES
-from littrack.trials.changes import NEW
+from littrack.store.trials import TrialEvent, last_trials_sync, set_trials_sync
+from littrack.trials import changes as ch
 from littrack.trials.client import CtgovClient
 from littrack.trials.link import link_stored_papers, link_studies
-from littrack.trials.parse import Study, parse_page
+from littrack.trials.parse import parse_page
 
 # CT.gov stamps update dates in US Eastern time; re-reading one day costs little and misses nothing.
 OVERLAP = dt.timedelta(days=1)
-
-
-class Progress(Protocol):
-    """Same shape as :class:`littrack.fetch.Progress`."""
-
-    def add_total(self, n: int) -> None: ...
-    def advance(self, n: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -65,9 +60,8 @@ class TrialsSummary:
 
 
 def queries_for(cfg: TrialsConfig, topic_ids: Iterable[str]) -> dict[str, TrialQuery]:
-    """The query per topic: ``cfg.queries`` when the config names any, else the shipped defaults for known topics."""
-    source: Mapping[str, TrialQuery] = cfg.queries or DEFAULT_QUERIES
-    return {t: source[t] for t in topic_ids if t in source}
+    """The query of each topic that has one (the config resolves the shipped defaults)."""
+    return {t: cfg.queries[t] for t in topic_ids if t in cfg.queries}
 
 
 def sync_trials(
@@ -92,10 +86,10 @@ def sync_trials(
     done: list[TopicTrials] = []
     links = flags = 0
     # A topic synced for the first time may meet papers stored before trials were tracked: link those too.
-    backfill = any(last_trials_sync(store, t, q) is None for t, q in queries.items())
+    backfill = any(last_trials_sync(store, t, q.key) is None for t, q in queries.items())
     try:
         for topic_id, query in queries.items():
-            since = last_trials_sync(store, topic_id, query)
+            since = last_trials_sync(store, topic_id, query.key)
             updated_since = since - OVERLAP if since else None
             studies: list[Study] = []
             for page in client.search_pages(query, updated_since=updated_since):
@@ -105,10 +99,10 @@ def sync_trials(
                     progress.add_total(len(batch))
                     progress.advance(len(batch))
             with store.transaction() as conn:
-                events = save_studies(conn, studies, topic_id=topic_id, now=stamp)
+                events = record_studies(conn, studies, topic_id=topic_id, now=stamp)
                 links += link_studies(conn, studies, now=stamp)
-                set_trials_sync(conn, topic_id, query, today, run_id)
-            new = sum(e.kind == NEW for e in events)
+                set_trials_sync(conn, topic_id, query.key, today, run_id)
+            new = sum(e.kind == ch.NEW for e in events)
             done.append(TopicTrials(topic_id, since, len(studies), new, len(events) - new))
         if backfill:
             links += link_stored_papers(store)
@@ -138,3 +132,41 @@ def sync_trials(
     )
     finish_run(store, run_id, status="ok", new=summary.new, updated=summary.changed, requests=summary.requests)
     return summary
+
+
+def record_studies(
+    conn: sqlite3.Connection, studies: Iterable[Study], *, topic_id: str, now: dt.datetime
+) -> list[TrialEvent]:
+    """Save the studies' states and record the changes that matter (:func:`littrack.trials.changes.diff_states`)."""
+    return [
+        trial_store.add_event(conn, new.nct_id, c.kind, c.before, c.after, now=now)
+        for new, old in trial_store.save_studies(conn, studies, topic_id=topic_id, now=now)
+        for c in ch.diff_states(old, new)
+    ]
+
+
+def record_date_flags(
+    conn: sqlite3.Connection, *, today: dt.date, no_publication_after_days: int, now: dt.datetime
+) -> list[TrialEvent]:
+    """Events that time alone causes: a completion date that went by, a completed study still without a paper.
+
+    Runs over every stored study (a sync filtered by last-update date does not return the quiet ones). Each
+    flag is raised once: per completion date for "completion date passed", once per study for "no publication".
+    """
+    linked = trial_store.linked_nct_ids(conn)
+    flagged = trial_store.raised_events(conn, (ch.COMPLETION_PASSED, ch.NO_PUBLICATION))
+    no_pub = {nct for nct, kind, _ in flagged if kind == ch.NO_PUBLICATION}
+    events: list[TrialEvent] = []
+    for study, first_seen in trial_store.studies_first_seen(conn):
+        date = study.completion_date or ""
+        if (
+            ch.completion_passed(study, first_seen=first_seen, today=today)
+            and (study.nct_id, ch.COMPLETION_PASSED, date) not in flagged
+        ):
+            events.append(trial_store.add_event(conn, study.nct_id, ch.COMPLETION_PASSED, None, date, now=now))
+        if study.nct_id not in no_pub and ch.publication_overdue(
+            study, after_days=no_publication_after_days, today=today, has_linked_paper=study.nct_id in linked
+        ):
+            after = f"completed {date}; no linked paper after {no_publication_after_days} days"
+            events.append(trial_store.add_event(conn, study.nct_id, ch.NO_PUBLICATION, None, after, now=now))
+    return events

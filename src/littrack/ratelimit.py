@@ -1,8 +1,8 @@
-"""Spacing of E-utilities requests: one process-wide limiter per rate.
+"""Spacing of requests to a web API: one process-wide limiter per host (and rate).
 
-NCBI counts requests per IP (or per API key), not per client object, so every
-:class:`~littrack.eutils.client.EutilsClient` in the process shares the limiter that
-:func:`shared_limiter` hands out for its rate. Nothing here touches the network.
+NCBI counts requests per IP (or per API key), not per client object, so every client of one host in the
+process shares the limiter that :func:`shared_limiter` hands out; the E-utilities and ClinicalTrials.gov
+clients (and :mod:`littrack.http`'s retries) use it. Nothing here touches the network.
 """
 
 from __future__ import annotations
@@ -56,14 +56,19 @@ class RateLimiter:
         self.block_until(self.clock() + seconds)
 
 
-_registry: dict[float, RateLimiter] = {}
+_registry: dict[tuple[str, float], RateLimiter] = {}
 _registry_lock = threading.Lock()
 
 
-def shared_limiter(rate_per_second: float) -> RateLimiter:
-    """The process-wide limiter for ``rate_per_second`` (created on first use)."""
+def shared_limiter(rate_per_second: float, host: str = "") -> RateLimiter:
+    """The process-wide limiter for ``host`` at ``rate_per_second`` (created on first use).
+
+    Keyed by host so two services never share a budget; and by rate, because a reloaded config may add an
+    API key (3 → 10 requests/s for NCBI).
+    """
+    key = (host.lower(), rate_per_second)
     with _registry_lock:
-        limiter = _registry.get(rate_per_second)
+        limiter = _registry.get(key)
         if limiter is None:
-            limiter = _registry[rate_per_second] = RateLimiter(rate_per_second)
+            limiter = _registry[key] = RateLimiter(rate_per_second)
         return limiter

@@ -1,4 +1,4 @@
-"""The fetch job: where the E-utilities client, the XML parser and the store meet.
+"""Fetching the topics from PubMed: where the E-utilities client, the XML parser and the store meet.
 
 Per topic: plan an Entrez-date window from the store's watermark, ESearch it (splitting the window while a
 slice holds more than PubMed's 9,999 retrievable records), EFetch only what the store lacks or what may have
@@ -11,34 +11,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from littrack.config import Config, FetchConfig
 from littrack.eutils.client import EutilsClient, ResultCapExceeded
 from littrack.eutils.pubmed_xml import iter_papers
 from littrack.models import NOT_YET_INDEXED, DateWindow, SearchResult, Topic
+from littrack.progress import NoProgress, Progress
 from littrack.store import Store
-from littrack.store.papers import SaveCounts, known_pmids, link_topic, now_iso, save_papers
+from littrack.store.db import now_iso
+from littrack.store.papers import SaveCounts, known_pmids, link_topic, save_papers
 from littrack.store.runs import get_watermark, set_watermark
 from littrack.trials.link import link_papers
 
 # PubMed serves at most 9,999 records of one query (NCBI.md); a slice must fit under it.
 MAX_RETRIEVABLE = 9_999
-
-
-class Progress(Protocol):
-    """What the job reports to a progress bar (tqdm on a terminal, nothing in the service)."""
-
-    def add_total(self, n: int) -> None: ...
-    def advance(self, n: int) -> None: ...
-
-
-class NoProgress:
-    def add_total(self, n: int) -> None:
-        pass
-
-    def advance(self, n: int) -> None:
-        pass
 
 
 @dataclass(frozen=True)

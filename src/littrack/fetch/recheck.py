@@ -1,7 +1,8 @@
 """Re-check papers already sent in digests for retractions, errata, expressions of concern and updates.
 
-Joins the E-utilities client, the parser, the correction detector and the store, like :mod:`littrack.fetch`:
-least recently checked first, bounded per run, batched EFetch by PMID (POST).
+A step after the PubMed fetch. Joins the E-utilities client, the parser, the correction detector and the
+store, like :mod:`littrack.fetch.topics`: least recently checked first, bounded per run, batched EFetch by
+PMID (POST).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from littrack.eutils.client import EutilsClient
 from littrack.eutils.pubmed_xml import iter_papers
 from littrack.evidence.corrections import detect_changes
+from littrack.fetch.steps import StepContext
 from littrack.store import Store
 from littrack.store.digests import mark_checked, papers_to_recheck, save_changes
 from littrack.store.papers import get_papers, save_papers
@@ -46,3 +48,8 @@ def recheck_sent(client: EutilsClient, store: Store, *, limit: int) -> RecheckSu
             mark_checked(conn, chunk)
         checked += len(chunk)
     return RecheckSummary(checked, found)
+
+
+def step(ctx: StepContext) -> list[str]:
+    rechecked = recheck_sent(ctx.client, ctx.store, limit=ctx.cfg.fetch.recheck_limit)
+    return [rechecked.line()] if rechecked.checked else []

@@ -1,0 +1,168 @@
+"""The configuration as frozen, typed records, with every default written once (on the dataclass).
+
+:mod:`littrack.config.load` reads ``config.yaml`` into these; everything else only receives them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from littrack.errors import ConfigError
+from littrack.models import Topic
+
+DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+DEFAULT_CTGOV_URL = "https://clinicaltrials.gov/api/v2/"
+PLACEHOLDER_EMAIL = "you@example.org"
+
+
+@dataclass(frozen=True)
+class NcbiConfig:
+    email: str = PLACEHOLDER_EMAIL
+    tool: str = "littrack"
+    api_key_env: str = "NCBI_API_KEY"
+    api_key: str | None = field(default=None, repr=False)  # resolved from the environment
+    base_url: str = DEFAULT_BASE_URL
+    timeout: float = 30.0
+    max_retries: int = 5
+    backoff_seconds: float = 1.0  # first retry delay; doubles per attempt (with jitter), capped at 30 s
+
+    @property
+    def email_is_placeholder(self) -> bool:
+        return self.email.strip().lower() in {"", PLACEHOLDER_EMAIL}
+
+    @property
+    def requests_per_second(self) -> float:
+        """NCBI's published limits: 3/s without an API key, 10/s with one."""
+        return 10.0 if self.api_key else 3.0
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    path: Path = Path("littrack.sqlite3")  # relative paths resolve against the config file's folder
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    backfill_days: int = 30
+    backfill_since: dt.date | None = None  # overrides backfill_days when set
+    overlap_days: int = 3
+    batch_size: int = 500
+    recheck_limit: int = 200  # papers already sent, re-checked for retractions per fetch
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    output_dir: Path = Path("digests")  # relative paths resolve against the config file's folder
+    profile: str | None = None
+    write_empty: bool = True
+    send_empty: bool = False
+    period_days: int = 7
+    email_abstract_chars: int = 600
+    title: str = "littrack digest"
+    public_url: str | None = None  # where digests/ is published; e-mails link to it (else to PubMed)
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"  # starttls | ssl | none
+    username: str | None = None
+    password_env: str = "LITTRACK_SMTP_PASSWORD"
+    password: str | None = field(default=None, repr=False)  # resolved from the environment
+    sender: str = ""
+    recipients: tuple[str, ...] = ()
+    subject: str = "littrack: {count} new papers ({start} to {end})"
+    timeout: float = 30.0
+    ca_file: Path | None = None  # extra CA bundle, e.g. a private relay or the tests' certificate
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    fetch: str = "0 6 * * *"
+    digest: str = "0 7 * * mon"
+    timezone: str | None = None  # None: the machine's
+    misfire_grace_minutes: int = 720
+    retry_minutes: int = 15
+    max_retries: int = 3
+
+
+@dataclass(frozen=True)
+class BackgroundConfig:
+    include_shipped: bool = True
+    documents: tuple[Path, ...] = ()
+    min_similarity: float = 0.0  # 0: use the calibrated default
+    resolve_mentions: bool = True
+
+
+@dataclass(frozen=True)
+class TrialQuery:
+    condition: str
+    intervention: str
+
+    @property
+    def key(self) -> str:
+        """How the store remembers the query: a changed query starts that topic's sync from scratch."""
+        return f"cond={self.condition}; intr={self.intervention}"
+
+
+# ClinicalTrials.gov queries (query.cond × query.intr) for the shipped topics, used when config.yaml names none.
+# Esketamine is its own intervention name on the registry, so it is named explicitly.
+_KETAMINE = "ketamine OR esketamine"
+DEFAULT_TRIAL_QUERIES: Mapping[str, TrialQuery] = MappingProxyType(
+    {
+        "ketamine-fibromyalgia": TrialQuery(condition="Fibromyalgia", intervention=_KETAMINE),
+        "ketamine-crps": TrialQuery(
+            condition="Complex Regional Pain Syndromes OR Reflex Sympathetic Dystrophy OR CRPS", intervention=_KETAMINE
+        ),
+        "ketamine-chronic-pain": TrialQuery(
+            condition="Chronic Pain OR Neuralgia OR Neuropathic Pain", intervention=_KETAMINE
+        ),
+    }
+)
+
+
+@dataclass(frozen=True)
+class TrialsConfig:
+    enabled: bool = True
+    base_url: str = DEFAULT_CTGOV_URL
+    queries: Mapping[str, TrialQuery] = field(default_factory=dict)  # topic id → query; defaults resolved here
+    no_publication_after_days: int = 365
+    requests_per_second: float = 2.0  # CT.gov publishes no limit; be polite
+    timeout: float = 30.0
+    max_retries: int = 4
+    backoff_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    ncbi: NcbiConfig
+    store: StoreConfig
+    topics: tuple[Topic, ...]
+    fetch: FetchConfig
+    digest: DigestConfig
+    email: EmailConfig
+    schedule: ScheduleConfig
+    background: BackgroundConfig
+    trials: TrialsConfig
+
+    def topic(self, topic_id: str) -> Topic:
+        for t in self.topics:
+            if t.id == topic_id:
+                return t
+        raise ConfigError(f"{self.path}: no topic with id {topic_id!r}; known: {', '.join(t.id for t in self.topics)}")
+
+
+def require_contact_email(cfg: Config) -> None:
+    """Refuse to talk to NCBI while ``ncbi.email`` is the shipped placeholder (NCBI requires a real contact)."""
+    if cfg.ncbi.email_is_placeholder:
+        raise ConfigError(
+            f"{cfg.path}: ncbi.email is still the placeholder {PLACEHOLDER_EMAIL!r}; set it to your own address "
+            "(NCBI requires a contact e-mail on every request)"
+        )
