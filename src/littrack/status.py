@@ -94,6 +94,7 @@ def _job(
         nxt, source = (fire.isoformat() if fire else None), "schedule"
     return {
         "schedule": getattr(cfg.schedule, kind),
+        "last_run_id": run.id if run else None,
         "last_run": run.started_at if run else None,
         "outcome": run.status if run else None,
         "duration_seconds": _duration(run),
@@ -147,8 +148,9 @@ def format_status(info: dict[str, Any]) -> str:
     for kind, job in (info.get("jobs") or {}).items():
         last = "never run" if not job.get("last_run") else f"last run {_at(job['last_run'])} {job['outcome']}"
         took = f" in {job['duration_seconds']}s" if job.get("duration_seconds") is not None else ""
+        which = f" (run {job['last_run_id']})" if job.get("last_run_id") is not None else ""
         source = "by the service" if job.get("next_run_source") == "service" else f"by schedule {job['schedule']!r}"
-        lines.append(f"{kind}: {last}{took}; next {_at(job.get('next_run'))} ({source})")
+        lines.append(f"{kind}: {last}{took}{which}; next {_at(job.get('next_run'))} ({source})")
     waiting = info.get("waiting")
     if waiting is not None:
         n = waiting.get("papers", 0)
@@ -156,7 +158,7 @@ def format_status(info: dict[str, Any]) -> str:
     err = info.get("last_error")
     if err:
         since = " (a later run succeeded)" if err.get("resolved") else ""
-        lines.append(f"last error{since}: {err['kind']} #{err['run_id']} at {_at(err['at'])}: {err['error']}")
+        lines.append(f"last error{since}: run {err['run_id']} ({err['kind']}) at {_at(err['at'])}: {err['error']}")
     for d in (info.get("digests") or [])[:5]:
         mailed = ", e-mailed" if d.get("emailed") else ""
         lines.append(f"digest #{d['id']} {d['status']} {_at(d.get('delivered_at') or d['created_at'])}:"
@@ -168,7 +170,7 @@ def format_status(info: dict[str, Any]) -> str:
         window = f" window {r['window_start']}..{r['window_end']}" if r.get("window_start") else ""
         err_text = f" — {r['error']}" if r.get("error") else ""
         lines.append(
-            f"{r['kind']} #{r['id']} {r['status']} at {r['started_at']}{window}: {r['new_count']} new,"
+            f"run {r['id']} {r['kind']} {r['status']} at {r['started_at']}{window}: {r['new_count']} new,"
             f" {r['updated_count']} updated, {r['requests']} requests{err_text}"
         )
     return "\n".join(lines)
