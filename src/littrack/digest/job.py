@@ -29,6 +29,7 @@ from littrack.lock import hold_lock, job_lock_path
 from littrack.models import DateWindow, Paper, PaperChange
 from littrack.store import Store, open_store
 from littrack.store import digests as ledger
+from littrack.store.identity import store_uuid
 from littrack.store.papers import get_papers
 from littrack.store.runs import finish_run, mark_interrupted, start_run
 
@@ -95,7 +96,11 @@ def _render_and_write(view: DigestView, target: Path, public_url: str | None) ->
 
 
 def write_archive(cfg: Config, store: Store) -> None:
-    """digests/index.html and feed.xml from the delivered digests; regenerated after every delivery."""
+    """digests/index.html and feed.xml from the delivered digests; regenerated after every delivery.
+
+    Feed ids carry the store's UUID, so two stores never share one; with ``digest.public_url`` the feed's links
+    are absolute (a feed reader fetches the feed alone, so a relative link would resolve against nothing useful).
+    """
     rows = ledger.delivered_digests(store)
     entries = [
         ArchiveEntry(
@@ -114,9 +119,16 @@ def write_archive(cfg: Config, store: Store) -> None:
     ]
     out = cfg.digest.output_dir
     write_atomic(out / "index.html", render_index(entries))
+    base = f"urn:littrack:{store_uuid(store)}"
+    public = cfg.digest.public_url  # ends with "/" (the config loader normalises it)
     write_atomic(
         out / "feed.xml",
-        render_feed(entries, feed_id=f"urn:littrack:feed:{cfg.digest.profile or 'default'}", self_url=None),
+        render_feed(
+            entries,
+            feed_id=f"{base}:feed:{cfg.digest.profile or 'default'}",
+            id_base=base,
+            self_url=public + "feed.xml" if public else None,
+        ),
     )
 
 
