@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from configs import write_config
-from fake_ctgov import FakeCtgov, Reply
 from littrack.cli import main
 from littrack.replay import recorded_path
 from littrack.replay.corpus import Corpus, RecordedArticle, default_corpus, slice_records
+from littrack.replay.ctgov import FakeCtgov, Reply
 from littrack.replay.replies import substring_matcher
 from littrack.replay.server import FakeEutils
 
@@ -124,7 +124,7 @@ def _trials_section(ct: FakeCtgov) -> dict[str, object]:
 def _next_token() -> str:
     import json
 
-    from fake_ctgov import recorded
+    from littrack.replay.ctgov import recorded
 
     return json.loads(recorded("search_melanoma_recruiting_limit3"))["nextPageToken"]
 

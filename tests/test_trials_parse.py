@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from fake_ctgov import recorded_json
 from littrack.errors import TrialsError
 from littrack.models import Study, date_end
+from littrack.replay.ctgov import recorded_json
 from littrack.store.codec import study_from_json, study_to_json
 from littrack.trials.parse import parse_page, parse_study
 
@@ -26,7 +26,8 @@ def test_single_study_reply_parses_every_tracked_field() -> None:
     assert study.start_date == "2016-07"  # the registry's precision is kept
     assert study.completion_date == "2019-12-20"
     assert study.sponsor == "Tocagen Inc."
-    assert study.interventions == ("Toca 511", "Toca FC")
+    assert [i.name for i in study.interventions] == ["Toca 511", "Toca FC"]
+    assert all(i.type is None and i.dose is None for i in study.interventions)  # trimmed: names only
     assert study.countries == ("United States",)  # three US sites, one country
     assert "Melanoma" in study.conditions and len(study.conditions) == 12
     assert study.has_results is False and study.last_update is None and study.references == ()

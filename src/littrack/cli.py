@@ -208,7 +208,13 @@ def demo(state: State, out_dir: str | None) -> None:
             f"demo: no {state.config_file} here, so the demo uses littrack's shipped defaults ({cfg.path});"
             " `littrack init` writes a copy for you to edit"
         )
-    run_demo(cfg, out_dir=_path(out_dir), say=click.echo, progress=lambda: TerminalProgress("demo fetch"))
+    run_demo(
+        cfg,
+        out_dir=_path(out_dir),
+        say=click.echo,
+        progress=lambda: TerminalProgress("demo fetch"),
+        real_digests=None if shipped else cfg.digest.output_dir,
+    )
 
 
 @main.command()

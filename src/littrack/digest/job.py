@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,15 +140,19 @@ def digest_job(
     now: dt.datetime | None = None,
     lock_wait: float | None = None,
     notice: str | None = None,
+    synthetic_trials: Collection[str] = (),
 ) -> DigestResult:
-    """Produce the next digest for ``cfg.digest.profile``. See the module docstring for the guarantees."""
+    """Produce the next digest for ``cfg.digest.profile``. See the module docstring for the guarantees.
+
+    ``notice`` and ``synthetic_trials`` are the offline demo's: a banner, and the trials whose changes it staged.
+    """
     now = now or dt.datetime.now(dt.UTC).astimezone()
     profile = cfg.digest.profile or ""
     with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
         mark_interrupted(store)
         pmids = ledger.waiting_pmids(store, profile)
         changes = ledger.pending_changes(store, profile)
-        extras = addons.collect(cfg, store, profile)
+        extras = addons.collect(cfg, store, profile, synthetic_trials=synthetic_trials)
         if not pmids and not changes and not extras.trials and not cfg.digest.write_empty:
             return DigestResult(None, None, 0, False, dry_run=dry_run, skipped=True)
         view = _view(
@@ -183,6 +188,7 @@ def _view(
         changes=changes,
         retracted=ledger.retracted_pmids(store, pmids),
         trials=[t.change for t in extras.trials],
+        trials_check=extras.trials_check,
         trial_links=extras.trial_links(pmids),
         relate=extras.relate,
         background=extras.background_for(stored),
