@@ -32,7 +32,7 @@ def cli(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
 
 
 def test_status_numbers_runs_and_digests_so_they_cannot_be_confused(tmp_path: Path) -> None:
-    cfg_path = write_config(tmp_path, "http://127.0.0.1:9/")
+    cfg_path = write_config(tmp_path, "http://127.0.0.1:9/", trials={"enabled": True})
     cfg = load_config(cfg_path, environ={})
     with open_store(cfg.store.path) as store:
         for _ in range(3):
@@ -52,6 +52,10 @@ def test_status_numbers_runs_and_digests_so_they_cannot_be_confused(tmp_path: Pa
     assert "last error (a later run succeeded)" not in out
     assert "last error: run 4 (trials) at" in out
     assert "#4" not in out and "#5" not in out  # "#" is for digests only
+    assert any(
+        line.startswith("trials: last ClinicalTrials.gov sync") and "failed (run 4); last successful sync never" in line
+        for line in lines
+    )
 
 
 def test_the_repository_config_is_the_shipped_default_byte_for_byte() -> None:
