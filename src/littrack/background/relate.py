@@ -275,7 +275,16 @@ class Relater:
             document_title=self.titles.get(p.doc_id, p.doc_id),
             excerpt=excerpt(p.text, focus=focus),
             score=round(score, 4),
+            passage_id=p.id,
         )
+
+    def same_text(self) -> dict[str, str]:
+        """Passage id → the id of the passage it (nearly) repeats, or its own id.
+
+        :meth:`relate` names only the first of two near-identical passages (two seeds reprint the same CRPS
+        paragraphs); a caller keyed on passages maps both through this to treat them as one.
+        """
+        return {p.id: self.passages[self._canonical[i]].id for i, p in enumerate(self.passages)}
 
 
 NEIGHBOUR_WEIGHT = 0.5

@@ -7,10 +7,20 @@ here imports from another littrack layer (store, network, digest, jobs).
 - :mod:`.paper` — a PubMed record and its parts, topics, search results, date windows;
 - :mod:`.evidence` — study design, evidence badges, study details (doses, setting, n), corrections;
 - :mod:`.background` — passages and study mentions of the background (seed) articles;
+- :mod:`.claims` — the claims ledger of the background articles and changes to its entries;
 - :mod:`.trials` — registered trials and the changes to them worth telling a reader.
 """
 
 from littrack.models.background import Confidence, RelatedPassage, StudyMention
+from littrack.models.claims import (
+    BearingPaper,
+    CitedLookup,
+    CitedRecord,
+    ClaimChange,
+    ClaimEntry,
+    ClaimFlag,
+    claim_anchor,
+)
 from littrack.models.evidence import (
     ChangeKind,
     Design,
@@ -54,7 +64,13 @@ __all__ = [
     "NOT_YET_INDEXED",
     "AbstractSection",
     "Author",
+    "BearingPaper",
     "ChangeKind",
+    "CitedLookup",
+    "CitedRecord",
+    "ClaimChange",
+    "ClaimEntry",
+    "ClaimFlag",
     "CommentCorrection",
     "Confidence",
     "DateWindow",
@@ -83,5 +99,6 @@ __all__ = [
     "TrialFacts",
     "TrialUpdate",
     "TrialsCheck",
+    "claim_anchor",
     "date_end",
 ]

@@ -23,6 +23,7 @@ class RelatedPassage:
     document_title: str
     excerpt: str  # plain text, already shortened
     score: float
+    passage_id: str = ""  # the passage's stable id, "healthrising-overview#12" (the claims ledger keys on it)
 
 
 @dataclass(frozen=True)

@@ -227,3 +227,55 @@ def retracted_pmids(store: Store, pmids: Sequence[int]) -> set[int]:
         tuple(pmids),
     )
     return {r[0] for r in rows}
+
+
+# --- what the evidence page reads (issue 14) ---
+
+
+def changes_for_papers(store: Store, pmids: Sequence[int]) -> dict[int, list[PaperChange]]:
+    """pmid → every correction the re-checks stored for it (retractions, errata, …), oldest first."""
+    out: dict[int, list[PaperChange]] = {}
+    for i in range(0, len(pmids), 500):
+        chunk = list(pmids[i : i + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = store.conn.execute(
+            f"SELECT c.pmid, c.kind, c.description, c.notice_pmid, c.notice_source, p.record FROM paper_changes c"
+            f" JOIN papers p ON p.pmid = c.pmid WHERE c.pmid IN ({marks}) ORDER BY c.id",
+            chunk,
+        )
+        for r in rows:
+            out.setdefault(r["pmid"], []).append(
+                PaperChange(
+                    r["pmid"],
+                    paper_from_json(r["record"]).title,
+                    ChangeKind(r["kind"]),
+                    r["description"],
+                    r["notice_pmid"],
+                    r["notice_source"],
+                )
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class LatestDelivery:
+    """The profile's latest delivered digest, and the papers delivered before it (the ones not "new")."""
+
+    digest_id: int
+    delivered_at: str
+    earlier_pmids: frozenset[int]
+
+
+def latest_delivery(store: Store, profile: str) -> LatestDelivery | None:
+    """None before the profile's first delivered digest."""
+    row = store.conn.execute(
+        "SELECT id, delivered_at, created_at FROM digests WHERE profile = ? AND status = 'delivered'"
+        " ORDER BY id DESC LIMIT 1",
+        (profile,),
+    ).fetchone()
+    if row is None:
+        return None
+    earlier = store.conn.execute(
+        "SELECT pmid FROM delivered_papers WHERE profile = ? AND digest_id < ?", (profile, row["id"])
+    )
+    return LatestDelivery(row["id"], row["delivered_at"] or row["created_at"], frozenset(r[0] for r in earlier))
