@@ -38,11 +38,16 @@ LAYERS: dict[str, int] = {
     "littrack.trials.client": 2,
     "littrack.export": 2,
     "littrack.replay": 2,
+    "littrack.evidence_page.model": 2,
+    "littrack.evidence_page.conditions": 2,
+    "littrack.evidence_page.tables": 2,
+    "littrack.evidence_page.claims": 2,
     # 3: where a part meets the store
     "littrack.trials": 3,
     # 4: the jobs
     "littrack.fetch": 4,
     "littrack.digest": 4,
+    "littrack.evidence_page": 4,  # reads the store, renders with the digest's templates, writes beside the digests
     # 5: entry points
     "littrack.service": 5,
     "littrack.status": 5,
@@ -61,6 +66,11 @@ FORBIDDEN = {
     ("littrack.eutils", "littrack.store"),
     ("littrack.trials.client", "littrack.store"),
     ("littrack.models", "littrack.config"),
+}
+FORBIDDEN |= {  # the page's pure assembly never reads the store itself: gather.py does
+    ("littrack.evidence_page.tables", "littrack.store"),
+    ("littrack.evidence_page.claims", "littrack.store"),
+    ("littrack.evidence_page.model", "littrack.store"),
 }
 for _low in ("littrack.store", "littrack.eutils", "littrack.trials.client", "littrack.models", "littrack.evidence"):
     FORBIDDEN |= {(_low, "littrack.cli"), (_low, "littrack.fetch"), (_low, "littrack.digest")}

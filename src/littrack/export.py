@@ -296,6 +296,17 @@ CSV_COLUMNS = (
 )
 
 
+# OWASP's CSV-injection advice: a spreadsheet runs a cell starting with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A cell a spreadsheet shows as text: a leading formula character gets a ``'`` in front (OWASP)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(papers: Iterable[Paper], evidence: Mapping[int, Evidence] | None = None) -> str:
     """CSV with a header row; ``evidence`` by PMID, classified here for papers it lacks."""
     buffer = io.StringIO()
