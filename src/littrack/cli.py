@@ -234,7 +234,17 @@ def init(state: State, path: str | None, force: bool) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["ris", "bibtex", "csl-json", "csv"]), required=True)
+@pass_state
+@handle_errors
+def evidence(state: State) -> None:
+    """Rebuild digests/evidence.html: every human study in the store and the background articles' claims."""
+    from littrack.evidence_page.job import evidence_job
+
+    click.echo(evidence_job(state.config).line())
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["ris", "bibtex", "csl-json", "csv", "evidence-csv"]), required=True)
 @click.option("--topic", "topic_id", default=None, metavar="ID", help="Only papers matched by this topic.")
 @click.option("--since", default=None, metavar="YYYY-MM-DD", help="Only papers first seen on or after this date.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
@@ -256,15 +266,22 @@ def export(state: State, fmt: str, topic_id: str | None, since: str | None, outp
         since_date = parse_date(since) if since else None
     except ValueError:
         raise ConfigError(f"--since: expected a date YYYY-MM-DD, got {since!r}") from None
-    with open_store(cfg.store.path) as store:
-        papers = [sp.paper for sp in iter_papers(store, topic_id=topic_id, since=since_date)]
-    text = render_export(papers, fmt)
+    if fmt == "evidence-csv":  # the evidence page's rows: one per topic and paper, with what the page shows
+        from littrack.evidence_page.job import current_page
+        from littrack.evidence_page.render import csv_rows, evidence_csv
+
+        text = evidence_csv(current_page(cfg), topic_id=topic_id, since=since_date)
+        count, what = csv_rows(text), "rows"
+    else:
+        with open_store(cfg.store.path) as store:
+            papers = [sp.paper for sp in iter_papers(store, topic_id=topic_id, since=since_date)]
+        text, count, what = render_export(papers, fmt), len(papers), "papers"
     if output:
         write_atomic(Path(output), text)
-        click.echo(f"export: {len(papers)} papers → {output} ({fmt})", err=True)
+        click.echo(f"export: {count} {what} → {output} ({fmt})", err=True)
     else:
         click.echo(text, nl=False)
-        click.echo(f"export: {len(papers)} papers ({fmt})", err=True)
+        click.echo(f"export: {count} {what} ({fmt})", err=True)
 
 
 @main.command()

@@ -1,7 +1,10 @@
-"""The optional digest sections beside the papers: registered trials, background articles, study mentions.
+"""The optional digest sections beside the papers: registered trials, background articles, study mentions,
+and the claims ledger entries whose status changed.
 
 :func:`collect` gathers them once per digest from the store and the background documents; the digest job
-puts them into the view and, on delivery, calls :meth:`Extras.mark_reported` inside its transaction.
+puts them into the view and, on delivery, calls :meth:`Extras.mark_reported` inside its transaction. The
+evidence page's snapshot (every stored paper classified and related) is gathered here once: the claim changes
+come from it before delivery, and the job writes the page from it after delivery.
 """
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ from littrack.background.relate import Relater
 from littrack.background.resolve import Resolution, study_mentions
 from littrack.config import Config
 from littrack.digest.view import BackgroundDocument
-from littrack.models import Confidence, Paper, RelatedPassage, StudyMention, TrialsCheck
+from littrack.evidence_page import claims as claims_ledger
+from littrack.evidence_page.gather import gather
+from littrack.evidence_page.model import Snapshot
+from littrack.models import ClaimChange, Confidence, Paper, RelatedPassage, StudyMention, TrialsCheck
 from littrack.store import Store
+from littrack.store import claims as claim_store
 from littrack.store import trials as trial_store
 from littrack.store.digests import get_digest
 from littrack.store.mentions import get_resolutions
@@ -34,6 +41,10 @@ class Extras:
     relater: Relater | None = None
     documents: tuple[BackgroundDoc, ...] = ()
     threshold: float | None = None
+    profile: str = ""
+    snapshot: Snapshot | None = None  # the evidence page's; None when rebuilding a past digest
+    claim_changes: tuple[ClaimChange, ...] = ()
+    claim_statuses: dict[str, str] = field(default_factory=dict)  # new or changed statuses to record on delivery
     _related_cache: dict[int, tuple[RelatedPassage, ...]] = field(default_factory=dict)
 
     def relate(self, paper: Paper) -> tuple[RelatedPassage, ...]:
@@ -71,6 +82,8 @@ class Extras:
         ids = [i for t in self.trials for i in t.event_ids]
         if ids:
             trial_store.mark_trial_changes_reported(conn, digest_id, ids)
+        if self.claim_statuses:
+            claim_store.save_reports(conn, self.profile, digest_id, self.claim_statuses, self.claim_changes)
 
 
 def collect(
@@ -89,6 +102,15 @@ def collect(
         trials = pending_trial_changes(store, topic_names=names, synthetic=synthetic_trials)
         check = trials_check(store)
     corpus = load_corpus(cfg.background)
+    snapshot: Snapshot | None = None
+    statuses: dict[str, str] = {}
+    if digest_id is not None:  # a rebuild shows the claim changes that digest showed
+        claim_changes = tuple(claim_store.reported_in(store, digest_id))
+    else:
+        snapshot = gather(cfg, store)
+        statuses, claim_changes = claims_ledger.changes(
+            claims_ledger.article_ledgers(snapshot), claim_store.reported_statuses(store, profile)
+        )
     return Extras(
         store=store,
         trials=trials,
@@ -97,6 +119,10 @@ def collect(
         relater=corpus.relater,
         documents=corpus.documents,
         threshold=cfg.background.min_similarity or None,
+        profile=profile,
+        snapshot=snapshot,
+        claim_changes=claim_changes,
+        claim_statuses=statuses,
     )
 
 

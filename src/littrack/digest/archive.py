@@ -56,13 +56,24 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 def render_index(
-    entries: Iterable[ArchiveEntry], *, title: str = "littrack digests", feed_href: str | None = "feed.xml"
+    entries: Iterable[ArchiveEntry],
+    *,
+    title: str = "littrack digests",
+    feed_href: str | None = "feed.xml",
+    evidence_href: str | None = None,
 ) -> str:
-    """The archive page: every digest newest first, with its period and counts per topic."""
+    """The archive page: every digest newest first, with its period and counts per topic, and a link to the
+    evidence page when there is one."""
     return (
         environment()
         .get_template("index.html")
-        .render(entries=_newest_first(entries), title=title, feed_href=safe_href(feed_href), safe_href=safe_href)
+        .render(
+            entries=_newest_first(entries),
+            title=title,
+            feed_href=safe_href(feed_href),
+            evidence_href=safe_href(evidence_href),
+            safe_href=safe_href,
+        )
     )
 
 

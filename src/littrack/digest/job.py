@@ -25,6 +25,8 @@ from littrack.digest.mail import build_message, format_subject, send_message
 from littrack.digest.render import render_email_html, render_html, render_text
 from littrack.digest.view import DigestView
 from littrack.errors import DigestError, LittrackError
+from littrack.evidence_page.gather import with_latest_delivery
+from littrack.evidence_page.job import EVIDENCE_PAGE, write_page
 from littrack.export import to_bibtex, to_csl_json, to_ris
 from littrack.lock import hold_lock, job_lock_path
 from littrack.models import DateWindow, Paper, PaperChange
@@ -119,7 +121,7 @@ def write_archive(cfg: Config, store: Store) -> None:
         if r.filename
     ]
     out = cfg.digest.output_dir
-    write_atomic(out / "index.html", render_index(entries))
+    write_atomic(out / "index.html", render_index(entries, evidence_href=EVIDENCE_PAGE))
     base = f"urn:littrack:{store_uuid(store)}"
     public = cfg.digest.public_url  # ends with "/" (the config loader normalises it)
     write_atomic(
@@ -153,7 +155,7 @@ def digest_job(
         pmids = ledger.waiting_pmids(store, profile)
         changes = ledger.pending_changes(store, profile)
         extras = addons.collect(cfg, store, profile, synthetic_trials=synthetic_trials)
-        if not pmids and not changes and not extras.trials and not cfg.digest.write_empty:
+        if not pmids and not changes and not extras.trials and not extras.claim_changes and not cfg.digest.write_empty:
             return DigestResult(None, None, 0, False, dry_run=dry_run, skipped=True)
         view = _view(
             cfg,
@@ -182,7 +184,8 @@ def _view(
     **kwargs: Any,
 ) -> DigestView:
     stored = list(get_papers(store, pmids).values())
-    return build_view(
+    public = cfg.digest.public_url
+    view = build_view(
         cfg,
         stored,
         changes=changes,
@@ -194,6 +197,12 @@ def _view(
         background=extras.background_for(stored),
         mentions=extras.mentions,
         **kwargs,
+    )
+    return dataclasses.replace(
+        view,
+        claim_changes=extras.claim_changes,
+        evidence_href=EVIDENCE_PAGE,
+        evidence_url=public + EVIDENCE_PAGE if public else None,
     )
 
 
@@ -238,7 +247,21 @@ def _deliver(
         write_archive(cfg, store)
     except LittrackError as exc:  # the digest itself is delivered; the archive is rebuilt next time
         log.warning("digest archive not updated: %s", exc)
+    _write_evidence_page(cfg, store, extras, now)
     return DigestResult(target, digest_id, view.total, emailed, retrying=view.retrying)
+
+
+def _write_evidence_page(cfg: Config, store: Store, extras: addons.Extras, now: dt.datetime) -> None:
+    """digests/evidence.html from the snapshot the digest was built from, "new" counted from this delivery.
+
+    Never undoes the delivery: a failure is logged, and the next digest or ``littrack evidence`` writes it.
+    """
+    if extras.snapshot is None:
+        return
+    try:
+        write_page(cfg, with_latest_delivery(extras.snapshot, store, cfg.digest.profile or ""), now=now)
+    except LittrackError as exc:
+        log.warning("evidence page not updated: %s", exc)
 
 
 def _send(cfg: Config, view: DigestView) -> None:

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from littrack.models import (
+    ClaimChange,
     DateWindow,
     Evidence,
     Paper,
@@ -71,3 +72,6 @@ class DigestView:
     digest_id: int | None = None
     full_digest_url: str | None = None  # for the e-mail's "read the full digest" link
     notice: str | None = None  # a plain-text banner, e.g. the offline demo's "replayed data" warning
+    claim_changes: tuple[ClaimChange, ...] = ()  # claims ledger entries whose status changed since the last digest
+    evidence_href: str | None = None  # the evidence page, relative to the digest file ("evidence.html")
+    evidence_url: str | None = None  # the same at digest.public_url, for the e-mail
