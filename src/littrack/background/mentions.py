@@ -147,11 +147,17 @@ class Mention:
     author: str | None = None
     journal: str | None = None
     passage_index: int = 0
+    part: int = 0  # which of the sentence's clauses, from 1, when it cites several studies ("A 1997 … a 2000 …")
 
     @property
     def key(self) -> str:
-        """Stable id of the mention in the store: document id + hash of the sentence."""
-        return f"{self.doc_id}:{hashlib.sha1(self.sentence.encode('utf-8')).hexdigest()[:12]}"
+        """Stable id of the mention in the store: document id + hash of the sentence (+ ".2" for its second study).
+
+        Without the part, the two studies of one sentence shared a key, so one's PubMed lookup overwrote the
+        other's in the store.
+        """
+        base = f"{self.doc_id}:{hashlib.sha1(self.sentence.encode('utf-8')).hexdigest()[:12]}"
+        return f"{base}.{self.part}" if self.part else base
 
     @property
     def description(self) -> str:
@@ -184,8 +190,9 @@ def extract_mentions(passages: Iterable[Passage]) -> tuple[Mention, ...]:
                 continue
             if k and len(sentence.split()) < 5 and _AUTHOR.search(sentence):
                 sentence = f"{sentences[k - 1]} {sentence}"  # "… rapid antidepressant effects. Iadarola et. al."
-            for clause in _clauses(sentence):
-                mention = _mention(passage, sentence, clause, context)
+            clauses = _clauses(sentence)
+            for part, clause in enumerate(clauses, start=1):
+                mention = _mention(passage, sentence, clause, context, part if len(clauses) > 1 else 0)
                 if mention is not None and not _repeats_ongoing(out, mention):
                     out.append(mention)
     return tuple(out)
@@ -228,7 +235,7 @@ def _clauses(sentence: str) -> list[str]:
     return [sentence[a:b] for a, b in itertools.pairwise(bounds)]
 
 
-def _mention(passage: Passage, sentence: str, clause: str, context: str) -> Mention | None:
+def _mention(passage: Passage, sentence: str, clause: str, context: str, part: int) -> Mention | None:
     if not _CUE.search(clause) or (_GENERIC.search(clause) and not _YEAR.search(clause)):
         return None
     ongoing = re.search(r"\bunderway\b|\bongoing\b", clause, re.I) is not None
@@ -267,6 +274,7 @@ def _mention(passage: Passage, sentence: str, clause: str, context: str) -> Ment
         author=author,
         journal=journal_m.group(1).rstrip() if journal_m else None,
         passage_index=passage.index,
+        part=part,
     )
 
 
