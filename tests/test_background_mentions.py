@@ -74,3 +74,12 @@ def test_generic_study_talk_is_not_a_mention() -> None:
 def test_description_summarises_the_fields() -> None:
     m = Mention("d", "s", 2007, "France", "fibromyalgia", "study", "subcutaneous", None, None)
     assert m.description == "2007 · France · fibromyalgia · study · subcutaneous"
+
+
+def test_two_studies_cited_in_one_sentence_have_their_own_keys() -> None:
+    # "A 1997 study reported … and a 2000 study suggested …": one sentence, two studies, two PubMed lookups.
+    mentions = _mentions()
+    pair = [m for m in mentions if m.sentence.startswith("A 1997 study reported")]
+    assert [m.year for m in pair] == [1997, 2000]
+    assert len({m.key for m in pair}) == 2
+    assert len({m.key for m in mentions}) == len(mentions)
