@@ -209,6 +209,8 @@ def test_demo_runs_offline_end_to_end_and_says_the_data_is_replayed(tmp_path):
     html = page.read_text(encoding="utf-8")
     assert "offline demo" in html and "NOT about the configured topics" in html
     assert (out_dir / "index.html").is_file() and (out_dir / "feed.xml").is_file()
+    evidence = (out_dir / "evidence.html").read_text(encoding="utf-8")  # the page's tables say the same
+    assert "offline demo" in evidence and "NOT about the configured topics" in evidence
 
 
 @pytest.mark.slow

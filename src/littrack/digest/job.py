@@ -247,19 +247,22 @@ def _deliver(
         write_archive(cfg, store)
     except LittrackError as exc:  # the digest itself is delivered; the archive is rebuilt next time
         log.warning("digest archive not updated: %s", exc)
-    _write_evidence_page(cfg, store, extras, now)
+    _write_evidence_page(cfg, store, extras, now, view.notice)
     return DigestResult(target, digest_id, view.total, emailed, retrying=view.retrying)
 
 
-def _write_evidence_page(cfg: Config, store: Store, extras: addons.Extras, now: dt.datetime) -> None:
-    """digests/evidence.html from the snapshot the digest was built from, "new" counted from this delivery.
+def _write_evidence_page(
+    cfg: Config, store: Store, extras: addons.Extras, now: dt.datetime, notice: str | None
+) -> None:
+    """digests/evidence.html from the snapshot the digest was built from, "new" counted from this delivery, with
+    the digest's banner (the offline demo's: its records are not about the topics).
 
     Never undoes the delivery: a failure is logged, and the next digest or ``littrack evidence`` writes it.
     """
     if extras.snapshot is None:
         return
     try:
-        write_page(cfg, with_latest_delivery(extras.snapshot, store, cfg.digest.profile or ""), now=now)
+        write_page(cfg, with_latest_delivery(extras.snapshot, store, cfg.digest.profile or ""), now=now, notice=notice)
     except LittrackError as exc:
         log.warning("evidence page not updated: %s", exc)
 

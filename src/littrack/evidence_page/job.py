@@ -43,7 +43,7 @@ class EvidenceResult:
         )
 
 
-def build_page(snapshot: Snapshot, *, title: str, generated_at: dt.datetime) -> EvidencePage:
+def build_page(snapshot: Snapshot, *, title: str, generated_at: dt.datetime, notice: str | None = None) -> EvidencePage:
     """The page's tables and claims ledger from one snapshot (pure)."""
     return EvidencePage(
         title=title,
@@ -53,12 +53,16 @@ def build_page(snapshot: Snapshot, *, title: str, generated_at: dt.datetime) -> 
         papers=len(snapshot.facts),
         latest_digest=snapshot.latest_digest,
         latest_digest_at=snapshot.latest_digest_at,
+        notice=notice,
     )
 
 
-def write_page(cfg: Config, snapshot: Snapshot, *, now: dt.datetime | None = None) -> EvidenceResult:
-    """Render ``snapshot`` into ``<digest.output_dir>/evidence.html`` atomically."""
-    page = build_page(snapshot, title=cfg.digest.title, generated_at=now or dt.datetime.now(dt.UTC).astimezone())
+def write_page(
+    cfg: Config, snapshot: Snapshot, *, now: dt.datetime | None = None, notice: str | None = None
+) -> EvidenceResult:
+    """Render ``snapshot`` into ``<digest.output_dir>/evidence.html`` atomically (``notice``: a banner on top)."""
+    generated = now or dt.datetime.now(dt.UTC).astimezone()
+    page = build_page(snapshot, title=cfg.digest.title, generated_at=generated, notice=notice)
     html = render_evidence_html(page).encode("utf-8")
     target = cfg.digest.output_dir / EVIDENCE_PAGE
     write_atomic(target, html)

@@ -233,6 +233,7 @@ class EvidencePage:
     papers: int  # every paper in the store that a topic matched
     latest_digest: int | None = None
     latest_digest_at: str | None = None
+    notice: str | None = None  # a plain-text banner, e.g. the offline demo's "replayed data" warning
 
     @property
     def claims(self) -> int:
