@@ -1,9 +1,17 @@
 """The digest job: select what is waiting, render, write atomically, e-mail, and only then mark delivered.
 
-Exactly once per profile: a digest row is created as *pending* with its papers; the file is written with
-temp-file + rename; when e-mail is on the SMTP server must accept the message; only then one transaction
-marks the digest delivered and its papers as sent (``delivered_papers``' primary key forbids a second
-delivery). Any failure before that commit leaves the papers waiting, and the next digest retries them.
+Exactly once per profile: a digest row is created as *pending* with its papers; it claims its file name in
+the ledger, then the exports and the page are written with temp-file + rename; when e-mail is on, the row
+becomes *sending* just before SMTP DATA and the server must accept the message; only then one transaction
+marks the digest delivered, its papers as sent (``delivered_papers``' primary key forbids a second
+delivery) and its run as ok. Any failure before that commit leaves the papers waiting, and the next digest
+retries them.
+
+Files: a delivered digest's page and exports are never removed or overwritten by a later command. A new
+digest takes the first name that no ledger row claims and no file occupies; the files of an attempt that
+was never delivered are withdrawn when it fails, or by the next digest when a kill left them (that digest
+also records the killed attempt as *interrupted*). An attempt killed or failed after the SMTP server took
+the message may have reached the readers: the next digest says its papers may arrive twice.
 """
 
 from __future__ import annotations
@@ -11,7 +19,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +29,14 @@ from littrack.config import Config
 from littrack.digest import addons
 from littrack.digest.archive import ArchiveEntry, render_feed, render_index
 from littrack.digest.assemble import build_view
-from littrack.digest.files import unique_digest_path, write_atomic
+from littrack.digest.files import (
+    any_exists,
+    digest_files,
+    remove_temp_files,
+    unique_digest_path,
+    withdraw,
+    write_atomic,
+)
 from littrack.digest.mail import build_message, format_subject, send_message
 from littrack.digest.render import render_email_html, render_html, render_text
 from littrack.digest.view import DigestView
@@ -30,9 +47,30 @@ from littrack.models import DateWindow, Paper, PaperChange
 from littrack.store import Store, open_store
 from littrack.store import digests as ledger
 from littrack.store.papers import get_papers
-from littrack.store.runs import finish_run, mark_interrupted, start_run
+from littrack.store.runs import finish_run, mark_interrupted, record_finish, start_run
 
 log = logging.getLogger(__name__)
+
+# The named points of one digest, in order. Each is where a kill, a full disk or a failure may strike;
+# tests/test_digest_faults.py kills the process at every one of them.
+STEPS = (
+    "withdrawn",  # leftovers of earlier undelivered attempts removed
+    "created",  # the pending row and its papers committed
+    "named",  # the file name claimed in the ledger
+    "wrote .ris",
+    "wrote .bib",
+    "wrote .csl.json",
+    "wrote .html",
+    "sending",  # the row is 'sending': the SMTP server has the envelope, DATA comes next
+    "sent",  # the server accepted the message; the ledger does not know yet
+    "delivered",  # the delivery transaction committed
+    "wrote index.html",
+    "wrote feed.xml",
+)
+
+
+def reached(step: str) -> None:
+    """Called at each of :data:`STEPS`. Does nothing; the fault tests replace it to kill the process there."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +115,7 @@ def _write_exports(stem: Path, papers: list[Paper]) -> tuple[tuple[str, str], ..
     for label, suffix, fn in files:
         target = stem.with_name(stem.name + suffix)
         write_atomic(target, fn(papers))
+        reached(f"wrote {suffix}")
         out.append((label, target.name))
     return tuple(out)
 
@@ -91,12 +130,17 @@ def _render_and_write(view: DigestView, target: Path, public_url: str | None) ->
     exports = _write_exports(target.with_suffix(""), papers)
     view = dataclasses.replace(view, exports=exports, full_digest_url=public_url + target.name if public_url else None)
     write_atomic(target, render_html(view))
+    reached("wrote .html")
     return view
 
 
 def write_archive(cfg: Config, store: Store) -> None:
-    """digests/index.html and feed.xml from the delivered digests; regenerated after every delivery."""
-    rows = ledger.delivered_digests(store)
+    """digests/index.html and feed.xml from the delivered digests; regenerated after every delivery.
+
+    Only pages that exist are listed: the archive never links to a file somebody removed.
+    """
+    out = cfg.digest.output_dir
+    rows = [r for r in ledger.delivered_digests(store) if r.filename and (out / r.filename).is_file()]
     entries = [
         ArchiveEntry(
             digest_id=r.id,
@@ -110,14 +154,14 @@ def write_archive(cfg: Config, store: Store) -> None:
             per_topic=tuple(r.per_topic.items()),
         )
         for r in rows
-        if r.filename
     ]
-    out = cfg.digest.output_dir
     write_atomic(out / "index.html", render_index(entries))
+    reached("wrote index.html")
     write_atomic(
         out / "feed.xml",
         render_feed(entries, feed_id=f"urn:littrack:feed:{cfg.digest.profile or 'default'}", self_url=None),
     )
+    reached("wrote feed.xml")
 
 
 def digest_job(
@@ -133,6 +177,7 @@ def digest_job(
     profile = cfg.digest.profile or ""
     with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
         mark_interrupted(store)
+        ledger.mark_interrupted(store)
         pmids = ledger.waiting_pmids(store, profile)
         changes = ledger.pending_changes(store, profile)
         extras = addons.collect(cfg, store, profile)
@@ -147,13 +192,54 @@ def digest_job(
             period=_period(store, profile),
             generated_at=now,
             retrying=ledger.previously_attempted(store, profile, pmids),
-            notice=notice,
+            notice=_with_duplicate_warning(notice, ledger.maybe_sent(store, profile, pmids)),
         )
         if dry_run:
             target = cfg.digest.output_dir / f"{now.date().isoformat()}{'-' + profile if profile else ''}.dry-run.html"
             _render_and_write(view, target, cfg.digest.public_url)
             return DigestResult(target, None, view.total, False, dry_run=True, retrying=view.retrying)
+        _withdraw_leftovers(cfg, store, profile)
+        reached("withdrawn")
         return _deliver(cfg, store, view, [cid for cid, _ in changes], extras, now)
+
+
+def _with_duplicate_warning(notice: str | None, maybe_sent: list[ledger.DigestRow]) -> str | None:
+    """Warn (log and banner) when papers of an attempt that may have reached the readers are sent again."""
+    if not maybe_sent:
+        return notice
+    ids = ", ".join(f"#{r.id}" for r in maybe_sent)
+    log.warning(
+        "digest %s may have been e-mailed already: it was handed to the SMTP server but never recorded as "
+        "delivered (the process ended or the send failed); its papers are sent again, so readers may get them twice",
+        ids,
+    )
+    warning = (
+        f"Some of these papers may have reached you already: an earlier digest ({ids}) was handed to the mail "
+        "server, but littrack could not record its delivery."
+    )
+    return f"{notice} {warning}" if notice else warning
+
+
+def _withdraw_leftovers(cfg: Config, store: Store, profile: str) -> None:
+    """Remove what earlier undelivered attempts of this profile left in digests/, and free their names.
+
+    A file name that a delivered digest owns (an attempt's name, reused after the attempt's files went) is
+    left alone: only the ledger row lets go of it.
+    """
+    out = cfg.digest.output_dir
+    remove_temp_files(out)
+    for old in ledger.stale_attempts(store, profile):
+        assert old.filename is not None
+        owner = ledger.filename_owner(store, old.filename)
+        if owner is not None and owner.id == old.id:
+            withdraw(out, old.filename)
+        ledger.set_filename(store, old.id, None)
+
+
+def _occupied(store: Store, path: Path) -> bool:
+    """A name is taken while a digest claims it, or while any file of it exists (it may be a delivered
+    digest of a store we do not know about, or the user's)."""
+    return ledger.filename_owner(store, path.name) is not None or any_exists(digest_files(path.parent, path.name))
 
 
 def _view(
@@ -186,36 +272,34 @@ def _deliver(
     pmids = [e.paper.pmid for s in view.sections for e in s.entries]
     per_topic = {s.topic.name: s.count for s in view.sections}
     digest_id = ledger.create_digest(store, profile, pmids, view.period, per_topic)
+    reached("created")
     view = dataclasses.replace(view, digest_id=digest_id)
     run_id = start_run(store, "digest", view.period)
     emailed = False
+    target: Path | None = None
     try:
-        target = unique_digest_path(
-            cfg.digest.output_dir, now.date(), cfg.digest.profile, lambda p: ledger.filename_taken(store, p.name)
-        )
-        for old in ledger.stale_attempts(store, profile):
-            # Files of digests that were never delivered are withdrawn: their papers are in this one.
-            if old.id != digest_id and old.filename and old.filename != target.name:
-                (cfg.digest.output_dir / old.filename).unlink(missing_ok=True)
+        target = unique_digest_path(cfg.digest.output_dir, now.date(), cfg.digest.profile, partial(_occupied, store))
         ledger.set_filename(store, digest_id, target.name)
+        reached("named")
         view = _render_and_write(view, target, cfg.digest.public_url)
         if cfg.email.enabled and (view.total > 0 or view.changes or view.trials or cfg.digest.send_empty):
-            _send(cfg, view)
+            _send(cfg, view, before_data=partial(_sending, store, digest_id))
             emailed = True
+            reached("sent")
         with store.transaction() as conn:
             ledger.mark_delivered(conn, digest_id, profile, emailed=emailed, change_ids=change_ids)
             extras.mark_reported(conn, digest_id)
+            record_finish(conn, run_id, status="ok", new=view.total)
     except (LittrackError, OSError) as exc:
         message = str(exc) if isinstance(exc, LittrackError) else f"cannot write digest: {exc}"
-        ledger.mark_failed(store, digest_id, message)
-        finish_run(store, run_id, status="failed", error=message)
+        _end_attempt(cfg, store, digest_id, run_id, target, ledger.FAILED, message)
         if isinstance(exc, LittrackError):
             raise
         raise DigestError(message) from exc
-    except BaseException as exc:
-        finish_run(store, run_id, status="interrupted", error=type(exc).__name__)
+    except BaseException as exc:  # Ctrl-C, or the service stopping: the attempt is over, not failed
+        _end_attempt(cfg, store, digest_id, run_id, target, ledger.INTERRUPTED, f"stopped ({type(exc).__name__})")
         raise
-    finish_run(store, run_id, status="ok", new=view.total)
+    reached("delivered")
     try:
         write_archive(cfg, store)
     except LittrackError as exc:  # the digest itself is delivered; the archive is rebuilt next time
@@ -223,7 +307,33 @@ def _deliver(
     return DigestResult(target, digest_id, view.total, emailed, retrying=view.retrying)
 
 
-def _send(cfg: Config, view: DigestView) -> None:
+def _sending(store: Store, digest_id: int) -> None:
+    ledger.mark_sending(store, digest_id)
+    reached("sending")
+
+
+def _end_attempt(
+    cfg: Config, store: Store, digest_id: int, run_id: int, target: Path | None, status: str, message: str
+) -> None:
+    """Withdraw this attempt's files and record how it ended.
+
+    Best effort: when this fails too (the store is on the full disk), the caller's error is still the one
+    the user sees, and the next digest finishes the bookkeeping (interrupted row, leftover files).
+    """
+    try:
+        if target is not None:
+            withdraw(cfg.digest.output_dir, target.name)
+            ledger.set_filename(store, digest_id, None)
+    except LittrackError as exc:  # reported at INFO: the user's one line is the error that ended the attempt
+        log.info("%s", exc)
+    try:
+        ledger.mark_failed(store, digest_id, message, status=status)
+        finish_run(store, run_id, status=status, error=message)
+    except LittrackError as exc:
+        log.info("could not record digest #%d as %s: %s; the next digest will", digest_id, status, exc)
+
+
+def _send(cfg: Config, view: DigestView, *, before_data: Callable[[], None]) -> None:
     subject = format_subject(
         cfg.email,
         count=view.total,
@@ -239,12 +349,16 @@ def _send(cfg: Config, view: DigestView) -> None:
         text=render_text(view, abstract_chars=chars),
         html=render_email_html(view, abstract_chars=chars),
     )
-    send_message(cfg.email, msg)
+    send_message(cfg.email, msg, before_data=before_data)
 
 
-def rebuild_digest(cfg: Config, digest_id: int) -> Path:
-    """Re-render a digest from the store into its file, changing nothing in the ledger."""
-    with open_store(cfg.store.path) as store:
+def rebuild_digest(cfg: Config, digest_id: int, *, lock_wait: float | None = None) -> Path:
+    """Re-render a digest from the store, changing nothing in the ledger.
+
+    A delivered digest is rewritten into its own files; any other goes to ``rebuild-<id>.html`` beside
+    them, since the name it once claimed may belong to a delivered digest now.
+    """
+    with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
         row = ledger.get_digest(store, digest_id)
         if row is None:
             raise DigestError(f"no digest #{digest_id} in the store; `littrack status` lists them")
@@ -265,6 +379,7 @@ def rebuild_digest(cfg: Config, digest_id: int) -> Path:
             generated_at=dt.datetime.fromisoformat(row.created_at),
             digest_id=digest_id,
         )
-        target = cfg.digest.output_dir / (row.filename or f"rebuild-{digest_id}.html")
+        own = row.filename if row.status == ledger.DELIVERED and row.filename else None
+        target = cfg.digest.output_dir / (own or f"rebuild-{digest_id}.html")
         _render_and_write(view, target, cfg.digest.public_url)
         return target
