@@ -174,8 +174,29 @@ def test_a_later_digest_never_deletes_the_page_a_delivered_digest_owns(fetched, 
     assert code == 0 and out.startswith("digest: 0 papers"), err
     assert page.is_file(), f"{page.name}, delivered by digest #{delivered[0]['id']}, was deleted"
     assert page.read_bytes() == before
+    # Re-rendering the failed attempt, whose name the delivered digest took over, writes beside it.
+    code, out, err = cli(cfg, "digest", "--rebuild", "1")
+    assert code == 0 and out.rstrip().endswith("rebuild-1.html (nothing marked or sent)"), err
+    assert page.read_bytes() == before
     assert_folder_agrees(tmp_path / "store.sqlite3", tmp_path / "digests", expect_pmids=set(default_corpus().pmids))
     assert no_temp_files(tmp_path / "digests") == []
+
+
+def test_a_digest_the_smtp_server_may_have_delivered_is_announced_when_its_papers_are_sent_again(fetched, tmp_path):
+    # A refused recipient after the others accepted: the message went out, yet the digest counts as failed.
+    with SmtpTestServer(refuse={"gone@clinic.test"}) as smtp:
+        cfg = fetched(email=_email(smtp, to=["reader@clinic.test", "gone@clinic.test"]))
+        assert cli(cfg, "digest")[0] == 1
+        assert len(smtp.messages) == 1
+    (first,) = ledger(tmp_path / "store.sqlite3")
+    assert first["status"] == "failed" and first["sending_at"]
+    with SmtpTestServer() as smtp:
+        cfg = write_config(tmp_path, "http://127.0.0.1:9/", fetch={"recheck_limit": 0}, email=_email(smtp))
+        code, _, err = cli(cfg, "digest")
+        assert code == 0, err
+        assert "digest #1 may have been e-mailed already" in err and "readers may get them twice" in err
+        (msg,) = smtp.messages
+    assert "may have reached you already" in msg.get_body(("plain",)).get_content()
 
 
 def _reusable(port: int) -> bool:
