@@ -93,8 +93,8 @@ def _email(smtp: SmtpTestServer, **extra):  # type: ignore[no-untyped-def]
         "host": smtp.host,
         "port": smtp.port,
         "security": smtp.security,
-        "from": "littrack@example.org",
-        "to": ["reader@example.org"],
+        "from": "littrack@clinic.test",
+        "to": ["reader@clinic.test"],
         "timeout": 5,
     }
     if smtp.ca_path:
@@ -131,8 +131,8 @@ def test_smtp_down_marks_nothing_and_the_next_digest_retries_the_same_papers(fet
             "host": "127.0.0.1",
             "port": port,
             "security": "none",
-            "from": "littrack@example.org",
-            "to": ["reader@example.org"],
+            "from": "littrack@clinic.test",
+            "to": ["reader@clinic.test"],
             "timeout": 2,
         }
     )
@@ -204,10 +204,10 @@ def _reusable(port: int) -> bool:
 
 
 def test_refused_recipient_counts_as_not_delivered(fetched):
-    with SmtpTestServer(refuse={"gone@example.org"}) as smtp:
-        cfg = fetched(email=_email(smtp, to=["reader@example.org", "gone@example.org"]))
+    with SmtpTestServer(refuse={"gone@clinic.test"}) as smtp:
+        cfg = fetched(email=_email(smtp, to=["reader@clinic.test", "gone@clinic.test"]))
         code, _, err = cli(cfg, "digest")
-    assert code == 1 and "gone@example.org" in err
+    assert code == 1 and "gone@clinic.test" in err
     assert delivered_counts(cfg) == {}
 
 
