@@ -87,7 +87,8 @@ BROKEN: dict[str, Broken] = {
     "topic id with spaces": Broken("topics[0].id", {"topics": [{"id": "Ketamine CRPS", "query": "x"}]}),
     "topic id duplicated": Broken("topics[1].id", {"topics": [{"id": "a", "query": "x"}, {"id": "a", "query": "y"}]}),
     # fetch
-    "backfill impossible date": Broken("fetch.backfill", edit=_replace("backfill: '1950-01-01'", "backfill: 2024-13-45")),
+    "backfill impossible date": Broken("fetch.backfill",
+                                       edit=_replace("backfill: '1950-01-01'", "backfill: 2024-13-45")),
     "backfill zero days": Broken("fetch.backfill", {"fetch": {"backfill": 0}}),
     "backfill words": Broken("fetch.backfill", {"fetch": {"backfill": "last month"}}),
     "backfill in the future": Broken("fetch.backfill", edit=_replace("backfill: '1950-01-01'", "backfill: 2999-01-01")),
@@ -182,7 +183,9 @@ def _unshare_works() -> bool:
     return subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode == 0
 
 
-READ_ONLY = 'mount --bind "$DIR" "$DIR" && mount -o remount,ro,bind "$DIR" && exec "$PY" -m littrack --config "$CFG" "$@"'
+READ_ONLY = (
+    'mount --bind "$DIR" "$DIR" && mount -o remount,ro,bind "$DIR" && exec "$PY" -m littrack --config "$CFG" "$@"'
+)
 
 
 @pytest.mark.skipif(not _unshare_works(), reason="needs unshare -rm for a read-only bind mount")
