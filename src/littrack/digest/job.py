@@ -181,6 +181,9 @@ def digest_job(
         pmids = ledger.waiting_pmids(store, profile)
         changes = ledger.pending_changes(store, profile)
         extras = addons.collect(cfg, store, profile)
+        if not dry_run:
+            _withdraw_leftovers(cfg, store, profile)
+            reached("withdrawn")
         if not pmids and not changes and not extras.trials and not cfg.digest.write_empty:
             return DigestResult(None, None, 0, False, dry_run=dry_run, skipped=True)
         view = _view(
@@ -198,8 +201,6 @@ def digest_job(
             target = cfg.digest.output_dir / f"{now.date().isoformat()}{'-' + profile if profile else ''}.dry-run.html"
             _render_and_write(view, target, cfg.digest.public_url)
             return DigestResult(target, None, view.total, False, dry_run=True, retrying=view.retrying)
-        _withdraw_leftovers(cfg, store, profile)
-        reached("withdrawn")
         return _deliver(cfg, store, view, [cid for cid, _ in changes], extras, now)
 
 
