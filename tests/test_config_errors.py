@@ -167,6 +167,7 @@ def _accepted(*args: object, **kwargs: object) -> None:
     raise AssertionError("the config was accepted")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["ncbi timeout negative", "backfill impossible date", "email placeholder host"])
 @pytest.mark.parametrize("command", ["fetch", "run", "status"])
 def test_a_broken_config_is_one_line_from_a_real_process_too(folder: Path, name: str, command: str) -> None:
@@ -188,6 +189,7 @@ READ_ONLY = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _unshare_works(), reason="needs unshare -rm for a read-only bind mount")
 @pytest.mark.parametrize("command", ["fetch", "digest", "status"])
 def test_a_store_in_a_read_only_folder_is_one_line_naming_store_path(folder: Path, command: str) -> None:

@@ -32,6 +32,8 @@ from littrack.replay.replies import substring_matcher
 from littrack.replay.server import FakeEutils
 from smtp_server import SmtpTestServer
 
+pytestmark = pytest.mark.slow  # subprocesses killed at every step, a tmpfs sweep
+
 PMIDS = default_corpus().pmids
 FIRST, LATER = frozenset(PMIDS[:6]), frozenset(PMIDS[6:12])
 

@@ -13,6 +13,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import pytest
+
 from configs import write_config
 from littrack.replay.corpus import default_corpus
 from littrack.replay.server import FakeEutils, Fault
@@ -45,6 +47,7 @@ def _email(smtp: SmtpTestServer) -> dict[str, object]:
             "to": ["reader@clinic.test"], "timeout": 5}
 
 
+@pytest.mark.slow
 def test_no_secret_reaches_any_output_log_or_file_at_debug_level(tmp_path: Path) -> None:
     written: dict[str, bytes] = {}
     with FakeEutils(default_corpus(), rate_limit=False) as eutils, \

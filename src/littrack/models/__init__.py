@@ -5,13 +5,25 @@ templates and exports receive them. No module passes raw XML or loose dicts acro
 here imports from another littrack layer (store, network, digest, jobs).
 
 - :mod:`.paper` — a PubMed record and its parts, topics, search results, date windows;
-- :mod:`.evidence` — study design, evidence badges, corrections to sent papers;
+- :mod:`.evidence` — study design, evidence badges, study details (doses, setting, n), corrections;
 - :mod:`.background` — passages and study mentions of the background (seed) articles;
 - :mod:`.trials` — registered trials and the changes to them worth telling a reader.
 """
 
 from littrack.models.background import Confidence, RelatedPassage, StudyMention
-from littrack.models.evidence import ChangeKind, Design, Evidence, EvidenceSource, PaperChange
+from littrack.models.evidence import (
+    ChangeKind,
+    Design,
+    Dose,
+    Drug,
+    Evidence,
+    EvidenceSource,
+    PaperChange,
+    Regimen,
+    Setting,
+    StudyDetails,
+    Subjects,
+)
 from littrack.models.paper import (
     MONTHS,
     NOT_YET_INDEXED,
@@ -37,17 +49,23 @@ __all__ = [
     "Confidence",
     "DateWindow",
     "Design",
+    "Dose",
+    "Drug",
     "Evidence",
     "EvidenceSource",
     "MeshHeading",
     "Paper",
     "PaperChange",
     "PartialDate",
+    "Regimen",
     "RelatedPassage",
     "SearchResult",
+    "Setting",
     "Study",
+    "StudyDetails",
     "StudyMention",
     "StudyReference",
+    "Subjects",
     "Topic",
     "TrialChange",
     "TrialChangeKind",
