@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import click
 
 from littrack import __version__
-from littrack.config import CONFIG_NAME, Config, load_config, shipped_config_path
+from littrack.config import CONFIG_NAME, Config, check_store_folder, load_config, shipped_config_path
 from littrack.errors import LittrackError
 from littrack.redact import RedactingFormatter, Redactor
 
@@ -50,7 +50,9 @@ class State:
     @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = self.load(self.config_file)
+            cfg = self.load(self.config_file)
+            check_store_folder(cfg)
+            self._config = cfg
         return self._config
 
     def load(self, path: str | Path) -> Config:

@@ -108,21 +108,32 @@ def _parse_ncbi(s: Section, environ: Mapping[str, str]) -> NcbiConfig:
 
 
 def _parse_store(s: Section) -> StoreConfig:
-    """The store's folder must exist and be writable: littrack never creates it, because a mistyped path
-    would silently start a new, empty store that backfills and sends every paper again."""
     path = s.path("path", str(StoreConfig.path)) or StoreConfig.path
     s.done()
-    folder = path.parent
+    return StoreConfig(path=path)
+
+
+def check_store_folder(cfg: Config) -> None:
+    """ConfigError unless ``store.path`` names a file in an existing, writable folder.
+
+    littrack never creates that folder: a mistyped path would silently start a new, empty store that backfills
+    and sends every paper again. Checked by every command on the user's config (not by :func:`load_config`,
+    which the demo also uses on the shipped defaults inside the installed package, where no store is kept).
+    """
+    path, folder = cfg.store.path, cfg.store.path.parent
+
+    def error(message: str) -> ConfigError:
+        return ConfigError(f"{cfg.path}: store.path: {message}")
+
     if path.is_dir():
-        raise s.error("path", f"{path} is a folder; name the SQLite file, e.g. {path / StoreConfig.path.name}")
+        raise error(f"{path} is a folder; name the SQLite file, e.g. {path / StoreConfig.path.name}")
     if not folder.is_dir():
         state = "is a file, not a folder" if folder.exists() else "does not exist"
-        raise s.error("path", f"the folder {folder} {state}; create it or correct the path (littrack never "
-                      "creates it: a new, empty store would fetch and send every paper again)")
+        raise error(f"the folder {folder} {state}; create it or correct the path (littrack never creates it: "
+                    "a new, empty store would fetch and send every paper again)")
     if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.R_OK | os.W_OK)):
-        raise s.error("path", f"{path if path.exists() else folder} is read-only; littrack writes the store, "
-                      "its journal and its lock file there")
-    return StoreConfig(path=path)
+        raise error(f"{path if path.exists() else folder} is read-only; littrack writes the store, its journal "
+                    "and its lock file there")
 
 
 def _parse_topics(file: Path, raw: Any) -> tuple[Topic, ...]:

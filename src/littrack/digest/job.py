@@ -26,17 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from littrack.config import Config
-from littrack.digest import addons
+from littrack.digest import addons, attempts
 from littrack.digest.archive import ArchiveEntry, render_feed, render_index
 from littrack.digest.assemble import build_view
-from littrack.digest.files import (
-    any_exists,
-    digest_files,
-    remove_temp_files,
-    unique_digest_path,
-    withdraw,
-    write_atomic,
-)
+from littrack.digest.files import unique_digest_path, write_atomic
 from littrack.digest.mail import build_message, format_subject, send_message
 from littrack.digest.render import render_email_html, render_html, render_text
 from littrack.digest.view import DigestView
@@ -48,7 +41,7 @@ from littrack.store import Store, open_store
 from littrack.store import digests as ledger
 from littrack.store.identity import store_uuid
 from littrack.store.papers import get_papers
-from littrack.store.runs import finish_run, mark_interrupted, record_finish, start_run
+from littrack.store.runs import mark_interrupted, record_finish, start_run
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +189,7 @@ def digest_job(
         changes = ledger.pending_changes(store, profile)
         extras = addons.collect(cfg, store, profile, synthetic_trials=synthetic_trials)
         if not dry_run:
-            _withdraw_leftovers(cfg, store, profile)
+            attempts.withdraw_leftovers(cfg, store, profile)
             reached("withdrawn")
         if not pmids and not changes and not extras.trials and not cfg.digest.write_empty:
             return DigestResult(None, None, 0, False, dry_run=dry_run, skipped=True)
@@ -209,52 +202,13 @@ def digest_job(
             period=_period(store, profile),
             generated_at=now,
             retrying=ledger.previously_attempted(store, profile, pmids),
-            notice=_with_duplicate_warning(notice, ledger.maybe_sent(store, profile, pmids)),
+            notice=attempts.duplicate_warning(notice, ledger.maybe_sent(store, profile, pmids)),
         )
         if dry_run:
             target = cfg.digest.output_dir / f"{now.date().isoformat()}{'-' + profile if profile else ''}.dry-run.html"
             _render_and_write(view, target, cfg.digest.public_url)
             return DigestResult(target, None, view.total, False, dry_run=True, retrying=view.retrying)
         return _deliver(cfg, store, view, [cid for cid, _ in changes], extras, now)
-
-
-def _with_duplicate_warning(notice: str | None, maybe_sent: list[ledger.DigestRow]) -> str | None:
-    """Warn (log and banner) when papers of an attempt that may have reached the readers are sent again."""
-    if not maybe_sent:
-        return notice
-    ids = ", ".join(f"#{r.id}" for r in maybe_sent)
-    log.warning(
-        "digest %s may have been e-mailed already: it was handed to the SMTP server but never recorded as "
-        "delivered (the process ended or the send failed); its papers are sent again, so readers may get them twice",
-        ids,
-    )
-    warning = (
-        f"Some of these papers may have reached you already: an earlier digest ({ids}) was handed to the mail "
-        "server, but littrack could not record its delivery."
-    )
-    return f"{notice} {warning}" if notice else warning
-
-
-def _withdraw_leftovers(cfg: Config, store: Store, profile: str) -> None:
-    """Remove what earlier undelivered attempts of this profile left in digests/, and free their names.
-
-    A file name that a delivered digest owns (an attempt's name, reused after the attempt's files went) is
-    left alone: only the ledger row lets go of it.
-    """
-    out = cfg.digest.output_dir
-    remove_temp_files(out)
-    for old in ledger.stale_attempts(store, profile):
-        assert old.filename is not None
-        owner = ledger.filename_owner(store, old.filename)
-        if owner is not None and owner.id == old.id:
-            withdraw(out, old.filename)
-        ledger.set_filename(store, old.id, None)
-
-
-def _occupied(store: Store, path: Path) -> bool:
-    """A name is taken while a digest claims it, or while any file of it exists (it may be a delivered
-    digest of a store we do not know about, or the user's)."""
-    return ledger.filename_owner(store, path.name) is not None or any_exists(digest_files(path.parent, path.name))
 
 
 def _view(
@@ -294,7 +248,8 @@ def _deliver(
     emailed = False
     target: Path | None = None
     try:
-        target = unique_digest_path(cfg.digest.output_dir, now.date(), cfg.digest.profile, partial(_occupied, store))
+        taken = partial(attempts.occupied, store)
+        target = unique_digest_path(cfg.digest.output_dir, now.date(), cfg.digest.profile, taken)
         ledger.set_filename(store, digest_id, target.name)
         reached("named")
         view = _render_and_write(view, target, cfg.digest.public_url)
@@ -308,12 +263,13 @@ def _deliver(
             record_finish(conn, run_id, status="ok", new=view.total)
     except (LittrackError, OSError) as exc:
         message = str(exc) if isinstance(exc, LittrackError) else f"cannot write digest: {exc}"
-        _end_attempt(cfg, store, digest_id, run_id, target, ledger.FAILED, message)
+        attempts.end_attempt(cfg, store, digest_id, run_id, target, ledger.FAILED, message)
         if isinstance(exc, LittrackError):
             raise
         raise DigestError(message) from exc
     except BaseException as exc:  # Ctrl-C, or the service stopping: the attempt is over, not failed
-        _end_attempt(cfg, store, digest_id, run_id, target, ledger.INTERRUPTED, f"stopped ({type(exc).__name__})")
+        stopped = f"stopped ({type(exc).__name__})"
+        attempts.end_attempt(cfg, store, digest_id, run_id, target, ledger.INTERRUPTED, stopped)
         raise
     reached("delivered")
     try:
@@ -326,27 +282,6 @@ def _deliver(
 def _sending(store: Store, digest_id: int) -> None:
     ledger.mark_sending(store, digest_id)
     reached("sending")
-
-
-def _end_attempt(
-    cfg: Config, store: Store, digest_id: int, run_id: int, target: Path | None, status: str, message: str
-) -> None:
-    """Withdraw this attempt's files and record how it ended.
-
-    Best effort: when this fails too (the store is on the full disk), the caller's error is still the one
-    the user sees, and the next digest finishes the bookkeeping (interrupted row, leftover files).
-    """
-    try:
-        if target is not None:
-            withdraw(cfg.digest.output_dir, target.name)
-            ledger.set_filename(store, digest_id, None)
-    except LittrackError as exc:  # reported at INFO: the user's one line is the error that ended the attempt
-        log.info("%s", exc)
-    try:
-        ledger.mark_failed(store, digest_id, message, status=status)
-        finish_run(store, run_id, status=status, error=message)
-    except LittrackError as exc:
-        log.info("could not record digest #%d as %s: %s; the next digest will", digest_id, status, exc)
 
 
 def _send(cfg: Config, view: DigestView, *, before_data: Callable[[], None]) -> None:
