@@ -172,14 +172,18 @@ class Evaluation:
         return next(s for s in self.scores if s.design == design)
 
 
-def evaluate(papers: Iterable[Paper], name: str = "all") -> Evaluation:
-    """Run the text-only classifier on the labelled records and score it per class."""
+def evaluate(
+    papers: Iterable[Paper], name: str = "all", labeller: Callable[[Paper], str | None] | None = None
+) -> Evaluation:
+    """Run the text-only classifier on the labelled records and score it per class (gold: ``labeller``, by
+    default :func:`label`)."""
+    labeller = labeller or label
     pairs = []
     confusions = []
     total = 0
     for paper in papers:
         total += 1
-        truth = label(paper)
+        truth = labeller(paper)
         if truth is None:
             continue
         predicted = str(classify(paper, use_indexing=False).design)
