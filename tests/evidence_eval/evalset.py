@@ -93,8 +93,16 @@ LABEL_RULES: tuple[tuple[str, str, Callable[[Paper], bool]], ...] = (
         _pt(*_OPINION),
     ),
     (
+        "narrative_review",
+        "PT Review | Scoping Review (before MeSH study-design descriptors: on a review they describe the studies "
+        "it reviews)",
+        _pt("Review", "Scoping Review"),
+    ),
+    (
         "observational",
-        "MeSH Humans + Cohort / Retrospective / Prospective / Case-Control / Cross-Sectional / Longitudinal Studies",
+        "MeSH Humans + a descriptor of MeSH's Epidemiologic Studies branch (Cohort / Follow-Up / Longitudinal / "
+        "Prospective / Retrospective / Case-Control / Cross-Sectional / Seroepidemiologic / Epidemiologic Studies, "
+        "Controlled Before-After Studies, Interrupted Time Series Analysis, Historically Controlled Study)",
         lambda p: "Humans" in _mesh(p) and bool(_mesh(p) & MESH_OBSERVATIONAL),
     ),
     (
@@ -103,14 +111,41 @@ LABEL_RULES: tuple[tuple[str, str, Callable[[Paper], bool]], ...] = (
         "named cell lines), PT not a review",
         lambda p: bool(_mesh(p) & MESH_IN_VITRO) and not _pt("Review", "Scoping Review")(p),
     ),
-    ("narrative_review", "PT Review | Scoping Review", _pt("Review", "Scoping Review")),
     ("other", "none of the above and Status MEDLINE (fully indexed)", lambda p: p.status == "MEDLINE"),
+)
+# The first pass's table (its figures are reported beside the current ones, RESULTS.md): MeSH observational
+# before PT Review, and six cohort / case-control / cross-sectional descriptors only.
+_FIRST_PASS_MESH_OBSERVATIONAL = frozenset(
+    {
+        "Cohort Studies",
+        "Retrospective Studies",
+        "Prospective Studies",
+        "Case-Control Studies",
+        "Cross-Sectional Studies",
+        "Longitudinal Studies",
+    }
+)
+FIRST_PASS_LABEL_RULES: tuple[tuple[str, str, Callable[[Paper], bool]], ...] = (
+    *LABEL_RULES[: [name for name, _, _ in LABEL_RULES].index("narrative_review")],
+    (
+        "observational",
+        "MeSH Humans + Cohort / Retrospective / Prospective / Case-Control / Cross-Sectional / Longitudinal Studies",
+        lambda p: "Humans" in _mesh(p) and bool(_mesh(p) & _FIRST_PASS_MESH_OBSERVATIONAL),
+    ),
+    LABEL_RULES[-2],
+    ("narrative_review", "PT Review | Scoping Review", _pt("Review", "Scoping Review")),
+    LABEL_RULES[-1],
 )
 
 
-def label(paper: Paper) -> str | None:
-    """The design NLM's indexing implies, or None when the record carries no trustworthy label."""
-    for name, _, rule in LABEL_RULES:
+def first_pass_label(paper: Paper) -> str | None:
+    """The label by the first pass's table (to report figures with the old mapping too)."""
+    return label(paper, FIRST_PASS_LABEL_RULES)
+
+
+def label(paper: Paper, rules: tuple[tuple[str, str, Callable[[Paper], bool]], ...] = LABEL_RULES) -> str | None:
+    """The design NLM's indexing implies (by ``rules``), or None when the record carries no trustworthy label."""
+    for name, _, rule in rules:
         if rule(paper):
             return name
     return None

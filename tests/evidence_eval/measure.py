@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evalset import LABEL_RULES, Evaluation, evaluate, load_corpus, split, table
+from evalset import LABEL_RULES, Evaluation, evaluate, first_pass_label, load_corpus, split, table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from collections import Counter
@@ -28,6 +28,13 @@ def main(argv: list[str]) -> None:
     evaluations = (evaluate(dev, "development"), evaluate(held, "held-out"), evaluate(corpus, "all"))
     for evaluation in evaluations:
         print(table(evaluation), end="\n\n")
+    print("With the first pass's label table (FIRST_PASS_LABEL_RULES):")
+    for part, name in ((dev, "development"), (held, "held-out"), (corpus, "all")):
+        old = evaluate(part, name, first_pass_label)
+        obs = old.score("observational")
+        print(f"- {name}: accuracy {old.correct}/{old.labelled}; observational recall {obs.correct}/{obs.support}, "
+              f"precision {obs.correct}/{obs.predicted}")
+    print()
     details = details_eval.score()
     print(details_eval.table(details), end="\n\n")
     if "--details-mismatches" in argv:
