@@ -168,3 +168,14 @@ def test_classify_fills_detail_chips_and_sample_size() -> None:
     evidence = classify(by_pmid(23121403))
     assert evidence.sample_size == 822
     assert "n = 822" in evidence.chips
+
+
+def test_a_real_rct_without_trial_or_blinding_words_is_read_as_an_rct_from_text() -> None:
+    # 9505772: "In a randomized, prospective study, patients ... were managed with either early or late
+    # tracheal extubation." (Randomized Controlled Trial). The first pass called it observational.
+    assert classify(by_pmid(9505772), use_indexing=False).design == "rct"
+
+
+def test_a_real_case_report_that_reports_a_unique_case_is_not_a_narrative_review() -> None:
+    # 29635139 (Case Reports): "We report a unique case of a young girl ..."; the first pass said narrative review.
+    assert classify(by_pmid(29635139), use_indexing=False).design == "case_report"

@@ -251,3 +251,48 @@ def test_setting_tells_an_infusion_clinic_trial_from_a_perioperative_one(abstrac
     evidence = classify(_paper("SYNTHETIC", abstract), use_indexing=False)
     assert evidence.details.setting == setting
     assert setting.value in evidence.chips
+
+
+# Found in the second pass (issue 12): a randomized trial reported without the word "trial" or a blinding
+# word was read as an observational study (a tier-1 design shown as tier 4).
+def test_a_randomized_prospective_study_of_either_arm_is_an_rct_not_observational() -> None:
+    paper = _paper(
+        "Early versus late removal of the urinary catheter after hip surgery.",
+        "In a randomized, prospective study, 90 patients undergoing elective hip replacement were managed with "
+        "catheter removal either on the first or on the third day. Urinary retention was compared.",
+    )
+    assert classify(paper, use_indexing=False).design == "rct"
+
+
+def test_a_randomly_selected_survey_sample_is_not_an_rct() -> None:
+    paper = _paper(
+        "Attitudes of general practitioners to opioid tapering.",
+        "A randomly selected sample of 400 general practitioners was surveyed by post; either a paper or an "
+        "online questionnaire was offered. 212 responded.",
+    )
+    assert classify(paper, use_indexing=False).design != "rct"
+
+
+def test_a_case_report_that_reviews_the_literature_is_a_case_report_not_a_narrative_review() -> None:
+    paper = _paper(
+        "Complex regional pain syndrome after a minor wrist sprain.",
+        "We report a rare presentation of complex regional pain syndrome in a teenager and review the "
+        "literature. The patient was treated with graded motor imagery and recovered within six months.",
+    )
+    assert classify(paper, use_indexing=False).design == "case_report"
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Between 2009 and 2019, 214 patients with fibromyalgia were treated with low-dose naltrexone at our clinic; "
+        "pain scores at six months are reported.",
+        "We analysed data from the national prescription register for all adults dispensed esketamine.",
+        "A secondary analysis of the ACTIVE cohort study examined sleep and widespread pain in 2,400 older adults.",
+        "Data were retrieved from the hospital's electronic records for 118 consecutive patients with CRPS.",
+        "Design: a descriptive, longitudinal study of pain trajectories in 76 adults after knee replacement.",
+    ],
+)
+def test_strobe_wording_reads_as_an_observational_study(abstract: str) -> None:
+    paper = _paper("Pain outcomes in routine care.", abstract)
+    assert classify(paper, use_indexing=False).design == "observational"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from evidence_eval import details_eval
-from evidence_eval.evalset import Evaluation, evaluate, label, load_corpus
+from evidence_eval import details_eval, europepmc
+from evidence_eval.evalset import Evaluation, evaluate, first_pass_label, label, load_corpus, split
 from littrack.evidence.classify import DESIGNS
 from littrack.evidence.indexed import indexed_design
 
@@ -27,9 +27,30 @@ def details() -> details_eval.DetailsScore:
     return details_eval.score()
 
 
+@pytest.fixture(scope="module")
+def sets() -> dict[str, Evaluation]:
+    """Each set a target must hold on: the development and held-out parts, and the Europe PMC full records."""
+    dev, held = split(load_corpus())
+    return {
+        "development": evaluate(dev, "development"),
+        "held-out": evaluate(held, "held-out"),
+        "europepmc": evaluate(europepmc.core_set(), "europepmc"),
+    }
+
+
 def test_eval_set_covers_every_recorded_pubmed_record(evaluation: Evaluation) -> None:
     assert evaluation.records >= 680
-    assert evaluation.labelled >= 600
+    # 607 until the label table stopped calling "other" the 25 records whose MeSH lists both Humans and Animals
+    # (test below): their NLM label said nothing about whether the study itself is preclinical.
+    assert evaluation.labelled >= 580
+
+
+def test_only_records_with_both_humans_and_animals_mesh_lost_their_other_label() -> None:
+    dropped = [p for p in load_corpus() if first_pass_label(p) is not None and label(p) is None]
+    assert len(dropped) == 25
+    assert all(
+        first_pass_label(p) == "other" and {"Humans", "Animals"} <= {m.descriptor for m in p.mesh} for p in dropped
+    )
 
 
 def test_hand_labelled_set_has_at_least_sixty_real_abstracts_with_provenance() -> None:
@@ -49,25 +70,50 @@ def test_text_classifier_systematic_review_precision_at_least_090(evaluation: Ev
     assert sr.precision is not None and sr.precision >= 0.90
 
 
-@pytest.mark.parametrize(
-    "design",
-    [
-        "narrative_review",
-        "editorial",
-        pytest.param(
-            "observational",
-            marks=pytest.mark.xfail(strict=True, reason="0.56 on this corpus: see RESULTS.md (target 0.60)"),
-        ),
-    ],
-)
+@pytest.mark.parametrize("design", ["narrative_review", "editorial", "observational"])
 def test_text_classifier_recall_at_least_060(evaluation: Evaluation, design: str) -> None:
     recall = evaluation.score(design).recall
     assert recall is not None and recall >= 0.60
 
 
-@pytest.mark.xfail(strict=True, reason="0.77 on this corpus (toxicology-heavy): see RESULTS.md (target 0.80)")
+@pytest.mark.parametrize(
+    "part",
+    [
+        "development",
+        pytest.param(
+            "held-out",
+            marks=pytest.mark.xfail(
+                strict=True, reason="0/2 on the held-out part (2 observational records): see RESULTS.md (target 0.60)"
+            ),
+        ),
+        "europepmc",
+    ],
+)
+def test_text_classifier_observational_recall_at_least_060_on_each_set(sets: dict[str, Evaluation], part: str) -> None:
+    recall = sets[part].score("observational").recall
+    assert recall is not None and recall >= 0.60
+
+
 def test_text_classifier_accuracy_at_least_080(evaluation: Evaluation) -> None:
     assert evaluation.accuracy >= 0.80
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        "development",
+        "held-out",
+        pytest.param(
+            "europepmc",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="13/21 = 0.62 (0.41-0.79) on the Europe PMC full records: see RESULTS.md (target 0.80)",
+            ),
+        ),
+    ],
+)
+def test_text_classifier_accuracy_at_least_080_on_each_set(sets: dict[str, Evaluation], part: str) -> None:
+    assert sets[part].accuracy >= 0.80
 
 
 def test_shown_sample_size_is_correct_at_least_95_percent(details: details_eval.DetailsScore) -> None:

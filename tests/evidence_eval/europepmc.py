@@ -150,4 +150,3 @@ def title_label(paper: Paper) -> str | None:
     """The gold label of a title-set record: the label table on its PubMed types, None when they name no design."""
     found = label(paper)
     return None if found in (None, "other") else found
-

@@ -111,10 +111,16 @@ LABEL_RULES: tuple[tuple[str, str, Callable[[Paper], bool]], ...] = (
         "named cell lines), PT not a review",
         lambda p: bool(_mesh(p) & MESH_IN_VITRO) and not _pt("Review", "Scoping Review")(p),
     ),
-    ("other", "none of the above and Status MEDLINE (fully indexed)", lambda p: p.status == "MEDLINE"),
+    (
+        "other",
+        "none of the above, Status MEDLINE (fully indexed), and MeSH not both Humans and Animals (that pair says "
+        "nothing about whether the study itself is preclinical: no trustworthy label)",
+        lambda p: p.status == "MEDLINE" and not {"Humans", "Animals"} <= _mesh(p),
+    ),
 )
 # The first pass's table (its figures are reported beside the current ones, RESULTS.md): MeSH observational
-# before PT Review, and six cohort / case-control / cross-sectional descriptors only.
+# before PT Review, six cohort / case-control / cross-sectional descriptors only, and "other" also for records
+# whose MeSH lists both Humans and Animals.
 _FIRST_PASS_MESH_OBSERVATIONAL = frozenset(
     {
         "Cohort Studies",
@@ -134,7 +140,7 @@ FIRST_PASS_LABEL_RULES: tuple[tuple[str, str, Callable[[Paper], bool]], ...] = (
     ),
     LABEL_RULES[-2],
     ("narrative_review", "PT Review | Scoping Review", _pt("Review", "Scoping Review")),
-    LABEL_RULES[-1],
+    ("other", "none of the above and Status MEDLINE (fully indexed)", lambda p: p.status == "MEDLINE"),
 )
 
 

@@ -32,8 +32,10 @@ def main(argv: list[str]) -> None:
     for part, name in ((dev, "development"), (held, "held-out"), (corpus, "all")):
         old = evaluate(part, name, first_pass_label)
         obs = old.score("observational")
-        print(f"- {name}: accuracy {old.correct}/{old.labelled}; observational recall {obs.correct}/{obs.support}, "
-              f"precision {obs.correct}/{obs.predicted}")
+        print(
+            f"- {name}: accuracy {old.correct}/{old.labelled}; observational recall {obs.correct}/{obs.support}, "
+            f"precision {obs.correct}/{obs.predicted}"
+        )
     print()
     details = details_eval.score()
     print(details_eval.table(details), end="\n\n")
@@ -67,9 +69,7 @@ def _extra(argv: list[str]) -> tuple[Evaluation, ...]:
     for evaluation in (core, titles):
         print(table(evaluation), end="\n\n")
     unlabelled = Counter(
-        str(classify(p, use_indexing=False).design)
-        for p in europepmc.title_set()
-        if europepmc.title_label(p) is None
+        str(classify(p, use_indexing=False).design) for p in europepmc.title_set() if europepmc.title_label(p) is None
     )
     print("Predictions on the title-only records whose types name no design:", dict(unlabelled.most_common()))
     details = details_eval.score(details_eval.HAND_LABELS_EUROPEPMC, europepmc.core_set())
