@@ -296,3 +296,38 @@ def test_a_case_report_that_reviews_the_literature_is_a_case_report_not_a_narrat
 def test_strobe_wording_reads_as_an_observational_study(abstract: str) -> None:
     paper = _paper("Pain outcomes in routine care.", abstract)
     assert classify(paper, use_indexing=False).design == "observational"
+
+
+# Second pass (issue 12): the common ways an abstract states its whole sample, and the look-alikes that are a
+# group, an arm or an age. All SYNTHETIC.
+@pytest.mark.parametrize(
+    ("abstract", "n"),
+    [
+        ("Participants included 38 adults with fibromyalgia referred to a pain clinic.", 38),
+        ("All participants (n = 1,204) completed the baseline pain questionnaire.", 1204),
+        ("A total of 85 patients and 8 carers who looked after them participated in the interviews.", 93),
+        ("We measured ketamine metabolites in 120 cases and 240 matched controls from two cohorts.", 360),
+        ("Fifty-nine adults, 23 with CRPS and 36 healthy volunteers, had quantitative sensory testing.", 59),
+        ("PATIENTS AND METHODS: Ketamine infusions were given in 52 patients over three years.", 52),
+        ("Allodynia improved in 9 of 14 patients after the infusion series.", 14),
+        ("In all, 120 participants completed the survey on infusion clinics.", 120),
+        ("A cross-sectional analysis was conducted among 2,310 adult patients with chronic pain.", 2310),
+        ("Of 412 patients screened, 96 were randomized to ketamine or placebo.", 96),
+    ],
+)
+def test_sample_size_reads_the_whole_sample_in_common_phrasings(abstract: str, n: int) -> None:
+    assert sample_size("SYNTHETIC", abstract) == n
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Pain relief was achieved in 8 of 20 patients in the ketamine group and 3 of 20 in the placebo group.",
+        "Response occurred in 6 of 12 patients and relapse in 3 of 9 patients.",
+        "Participants were 45 years old on average and most were women.",
+        "METHODS: In the ketamine group, 20 patients received an infusion; the others received saline.",
+        "Of the participants, 120 (60%) women reported pain.",
+    ],
+)
+def test_sample_size_never_shows_a_group_an_arm_or_an_age(abstract: str) -> None:
+    assert sample_size("SYNTHETIC", abstract) is None
