@@ -331,3 +331,15 @@ def test_sample_size_reads_the_whole_sample_in_common_phrasings(abstract: str, n
 )
 def test_sample_size_never_shows_a_group_an_arm_or_an_age(abstract: str) -> None:
     assert sample_size("SYNTHETIC", abstract) is None
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Ketamine was infused in 40 patients. Among the 12 patients with CRPS, allodynia resolved in 7.",
+        "Outcomes of 80 infusions were reviewed. Repeat infusion, performed in 14 cases, relieved pain.",
+        "METHODS: Pain thresholds were measured in 30 patients with CRPS and in 25 with fibromyalgia.",
+    ],
+)
+def test_sample_size_never_takes_a_subgroup_named_after_the_sample(abstract: str) -> None:
+    assert sample_size("SYNTHETIC", abstract) not in (12, 14, 30)

@@ -121,7 +121,6 @@ def test_shown_sample_size_is_correct_at_least_95_percent(details: details_eval.
     assert value is not None and value >= 0.95
 
 
-@pytest.mark.xfail(strict=True, reason="0.74 on the hand-labelled set: see RESULTS.md (target 0.80)")
 def test_a_sample_size_is_shown_for_at_least_80_percent_of_abstracts_that_state_one(
     details: details_eval.DetailsScore,
 ) -> None:
@@ -131,6 +130,52 @@ def test_a_sample_size_is_shown_for_at_least_80_percent_of_abstracts_that_state_
 
 def test_no_sample_size_is_shown_when_the_abstract_states_none(details: details_eval.DetailsScore) -> None:
     assert details.n_silent_when_not_stated.value == 1.0
+
+
+@pytest.fixture(scope="module")
+def detail_sets(details: details_eval.DetailsScore) -> dict[str, details_eval.DetailsScore]:
+    """The hand-labelled sets: the first pass's (tuned on), and the two labelled for the second pass."""
+    return {
+        "development": details,
+        "held-out": details_eval.score(details_eval.HAND_LABELS_HELDOUT),
+        "europepmc": details_eval.score(details_eval.HAND_LABELS_EUROPEPMC, europepmc.core_set()),
+    }
+
+
+_HELD_OUT_N = "see RESULTS.md (target 0.80): phrasings of a sample are long-tailed"
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        "development",
+        pytest.param("held-out", marks=pytest.mark.xfail(strict=True, reason=f"1/7 = 0.14 (0.03-0.51); {_HELD_OUT_N}")),
+        pytest.param(
+            "europepmc", marks=pytest.mark.xfail(strict=True, reason=f"5/9 = 0.56 (0.27-0.81); {_HELD_OUT_N}")
+        ),
+    ],
+)
+def test_a_sample_size_is_shown_for_at_least_80_percent_on_each_set(
+    detail_sets: dict[str, details_eval.DetailsScore], part: str
+) -> None:
+    value = detail_sets[part].n_shown_when_stated.value
+    assert value is not None and value >= 0.80
+
+
+@pytest.mark.parametrize("part", ["development", "held-out", "europepmc"])
+def test_shown_sample_size_is_correct_and_silent_when_none_is_stated_on_each_set(
+    detail_sets: dict[str, details_eval.DetailsScore], part: str
+) -> None:
+    score = detail_sets[part]
+    assert score.n_correct_when_shown.value is not None and score.n_correct_when_shown.value >= 0.95
+    assert score.n_silent_when_not_stated.value == 1.0
+
+
+def test_held_out_hand_labels_are_new_real_records_with_provenance() -> None:
+    held = details_eval.hand_labels(details_eval.HAND_LABELS_HELDOUT)
+    assert len(held) >= 40
+    assert not {r["pmid"] for r in held} & {r["pmid"] for r in details_eval.hand_labels()}
+    assert all(r["file"] and r["repository"] and r["commit"] and r["licence"] for r in held)
 
 
 def test_every_shown_dose_chip_is_bound_to_the_right_drug(details: details_eval.DetailsScore) -> None:

@@ -21,6 +21,8 @@ from littrack.models import Paper, Setting
 HAND_LABELS = Path(__file__).resolve().parent / "hand_labels.yaml"
 # The second, independent set: Europe PMC core abstracts, labelled before the second pass tuned anything.
 HAND_LABELS_EUROPEPMC = Path(__file__).resolve().parent / "hand_labels_europepmc.yaml"
+# The other second-pass set: recorded records not in hand_labels.yaml, labelled before the extractor ran on them.
+HAND_LABELS_HELDOUT = Path(__file__).resolve().parent / "hand_labels_heldout.yaml"
 
 
 @cache

@@ -39,8 +39,10 @@ def main(argv: list[str]) -> None:
     print()
     details = details_eval.score()
     print(details_eval.table(details), end="\n\n")
+    held_details = details_eval.score(details_eval.HAND_LABELS_HELDOUT)
+    print(details_eval.table(held_details, "details, held-out hand labels"), end="\n\n")
     if "--details-mismatches" in argv:
-        print("\n".join(details.mismatches), end="\n\n")
+        print("\n".join(details.mismatches + held_details.mismatches), end="\n\n")
     extra = _extra(argv)
     if "--rules" in argv:
         print("Label rules (first match wins):")

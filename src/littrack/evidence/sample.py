@@ -48,8 +48,13 @@ _TOTALS = (
         rf"{_N} {_QUAL}{_PEOPLE}\b",
         _F,
     ),
-    # STROBE's setting sentence: "A cross-sectional analysis was conducted among 113,030 adult patients".
-    re.compile(rf"\b(?:conducted|performed|carried out|undertaken) (?:among|in|on|with) {_N} {_QUAL}{_PEOPLE}\b", _F),
+    # STROBE's setting sentence: "A cross-sectional analysis was conducted among 113,030 adult patients". The
+    # subject must be the study: "transplantation, performed in 12 cases" is a procedure in a subgroup.
+    re.compile(
+        rf"\b(?:study|analysis|survey|investigation|trial) was (?:conducted|performed|carried out|undertaken) "
+        rf"(?:among|in|on|with) {_N} {_QUAL}{_PEOPLE}\b",
+        _F,
+    ),
     re.compile(rf"\bthere were {_N} {_QUAL}{_PEOPLE}\b", _F),
     re.compile(rf"\b(?:interviews?|workshops?|focus groups?|surveys?) (?:with|of|among) {_N} {_QUAL}{_PEOPLE}\b", _F),
     re.compile(rf"\b{_ENROL} {_N} {_QUAL}{_PEOPLE}\b", _F),
@@ -120,7 +125,8 @@ _METHODS_COUNT = re.compile(rf"\b{_N} {_QUAL}{_PEOPLE}\b", _F)
 # "in 3 of 11 patients", "15 of 166 cases": the denominator is the people the result was counted in.
 _DENOMINATOR = re.compile(rf"\b\d+ (?:of|out of) {_N}\s*(?:\([^)]*\)\s*)?{_QUAL}{_PEOPLE}\b", _F)
 _N_EQUALS = re.compile(r"\b[nN]\s*=\s*(\d{1,3}(?:,\d{3})+|\d+)\b")
-_OPENING = (re.compile(rf"(?:^|[.:]\s+)(?:In|Among|Of) (?:the |all )?{_N} {_QUAL}{_PEOPLE}\b", re.MULTILINE),)
+# Not "Among the 188 patients with a tumour": "the" points back to a group already named, often a subgroup.
+_OPENING = (re.compile(rf"(?:^|[.:]\s+)(?:In|Among|Of) {_N} {_QUAL}{_PEOPLE}\b", re.MULTILINE),)
 _RANDOMIZATION = re.compile(r"\brandomi[sz]|\brandomly\b|\ballocated\b|\bassigned\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-Z(])|\n")
 
@@ -177,7 +183,9 @@ def _methods_count(abstract: str) -> int | None:
             continue
         for match in _METHODS_COUNT.finditer(line):
             n = _counts(match.group(0), (_METHODS_COUNT,))
-            if n and not _is_part(line, match) and not _of_a_group(line, match):
+            # "in 116 patients with CP and in 188 with cancer": the first of a list is one group.
+            listed = re.match(r"[^.;]{0,60}?\b(?:and|or|versus|vs\.?)\s+(?:in\s+)?\d", line[match.end() :])
+            if n and not listed and not _is_part(line, match) and not _of_a_group(line, match):
                 return n[0]
     return None
 
