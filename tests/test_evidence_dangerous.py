@@ -343,3 +343,15 @@ def test_sample_size_never_shows_a_group_an_arm_or_an_age(abstract: str) -> None
 )
 def test_sample_size_never_takes_a_subgroup_named_after_the_sample(abstract: str) -> None:
     assert sample_size("SYNTHETIC", abstract) not in (12, 14, 30)
+
+
+# Found on the Europe PMC titles (second pass): "Letter Re: <a case series>" took the case-report badge.
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Letter Re: Ketamine infusions for refractory CRPS: a case series.",
+        "Comment regarding: A randomised trial of intranasal esketamine.",
+    ],
+)
+def test_a_letter_or_comment_about_a_paper_never_takes_its_design(title: str) -> None:
+    assert classify(_paper(title), use_indexing=False).design == "editorial"

@@ -32,7 +32,7 @@ _NOTICE_TITLE = _rx(
 _COMMENT_TITLE = _rx(
     r"^\s*(?:editorial|letter|reply|in reply|comment|commentary|author'?s'? reply|authors'? response|"
     r"response|rebuttal|correspondence|invited commentary|expert commentary|viewpoint|perspective|"
-    r"point[- ]counterpoint)\s*(?:[.:\-–—]|to\b|on\b|from\b|by\b|$)"
+    r"point[- ]counterpoint)\s*(?:[.:\-–—]|to\b|on\b|from\b|by\b|re\s*:|regarding\b|$)"
     r"|^\s*re\s*:|\breply to\b|\bresponse to (?:the )?(?:letter|comment|editorial|correspondence|\w+ et al)"
     r"|\bletter to the editor\b|\b(?:a )?comment(?:ary)? on\s*:|^\s*in response to\b|\bauthors?'? reply\b"
     r"|\bwe read with (?:great )?interest\b"
