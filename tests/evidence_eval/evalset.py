@@ -227,7 +227,7 @@ def evaluate(
         truth = labeller(paper)
         if truth is None:
             continue
-        predicted = str(classify(paper, use_indexing=False).design)
+        predicted = _text_design(paper)
         pairs.append((truth, predicted))
         if truth != predicted:
             confusions.append((paper.pmid, truth, predicted, paper.title_plain[:90]))
@@ -236,6 +236,12 @@ def evaluate(
     correct = Counter(t for t, p in pairs if t == p)
     scores = tuple(ClassScore(d, support[d], guessed[d], correct[d]) for d in DESIGNS)
     return Evaluation(name, total, len(pairs), sum(correct.values()), scores, tuple(confusions))
+
+
+@cache
+def _text_design(paper: Paper) -> str:
+    """The text-only design, computed once per record (the sets and label tables share the records)."""
+    return str(classify(paper, use_indexing=False).design)
 
 
 def split(papers: Iterable[Paper]) -> tuple[tuple[Paper, ...], tuple[Paper, ...]]:
