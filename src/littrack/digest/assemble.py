@@ -13,7 +13,16 @@ from littrack.digest.view import BackgroundDocument, DigestView, PaperEntry, Top
 from littrack.evidence.classify import classify
 from littrack.evidence.corrections import is_retracted
 from littrack.evidence.rank import rank_key
-from littrack.models import DateWindow, Evidence, Paper, PaperChange, RelatedPassage, StudyMention, TrialChange
+from littrack.models import (
+    DateWindow,
+    Evidence,
+    Paper,
+    PaperChange,
+    RelatedPassage,
+    StudyMention,
+    TrialChange,
+    TrialsCheck,
+)
 from littrack.store.papers import StoredPaper
 
 Relate = Callable[[Paper], tuple[RelatedPassage, ...]]
@@ -33,6 +42,7 @@ def build_view(
     changes: Sequence[PaperChange] = (),
     retracted: set[int] | frozenset[int] = frozenset(),
     trials: Sequence[TrialChange] = (),
+    trials_check: TrialsCheck | None = None,
     trial_links: Mapping[int, tuple[str, ...]] | None = None,
     relate: Relate | None = None,
     background: Sequence[BackgroundDocument] = (),
@@ -83,6 +93,7 @@ def build_view(
         background=tuple(background),
         mentions=tuple(mentions),
         trials=tuple(trials),
+        trials_check=trials_check,
         exports=tuple(exports),
         digest_id=digest_id,
         full_digest_url=full_digest_url,

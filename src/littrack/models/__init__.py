@@ -37,7 +37,17 @@ from littrack.models.paper import (
     SearchResult,
     Topic,
 )
-from littrack.models.trials import Study, StudyReference, TrialChange, TrialChangeKind, date_end
+from littrack.models.trials import (
+    Intervention,
+    Study,
+    StudyReference,
+    TrialChange,
+    TrialChangeKind,
+    TrialFacts,
+    TrialsCheck,
+    TrialUpdate,
+    date_end,
+)
 
 __all__ = [
     "MONTHS",
@@ -53,6 +63,7 @@ __all__ = [
     "Drug",
     "Evidence",
     "EvidenceSource",
+    "Intervention",
     "MeshHeading",
     "Paper",
     "PaperChange",
@@ -69,5 +80,8 @@ __all__ = [
     "Topic",
     "TrialChange",
     "TrialChangeKind",
+    "TrialFacts",
+    "TrialUpdate",
+    "TrialsCheck",
     "date_end",
 ]
