@@ -6,6 +6,7 @@ here imports from another littrack layer (store, network, digest, jobs).
 
 - :mod:`.paper` — a PubMed record and its parts, topics, search results, date windows;
 - :mod:`.evidence` — study design, evidence badges, study details (doses, setting, n), corrections;
+- :mod:`.safety` — why a paper reports harm from ketamine (the digest's safety lane);
 - :mod:`.background` — passages and study mentions of the background (seed) articles;
 - :mod:`.trials` — registered trials and the changes to them worth telling a reader.
 """
@@ -37,6 +38,7 @@ from littrack.models.paper import (
     SearchResult,
     Topic,
 )
+from littrack.models.safety import Harm, SafetySignal
 from littrack.models.trials import Study, StudyReference, TrialChange, TrialChangeKind, date_end
 
 __all__ = [
@@ -53,12 +55,14 @@ __all__ = [
     "Drug",
     "Evidence",
     "EvidenceSource",
+    "Harm",
     "MeshHeading",
     "Paper",
     "PaperChange",
     "PartialDate",
     "Regimen",
     "RelatedPassage",
+    "SafetySignal",
     "SearchResult",
     "Setting",
     "Study",
