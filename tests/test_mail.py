@@ -234,7 +234,23 @@ def test_format_subject_flattens_hostile_data_so_nothing_is_injected(smtp_server
 
 
 def test_format_subject_uses_the_default_template() -> None:
+    # Issue 13: the default subject says what matters in short (was "{count} new papers ({start} to {end})").
     cfg = EmailConfig()
+    subject = format_subject(
+        cfg,
+        count=17,
+        start="2026-11-25",
+        end="2026-12-01",
+        profile=None,
+        title="t",
+        summary="2 RCTs, 1 retraction, 17 new papers",
+        dates="25 Nov–1 Dec",
+    )
+    assert subject == "littrack: 2 RCTs, 1 retraction, 17 new papers (25 Nov–1 Dec)"
+
+
+def test_format_subject_keeps_the_old_placeholders_working() -> None:
+    cfg = EmailConfig(subject="littrack: {count} new papers ({start} to {end})")
     assert format_subject(cfg, count=0, start="2024-02-26", end="2024-03-04", profile=None, title="t") == (
         "littrack: 0 new papers (2024-02-26 to 2024-03-04)"
     )

@@ -11,7 +11,7 @@ here imports from another littrack layer (store, network, digest, jobs).
 - :mod:`.trials` — registered trials and the changes to them worth telling a reader.
 """
 
-from littrack.models.background import Confidence, RelatedPassage, StudyMention
+from littrack.models.background import Confidence, Lookup, RelatedPassage, StudyMention
 from littrack.models.evidence import (
     ChangeKind,
     Design,
@@ -56,6 +56,7 @@ __all__ = [
     "Evidence",
     "EvidenceSource",
     "Harm",
+    "Lookup",
     "MeshHeading",
     "Paper",
     "PaperChange",
