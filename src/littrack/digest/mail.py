@@ -111,7 +111,10 @@ def build_message(
     msg.add_alternative(_inline_css(html), subtype="html", charset="utf-8", cte="quoted-printable")
     if attachment is not None:
         name, content = attachment
-        msg.add_attachment(content, subtype="html", charset="utf-8", cte="base64", filename=name)
+        # Bytes, so the file arrives exactly as written (a str part would get CRLF line ends on the wire).
+        msg.add_attachment(
+            content.encode("utf-8"), maintype="text", subtype="html", filename=name, params={"charset": "utf-8"}
+        )
     return msg
 
 
