@@ -37,6 +37,8 @@ from littrack.models import (
     Topic,
     TrialChange,
 )
+from littrack.replay.corpus import default_corpus
+from littrack.store.papers import StoredPaper
 
 # The copies shipped with the package, so the tests run from a fresh clone (CI) without ../shared/.
 PUBMED = littrack.replay.recorded_path("pubmed")
@@ -306,3 +308,17 @@ def empty_view() -> DigestView:
         sections=(TopicSection(TOPIC_FM, ()), TopicSection(TOPIC_CRPS, ())),
         total=0,
     )
+
+
+def recorded_stored(n: int, topic_ids: tuple[str, ...]) -> list[StoredPaper]:
+    """``n`` REAL recorded PubMed records (the demo's replay corpus, parsed by littrack), cycled with fresh PMIDs
+    (90000000 + i) once the ~310 records run out. Which topics matched each is SYNTHETIC: one to all of
+    ``topic_ids`` in turn, so papers repeat across topics as real multi-topic matches do."""
+    corpus = [parse_papers(b"<PubmedArticleSet>" + r.xml + b"</PubmedArticleSet>")[0] for r in default_corpus()]
+    out = []
+    for i in range(n):
+        paper = corpus[i % len(corpus)]
+        if i >= len(corpus):
+            paper = dataclasses.replace(paper, pmid=90_000_000 + i)
+        out.append(StoredPaper(paper, topic_ids[: 1 + i % len(topic_ids)], "2026-11-20", "2026-11-20"))
+    return out

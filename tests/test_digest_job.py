@@ -123,6 +123,8 @@ def test_digest_is_emailed_over_starttls_with_auth_as_multipart_alternative(fetc
     # Issue 13: the subject says what matters in short and ends with the total (was "littrack: N new papers …").
     assert re.fullmatch(rf"littrack: (\d+ \w[\w ]*, )*{len(default_corpus())} new papers \(.+\)", msg["Subject"])
     assert "s3cret" not in out + err
+    row = db(cfg).execute("SELECT emailed, status FROM digests").fetchone()
+    assert row["emailed"] == 1 and row["status"] == "delivered"
 
 
 @pytest.mark.slow
@@ -137,7 +139,8 @@ def test_without_a_public_url_the_full_digest_is_attached(fetched):
     name = db(cfg).execute("SELECT filename FROM digests").fetchone()[0]
     assert attached.get_filename() == name and attached.get_content_type() == "text/html"
     assert attached.get_content() == (cfg.parent / "digests" / name).read_text(encoding="utf-8")
-    assert f"The full digest is attached to this e-mail ({name})" in " ".join(msg.get_body(("plain",)).get_content().split())
+    plain = " ".join(msg.get_body(("plain",)).get_content().split())
+    assert f"The full digest is attached to this e-mail ({name})" in plain
     assert name in msg.get_body(("html",)).get_content()
     row = db(cfg).execute("SELECT emailed, status FROM digests").fetchone()
     assert row["emailed"] == 1 and row["status"] == "delivered"
