@@ -2,7 +2,8 @@
 
 - :mod:`.model` — the records (one dataclass per section) and their defaults;
 - :mod:`.load` — :func:`load_config`: read the file, validate every key, resolve secrets from the environment;
-- :mod:`.section` — the validating reader every section parser uses.
+- :mod:`.section` — the validating reader every section parser uses;
+- :mod:`.shipped` — the shipped default ``config.yaml`` (package data) and :func:`write_default_config`.
 """
 
 from littrack.config.load import load_config, parse_date, valid_email, validate_cron, validate_timezone
@@ -23,8 +24,10 @@ from littrack.config.model import (
     TrialsConfig,
     require_contact_email,
 )
+from littrack.config.shipped import CONFIG_NAME, shipped_config_path, write_default_config
 
 __all__ = [
+    "CONFIG_NAME",
     "DEFAULT_BASE_URL",
     "DEFAULT_CTGOV_URL",
     "DEFAULT_TRIAL_QUERIES",
@@ -42,7 +45,9 @@ __all__ = [
     "load_config",
     "parse_date",
     "require_contact_email",
+    "shipped_config_path",
     "valid_email",
     "validate_cron",
     "validate_timezone",
+    "write_default_config",
 ]

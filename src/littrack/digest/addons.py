@@ -7,7 +7,7 @@ puts them into the view and, on delivery, calls :meth:`Extras.mark_reported` ins
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from littrack.background.conditions import bears_on, document_conditions, paper_conditions
@@ -17,12 +17,13 @@ from littrack.background.relate import Relater
 from littrack.background.resolve import Resolution, study_mentions
 from littrack.config import Config
 from littrack.digest.view import BackgroundDocument, MentionsSection
-from littrack.models import Confidence, Lookup, Paper, RelatedPassage, StudyMention
+from littrack.models import Confidence, Lookup, Paper, RelatedPassage, StudyMention, TrialsCheck
 from littrack.store import Store
 from littrack.store import trials as trial_store
+from littrack.store.digests import get_digest
 from littrack.store.mentions import get_resolutions, reported_states, save_reported_states
 from littrack.store.papers import StoredPaper
-from littrack.trials.report import PendingTrialChange, pending_trial_changes
+from littrack.trials.report import PendingTrialChange, pending_trial_changes, trials_check
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Extras:
     store: Store
     profile: str = ""
     trials: tuple[PendingTrialChange, ...] = ()
+    trials_check: TrialsCheck | None = None  # None: trials are off
     mentions: tuple[StudyMention, ...] = ()
     shown_before: dict[str, str] = field(default_factory=dict)  # mention key → state the last delivered digest showed
     relater: Relater | None = None
@@ -90,18 +92,27 @@ class Extras:
         save_reported_states(conn, self.profile, digest_id, {m.key: m.state for m in self.mentions})
 
 
-def collect(cfg: Config, store: Store, profile: str, *, digest_id: int | None = None) -> Extras:
-    """Everything the digest shows beside the papers. ``digest_id`` (rebuilds): what that digest reported."""
+def collect(
+    cfg: Config, store: Store, profile: str, *, digest_id: int | None = None, synthetic_trials: Collection[str] = ()
+) -> Extras:
+    """Everything the digest shows beside the papers. ``digest_id`` (rebuilds): what that digest reported, and
+    the trials check as it stood then. ``synthetic_trials``: NCT ids whose changes the offline demo staged."""
+    names = {t.id: t.name for t in cfg.topics}
     trials: tuple[PendingTrialChange, ...] = ()
+    check: TrialsCheck | None = None
     if digest_id is not None:  # a rebuild shows what that digest reported
-        trials = pending_trial_changes(store, reported_in=digest_id)
+        trials = pending_trial_changes(store, reported_in=digest_id, topic_names=names, synthetic=synthetic_trials)
+        row = get_digest(store, digest_id)
+        check = trials_check(store, as_of=row.created_at) if cfg.trials.enabled and row else None
     elif cfg.trials.enabled:
-        trials = pending_trial_changes(store)
+        trials = pending_trial_changes(store, topic_names=names, synthetic=synthetic_trials)
+        check = trials_check(store)
     corpus = load_corpus(cfg.background)
     return Extras(
         store=store,
         profile=profile,
         trials=trials,
+        trials_check=check,
         mentions=stored_mentions(store, corpus, resolving=cfg.background.resolve_mentions),
         # A rebuild shows the section in full: what that digest showed is not kept.
         shown_before=reported_states(store, profile) if digest_id is None else {},

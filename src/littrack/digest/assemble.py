@@ -16,7 +16,7 @@ from littrack.evidence.classify import classify
 from littrack.evidence.corrections import is_retracted
 from littrack.evidence.rank import rank_key
 from littrack.evidence.safety import safety_signal
-from littrack.models import DateWindow, Evidence, Paper, PaperChange, RelatedPassage, TrialChange
+from littrack.models import DateWindow, Evidence, Paper, PaperChange, RelatedPassage, TrialChange, TrialsCheck
 from littrack.store.papers import StoredPaper
 
 Relate = Callable[[Paper], tuple[RelatedPassage, ...]]
@@ -36,6 +36,7 @@ def build_view(
     changes: Sequence[PaperChange] = (),
     retracted: set[int] | frozenset[int] = frozenset(),
     trials: Sequence[TrialChange] = (),
+    trials_check: TrialsCheck | None = None,
     trial_links: Mapping[int, tuple[str, ...]] | None = None,
     relate: Relate | None = None,
     background: Sequence[BackgroundDocument] = (),
@@ -90,6 +91,7 @@ def build_view(
         background=tuple(background),
         mentions=mentions,
         trials=tuple(trials),
+        trials_check=trials_check,
         exports=tuple(exports),
         digest_id=digest_id,
         full_digest_url=full_digest_url,

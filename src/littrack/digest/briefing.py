@@ -82,7 +82,8 @@ def _events(view: DigestView) -> Iterable[Count]:
     if corrections:
         yield _count(corrections, "correction to a sent paper", "corrections to sent papers", "#changes")
     for kind, singular, plural in _TRIALS:
-        n = sum(1 for t in view.trials if str(t.what) == kind)
+        # One row per trial with every change of the period; a new trial counts as new, not as its changes.
+        n = sum(1 for t in view.trials if (kind == "new") == t.is_new and any(str(u.what) == kind for u in t.changes))
         if n:
             yield _count(n, singular, plural, "#trials")
 

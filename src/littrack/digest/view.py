@@ -28,6 +28,7 @@ from littrack.models import (
     StudyMention,
     Topic,
     TrialChange,
+    TrialsCheck,
 )
 
 SAFETY = "safety"  # the home of papers in the safety lane (topics are homes by their id)
@@ -149,7 +150,8 @@ class DigestView:
     safety: tuple[PaperEntry, ...] = ()  # the safety lane, best first (each paper's home)
     background: tuple[BackgroundDocument, ...] = ()
     mentions: MentionsSection | None = None
-    trials: tuple[TrialChange, ...] = ()
+    trials: tuple[TrialChange, ...] = ()  # one row per trial
+    trials_check: TrialsCheck | None = None  # how the last ClinicalTrials.gov sync went; None: trials off
     exports: tuple[tuple[str, str], ...] = field(default=())  # (label, relative href), e.g. ("RIS", "2026-11-21.ris")
     digest_id: int | None = None
     full_digest_url: str | None = None  # for the e-mail's "read the full digest" link

@@ -39,7 +39,17 @@ from littrack.models.paper import (
     Topic,
 )
 from littrack.models.safety import Harm, SafetySignal
-from littrack.models.trials import Study, StudyReference, TrialChange, TrialChangeKind, date_end
+from littrack.models.trials import (
+    Intervention,
+    Study,
+    StudyReference,
+    TrialChange,
+    TrialChangeKind,
+    TrialFacts,
+    TrialsCheck,
+    TrialUpdate,
+    date_end,
+)
 
 __all__ = [
     "MONTHS",
@@ -56,6 +66,7 @@ __all__ = [
     "Evidence",
     "EvidenceSource",
     "Harm",
+    "Intervention",
     "Lookup",
     "MeshHeading",
     "Paper",
@@ -74,5 +85,8 @@ __all__ = [
     "Topic",
     "TrialChange",
     "TrialChangeKind",
+    "TrialFacts",
+    "TrialUpdate",
+    "TrialsCheck",
     "date_end",
 ]
