@@ -298,3 +298,15 @@ def test_username_without_password_is_a_mail_error_naming_the_variable(smtp_serv
     with pytest.raises(MailError, match="MY_SMTP_PW"):
         send_message(cfg, _message(cfg))
     assert srv.messages == []
+
+
+def test_an_attached_digest_makes_the_message_mixed_and_arrives_byte_for_byte() -> None:
+    cfg = EmailConfig(sender="littrack@example.org", recipients=("reader@example.org",))
+    page = "<!DOCTYPE html>\n<title>Müller</title>\n<p>line one\nline two</p>\n"
+    msg = build_message(cfg, subject="s", text=TEXT, html=HTML, now=NOW, attachment=("2026-12-01.html", page))
+    assert msg.get_content_type() == "multipart/mixed"
+    body, attached = msg.iter_parts()
+    assert [p.get_content_type() for p in body.iter_parts()] == ["text/plain", "text/html"]
+    assert attached.get_filename() == "2026-12-01.html" and attached.get_content_charset() == "utf-8"
+    assert attached.get_payload(decode=True) == page.encode("utf-8")  # LF line ends kept, no CRLF rewrite
+    assert msg.as_bytes().isascii()
