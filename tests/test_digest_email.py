@@ -161,3 +161,30 @@ def test_the_text_part_reads_well(view300: DigestView) -> None:
         assert f"{s.topic.name.upper()} ({s.count})" in text
         for e in (*s.entries, *s.preclinical):
             assert e.paper.pubmed_url in text  # the text part lists every paper, one line each
+
+
+def test_the_email_tells_trial_changes_and_an_unreachable_registry(view300: DigestView) -> None:
+    from littrack.models import TrialChange, TrialFacts, TrialsCheck, TrialUpdate
+
+    # SYNTHETIC trial row and sync outcome.
+    row = TrialChange(
+        "NCT01234567",
+        "Ketamine infusion in fibromyalgia",
+        "Completed",
+        "status",
+        "Recruiting",
+        "Completed",
+        updates=(TrialUpdate("status", "Recruiting", "Completed"), TrialUpdate("results posted")),
+        facts=TrialFacts(conditions=("Fibromyalgia",), phase="Phase 2", topics=("Ketamine for fibromyalgia",)),
+    )
+    check = TrialsCheck(
+        last_ok_at=dt.datetime(2026, 11, 20, 6, 0, tzinfo=dt.UTC),
+        failed_at=dt.datetime(2026, 12, 1, 6, 0, tzinfo=dt.UTC),
+        error="HTTP 503",
+    )
+    view = dataclasses.replace(view300, trials=(row,), trials_check=check, briefing=None)
+    words = " ".join(lxml.html.document_fromstring(render_email_html(view, abstract_chars=600)).text_content().split())
+    assert "ClinicalTrials.gov could not be reached when littrack last tried (1 Dec 2026, 06:00 UTC: HTTP 503)" in words
+    assert "Status changed Results posted Ketamine infusion in fibromyalgia" in words
+    assert "NCT01234567 · Completed · Phase 2 · Status changed: Recruiting → Completed · Fibromyalgia" in words
+    assert "1 trial status change" in words  # the briefing counts the row once, by each of its changes
