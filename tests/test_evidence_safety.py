@@ -12,6 +12,7 @@ import dataclasses
 
 import pytest
 
+from evidence_eval.europepmc import core_set, title_set
 from evidence_eval.evalset import load_corpus
 from evidence_eval.records import NLM_SAMPLE, metapub, record
 from littrack.evidence.classify import classify
@@ -62,6 +63,13 @@ def test_the_lane_says_which_harm_and_quotes_the_phrase() -> None:
 def test_no_record_of_the_recorded_corpus_enters_the_lane() -> None:
     # 682 real records, two about ketamine (a cat anaesthesia study, a depression review), none a harm report.
     assert [p.pmid for p in load_corpus() if safety_signal(p) is not None] == []
+
+
+def test_no_real_europe_pmc_record_enters_the_lane() -> None:
+    # 948 real MEDLINE titles (25 full records with MeSH) from Europe PMC replies: none about ketamine.
+    records = {p.pmid: p for p in (*core_set(), *title_set())}
+    assert len(records) > 900
+    assert [p.pmid for p in records.values() if safety_signal(p) is not None] == []
 
 
 def test_the_two_real_ketamine_records_stay_out() -> None:

@@ -6,8 +6,9 @@ Two real sources, reported separately:
 
 - ``real_citations.yaml``: real ketamine citations (titles, and PubMed's MeSH where the page showed it),
   hand-labelled harm / not harm: precision and recall with 95 % Wilson intervals.
-- every distinct record in the recorded PubMed corpus (``src/littrack/replay/recorded/pubmed/``): what the
-  rule puts in the lane there (those are not ketamine papers, bar two, so every hit is a false alarm).
+- every distinct record in the recorded PubMed corpus (``src/littrack/replay/recorded/pubmed/``) and the real
+  Europe PMC records of ``tests/evidence_eval/data/europepmc/``: what the rule puts in the lane there (none is a
+  report of harm from ketamine, so every hit is a false alarm).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from evidence_eval.europepmc import core_set, title_set
 from evidence_eval.evalset import load_corpus, wilson
 from littrack.evidence.classify import classify
 from littrack.evidence.safety import safety_signal
@@ -117,6 +119,19 @@ def report() -> str:
         "",
     ]
     lines += [f"- {p.pmid} {p.title_plain} — {s.reason}" for p, s in hits]
+    others = {p.pmid: p for p in (*core_set(), *title_set())}
+    other_hits = [(p, s) for p in others.values() if (s := decide(p)) is not None]
+    lines += [
+        "## Europe PMC records (`tests/evidence_eval/data/europepmc/`)",
+        "",
+        f"{len(others)} distinct real MEDLINE records from Europe PMC search replies (a query for cancer), titles"
+        " with",
+        "publication types (25 of them full records with abstract and MeSH). None is about ketamine.",
+        "",
+        f"- **false alarms**: {_ratio(len(other_hits), len(others))} of records put in the lane",
+        "",
+    ]
+    lines += [f"- {p.pmid} {p.title_plain} — {s.reason}" for p, s in other_hits]
     return "\n".join(lines).rstrip() + "\n"
 
 
