@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 
 from digest_samples import build_view, real_papers
-from littrack.digest.render import render_email_html, render_html, render_text
+from littrack.digest.email_html import render_email_html
+from littrack.digest.render import render_html, render_text
 from littrack.models import ClaimChange
 
 CHANGE = ClaimChange(

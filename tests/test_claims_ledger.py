@@ -31,7 +31,7 @@ from littrack.config import Config
 from littrack.evidence_page import claims
 from littrack.evidence_page.gather import gather
 from littrack.evidence_page.model import ArticleLedger, Snapshot
-from littrack.models import CitedLookup, ClaimChange, ClaimEntry, ClaimFlag, Confidence, RelatedPassage
+from littrack.models import ClaimChange, ClaimEntry, ClaimFlag, Confidence, Lookup, RelatedPassage
 from littrack.store import Store
 from littrack.store import claims as claim_store
 
@@ -76,26 +76,26 @@ def test_ledger_lists_the_studies_the_seeds_cite_with_their_lookup_state(tmp_pat
     assert [len(a.entries) for a in ledger] == [3, 11, 2, 10]
     stephanie = by_year(ledger, STEPHANIE)
     assert {y: stephanie[y].lookup for y in (1995, 1997, 2000, 2002, 2011)} == {
-        1995: CitedLookup.NOT_FOUND,
-        1997: CitedLookup.FOUND,
-        2000: CitedLookup.FOUND,
-        2002: CitedLookup.NOT_FOUND,
-        2011: CitedLookup.FOUND,
+        1995: Lookup.NO_MATCH,
+        1997: Lookup.MATCHED,
+        2000: Lookup.MATCHED,
+        2002: Lookup.NO_MATCH,
+        2011: Lookup.MATCHED,
     }
-    assert by_year(ledger, OVERVIEW)[2007].lookup == CitedLookup.FOUND
+    assert by_year(ledger, OVERVIEW)[2007].lookup == Lookup.MATCHED
     (review,) = [e for e in entries(ledger) if "6 trials · 115 patients" in e.cited]
-    assert review.doc_id == NEUROPAIN and review.lookup == CitedLookup.FOUND and review.confidence == Confidence.HIGH
+    assert review.doc_id == NEUROPAIN and review.lookup == Lookup.MATCHED and review.confidence == Confidence.HIGH
     assert [r.pmid for r in review.records] == [SR_2021] and review.records[0].in_store
     # Too vague to search for: no year, author, country or size ("In one study, more than half …").
-    assert entries(ledger)[0].lookup == CitedLookup.TOO_VAGUE
+    assert entries(ledger)[0].lookup == Lookup.TOO_VAGUE
 
 
 def test_before_any_lookup_entries_say_not_looked_up_and_why(tmp_path: Path) -> None:
     on = by_year(claims.article_ledgers(snapshot(tmp_path, lookups=False)), STEPHANIE)
     (tmp_path / "off").mkdir()
     off = by_year(claims.article_ledgers(snapshot(tmp_path / "off", lookups=False, resolve=False)), STEPHANIE)
-    assert on[1995].lookup == CitedLookup.NOT_YET and str(on[1995].lookup) == "not looked up yet"
-    assert off[1995].lookup == CitedLookup.OFF and str(off[1995].lookup) == "not looked up (resolution off)"
+    assert on[1995].lookup == Lookup.NOT_YET and on[1995].lookup_label == "not looked up yet"
+    assert off[1995].lookup == Lookup.OFF and off[1995].lookup_label == "not looked up (resolution off)"
 
 
 def test_a_cited_record_with_a_retraction_or_erratum_flags_the_entry(tmp_path: Path) -> None:

@@ -144,6 +144,6 @@ def test_fetch_resolves_the_seeds_mentions_and_the_digest_ledger_shows_them(tmp_
     code, _, err = cli(cfg, "digest")
     assert code == 0, err
     page = (tmp_path / "digests" / "evidence.html").read_text(encoding="utf-8")
-    assert page.count('<span class="lookup lookup-found">cited study found</span>') == 4  # 1997, 2000 twice, 2007
+    assert page.count('<span class="lookup lookup-matched">cited study found</span>') == 4  # 1997, 2000 twice, 2007
     assert page.count('<span class="kind kind-bad">cited study retracted</span>') == 2
     assert f'href="https://pubmed.ncbi.nlm.nih.gov/{RETRACTED}/"' in page

@@ -6,7 +6,14 @@
 - :mod:`.shipped` — the shipped default ``config.yaml`` (package data) and :func:`write_default_config`.
 """
 
-from littrack.config.load import load_config, parse_date, valid_email, validate_cron, validate_timezone
+from littrack.config.load import (
+    check_store_folder,
+    load_config,
+    parse_date,
+    valid_email,
+    validate_cron,
+    validate_timezone,
+)
 from littrack.config.model import (
     DEFAULT_BASE_URL,
     DEFAULT_CTGOV_URL,
@@ -42,6 +49,7 @@ __all__ = [
     "StoreConfig",
     "TrialQuery",
     "TrialsConfig",
+    "check_store_folder",
     "load_config",
     "parse_date",
     "require_contact_email",

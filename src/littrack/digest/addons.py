@@ -13,21 +13,22 @@ import sqlite3
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from littrack.background.conditions import bears_on, document_conditions, paper_conditions
 from littrack.background.corpus import BackgroundCorpus, load_corpus
 from littrack.background.documents import BackgroundDoc
 from littrack.background.relate import Relater
 from littrack.background.resolve import Resolution, study_mentions
 from littrack.config import Config
-from littrack.digest.view import BackgroundDocument
+from littrack.digest.view import BackgroundDocument, MentionsSection
 from littrack.evidence_page import claims as claims_ledger
 from littrack.evidence_page.gather import gather
 from littrack.evidence_page.model import Snapshot
-from littrack.models import ClaimChange, Confidence, Paper, RelatedPassage, StudyMention, TrialsCheck
+from littrack.models import ClaimChange, Confidence, Lookup, Paper, RelatedPassage, StudyMention, TrialsCheck
 from littrack.store import Store
 from littrack.store import claims as claim_store
 from littrack.store import trials as trial_store
 from littrack.store.digests import get_digest
-from littrack.store.mentions import get_resolutions
+from littrack.store.mentions import get_resolutions, reported_states, save_reported_states
 from littrack.store.papers import StoredPaper
 from littrack.trials.report import PendingTrialChange, pending_trial_changes, trials_check
 
@@ -35,13 +36,14 @@ from littrack.trials.report import PendingTrialChange, pending_trial_changes, tr
 @dataclass
 class Extras:
     store: Store
+    profile: str = ""
     trials: tuple[PendingTrialChange, ...] = ()
     trials_check: TrialsCheck | None = None  # None: trials are off
     mentions: tuple[StudyMention, ...] = ()
+    shown_before: dict[str, str] = field(default_factory=dict)  # mention key → state the last delivered digest showed
     relater: Relater | None = None
     documents: tuple[BackgroundDoc, ...] = ()
     threshold: float | None = None
-    profile: str = ""
     snapshot: Snapshot | None = None  # the evidence page's; None when rebuilding a past digest
     claim_changes: tuple[ClaimChange, ...] = ()
     claim_statuses: dict[str, str] = field(default_factory=dict)  # new or changed statuses to record on delivery
@@ -58,12 +60,18 @@ class Extras:
         return trial_store.trial_ids_for_papers(self.store, pmids)
 
     def background_for(self, stored: Sequence[StoredPaper]) -> tuple[BackgroundDocument, ...]:
-        """Each background document with the papers of this digest that bear on it ("new since this article")."""
+        """Each background document with the papers of this digest that bear on it ("new since this article"):
+        a background passage relates to the paper, and the paper concerns the article's subject
+        (:mod:`littrack.background.conditions`)."""
         if self.relater is None:
             return ()
+        subjects = {d.id: document_conditions(d.title, d.text) for d in self.documents}
         by_doc: dict[str, list[tuple[int, str]]] = {}
         for sp in stored:
+            concerns = paper_conditions(sp.paper)
             for rel in self.relate(sp.paper):
+                if not bears_on(subjects.get(rel.document_id, frozenset()), concerns):
+                    continue
                 pairs = by_doc.setdefault(rel.document_id, [])
                 if all(pmid != sp.paper.pmid for pmid, _ in pairs):
                     pairs.append((sp.paper.pmid, sp.paper.title_plain))
@@ -78,10 +86,20 @@ class Extras:
             for d in self.documents
         )
 
+    def mentions_section(self, page: str | None) -> MentionsSection | None:
+        """The mentions in full when this profile has not seen them or a resolution changed since, else one line."""
+        if not self.mentions:
+            return None
+        if not self.shown_before:
+            return MentionsSection(self.mentions, full=True, page=page)
+        changed = frozenset(m.key for m in self.mentions if self.shown_before.get(m.key) != m.state)
+        return MentionsSection(self.mentions, full=bool(changed), changed=changed, page=page)
+
     def mark_reported(self, conn: sqlite3.Connection, digest_id: int) -> None:
         ids = [i for t in self.trials for i in t.event_ids]
         if ids:
             trial_store.mark_trial_changes_reported(conn, digest_id, ids)
+        save_reported_states(conn, self.profile, digest_id, {m.key: m.state for m in self.mentions})
         if self.claim_statuses:
             claim_store.save_reports(conn, self.profile, digest_id, self.claim_statuses, self.claim_changes)
 
@@ -113,21 +131,24 @@ def collect(
         )
     return Extras(
         store=store,
+        profile=profile,
         trials=trials,
         trials_check=check,
-        mentions=stored_mentions(store, corpus),
+        mentions=stored_mentions(store, corpus, resolving=cfg.background.resolve_mentions),
+        # A rebuild shows the section in full: what that digest showed is not kept.
+        shown_before=reported_states(store, profile) if digest_id is None else {},
         relater=corpus.relater,
         documents=corpus.documents,
         threshold=cfg.background.min_similarity or None,
-        profile=profile,
         snapshot=snapshot,
         claim_changes=claim_changes,
         claim_statuses=statuses,
     )
 
 
-def stored_mentions(store: Store, corpus: BackgroundCorpus) -> tuple[StudyMention, ...]:
-    """Every mention with the resolution the fetch stored; one never looked up yet is listed as unresolved."""
+def stored_mentions(store: Store, corpus: BackgroundCorpus, *, resolving: bool = True) -> tuple[StudyMention, ...]:
+    """Every mention with the resolution the fetch stored. One without a stored answer was not looked up: not
+    yet, or the lookup failed (``resolving``), or resolution is switched off."""
     known = get_resolutions(store, [m.key for m in corpus.mentions])
     resolutions = [
         Resolution(m, known[m.key].pmids, known[m.key].confidence, known[m.key].queries)
@@ -135,4 +156,5 @@ def stored_mentions(store: Store, corpus: BackgroundCorpus) -> tuple[StudyMentio
         else Resolution(m, (), Confidence.UNRESOLVED)
         for m in corpus.mentions
     ]
-    return study_mentions(resolutions, corpus.titles)
+    missing = Lookup.NOT_YET if resolving else Lookup.OFF
+    return study_mentions(resolutions, corpus.titles, {m.key: missing for m in corpus.mentions if m.key not in known})

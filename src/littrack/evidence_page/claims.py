@@ -29,18 +29,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from littrack.background.mentions import Mention
-from littrack.background.resolve import Resolution, strict_query
+from littrack.background.resolve import Resolution, lookup_of, strict_query
 from littrack.evidence_page.conditions import topics_for
 from littrack.evidence_page.model import RETRACTION_KINDS, ArticleLedger, PaperFacts, Snapshot
 from littrack.models import (
+    LOOKUP_LABELS,
     BearingPaper,
-    CitedLookup,
     CitedRecord,
     ClaimChange,
     ClaimEntry,
     ClaimFlag,
     Confidence,
     Design,
+    Lookup,
 )
 
 Rank = tuple[int, int]
@@ -96,7 +97,7 @@ def entry(
 ) -> ClaimEntry:
     """One ledger entry (see the module docstring for every rule)."""
     lookup = _lookup(m, resolution, resolve_on)
-    found = resolution.pmids if resolution is not None and lookup == CitedLookup.FOUND else ()
+    found = resolution.pmids if resolution is not None and lookup == Lookup.MATCHED else ()
     records = tuple(_record(pmid, by_pmid.get(pmid)) for pmid in found)
     cited = [by_pmid[p] for p in found if p in by_pmid]
     flags = []
@@ -137,13 +138,14 @@ def entry(
     )
 
 
-def _lookup(m: Mention, resolution: Resolution | None, resolve_on: bool) -> CitedLookup:
+def _lookup(m: Mention, resolution: Resolution | None, resolve_on: bool) -> Lookup:
+    """The stored lookup's outcome (:func:`littrack.background.resolve.lookup_of`); a sentence with nothing to
+    search by is too vague whether or not a fetch has looked at it yet."""
     if strict_query(m) is None:
-        return CitedLookup.TOO_VAGUE
+        return Lookup.TOO_VAGUE
     if resolution is not None:
-        found = resolution.pmids and resolution.confidence != Confidence.UNRESOLVED
-        return CitedLookup.FOUND if found else CitedLookup.NOT_FOUND
-    return CitedLookup.NOT_YET if resolve_on else CitedLookup.OFF
+        return lookup_of(resolution)
+    return Lookup.NOT_YET if resolve_on else Lookup.OFF
 
 
 def _record(pmid: int, facts: PaperFacts | None) -> CitedRecord:
@@ -195,7 +197,7 @@ def _reason(newer: Sequence[PaperFacts], cited_year: int | None, from_record: bo
 
 # --- what changed since the last digest --------------------------------------------------------------------
 
-_NAMES = {**{v.name.lower(): str(v) for v in CitedLookup}, **{v.name.lower(): str(v) for v in ClaimFlag}}
+_NAMES = {**{k.name.lower(): v for k, v in LOOKUP_LABELS.items()}, **{v.name.lower(): str(v) for v in ClaimFlag}}
 
 
 def labels_of(status: str) -> str:
@@ -242,13 +244,13 @@ def _message(e: ClaimEntry, before: str | None) -> str | None:
     old_lookup = before.split("|")[0]
     new_lookup = e.status.split("|")[0]
     if new_lookup != old_lookup:
-        if e.lookup == CitedLookup.FOUND and old_lookup.startswith("found"):
+        if e.lookup == Lookup.MATCHED and old_lookup.startswith("matched"):
             return f"The PubMed match for a study cited by {a} changed"
-        if e.lookup == CitedLookup.FOUND:
+        if e.lookup == Lookup.MATCHED:
             return f"The study a claim in {a} cites was found in PubMed"
-        if old_lookup.startswith("found"):
+        if old_lookup.startswith("matched"):
             return f"The study a claim in {a} cites no longer matches a PubMed record"
-        if e.lookup == CitedLookup.NOT_FOUND:
+        if e.lookup == Lookup.NO_MATCH:
             return f"No PubMed record matched the study a claim in {a} cites"
         return f"The lookup of a study cited by {a} changed"
     return f"The status of a claim in {a} changed"

@@ -6,15 +6,16 @@ here imports from another littrack layer (store, network, digest, jobs).
 
 - :mod:`.paper` — a PubMed record and its parts, topics, search results, date windows;
 - :mod:`.evidence` — study design, evidence badges, study details (doses, setting, n), corrections;
+- :mod:`.safety` — why a paper reports harm from ketamine (the digest's safety lane);
 - :mod:`.background` — passages and study mentions of the background (seed) articles;
 - :mod:`.claims` — the claims ledger of the background articles and changes to its entries;
 - :mod:`.trials` — registered trials and the changes to them worth telling a reader.
 """
 
-from littrack.models.background import Confidence, RelatedPassage, StudyMention
+from littrack.models.background import Confidence, Lookup, RelatedPassage, StudyMention
 from littrack.models.claims import (
+    LOOKUP_LABELS,
     BearingPaper,
-    CitedLookup,
     CitedRecord,
     ClaimChange,
     ClaimEntry,
@@ -47,6 +48,7 @@ from littrack.models.paper import (
     SearchResult,
     Topic,
 )
+from littrack.models.safety import Harm, SafetySignal
 from littrack.models.trials import (
     Intervention,
     Study,
@@ -60,13 +62,13 @@ from littrack.models.trials import (
 )
 
 __all__ = [
+    "LOOKUP_LABELS",
     "MONTHS",
     "NOT_YET_INDEXED",
     "AbstractSection",
     "Author",
     "BearingPaper",
     "ChangeKind",
-    "CitedLookup",
     "CitedRecord",
     "ClaimChange",
     "ClaimEntry",
@@ -79,13 +81,16 @@ __all__ = [
     "Drug",
     "Evidence",
     "EvidenceSource",
+    "Harm",
     "Intervention",
+    "Lookup",
     "MeshHeading",
     "Paper",
     "PaperChange",
     "PartialDate",
     "Regimen",
     "RelatedPassage",
+    "SafetySignal",
     "SearchResult",
     "Setting",
     "Study",

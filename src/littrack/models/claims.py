@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from littrack.models.background import Confidence
+from littrack.models.background import Confidence, Lookup
 
 
 def claim_anchor(key: str) -> str:
@@ -18,14 +18,14 @@ def claim_anchor(key: str) -> str:
     return "claim-" + "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-" for c in key)
 
 
-class CitedLookup(StrEnum):
-    """What the PubMed lookup of the study a claim cites came to."""
-
-    FOUND = "cited study found"  # one to three records, with a confidence
-    NOT_FOUND = "cited study not found"  # searched; nothing matched confidently (or too many to tell apart)
-    NOT_YET = "not looked up yet"  # resolution is on, but no fetch has looked this one up (or it failed)
-    OFF = "not looked up (resolution off)"  # background.resolve_mentions is false
-    TOO_VAGUE = "too vague to look up"  # no year, author, country or size to search by
+# How the ledger words a lookup's outcome: it is about the study the claim cites.
+LOOKUP_LABELS = {
+    Lookup.MATCHED: "cited study found",
+    Lookup.NO_MATCH: "cited study not found",
+    Lookup.TOO_VAGUE: "too vague to look up",
+    Lookup.NOT_YET: "not looked up yet",
+    Lookup.OFF: "not looked up (resolution off)",
+}
 
 
 class ClaimFlag(StrEnum):
@@ -72,7 +72,7 @@ class ClaimEntry:
     article: str  # the article's title
     sentence: str  # the claim as the article words it
     cited: str  # what the sentence says about the study: "2007 · France · fibromyalgia · study · subcutaneous"
-    lookup: CitedLookup
+    lookup: Lookup  # what the PubMed lookup of the cited study came to
     confidence: Confidence = Confidence.UNRESOLVED
     records: tuple[CitedRecord, ...] = ()
     flags: tuple[ClaimFlag, ...] = ()
@@ -93,7 +93,11 @@ class ClaimEntry:
     @property
     def labels(self) -> tuple[str, ...]:
         """The status badges, most important first: flags, then the lookup."""
-        return (*(str(f) for f in self.flags), str(self.lookup))
+        return (*(str(f) for f in self.flags), self.lookup_label)
+
+    @property
+    def lookup_label(self) -> str:
+        return LOOKUP_LABELS[self.lookup]
 
 
 @dataclass(frozen=True)
