@@ -94,7 +94,10 @@ def assert_archive_links_exist(folder: Path, delivered_files: set[str]) -> None:
     index, feed = folder / "index.html", folder / "feed.xml"
     if not delivered_files and not index.exists():
         return
-    linked = {urllib.parse.unquote(h) for h in _HREF.findall(index.read_text(encoding="utf-8"))} - {"feed.xml"}
+    # Besides the digests, the archive links the feed and the evidence page (which must exist when linked too).
+    pages = {urllib.parse.unquote(h) for h in _HREF.findall(index.read_text(encoding="utf-8"))}
+    assert "evidence.html" not in pages or (folder / "evidence.html").is_file(), "a link to a missing evidence page"
+    linked = pages - {"feed.xml", "evidence.html"}
     entries = {urllib.parse.unquote(e.link) for e in feedparser.parse(feed.read_text(encoding="utf-8")).entries}
     for name in linked | entries:
         assert (folder / name).is_file(), f"the archive links to {name}, which does not exist"
