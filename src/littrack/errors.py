@@ -55,3 +55,8 @@ class MailError(LittrackError):
 
 class TrialsError(LittrackError):
     """ClinicalTrials.gov could not be reached or answered with something unusable."""
+
+
+class SourceError(LittrackError):
+    """An optional source beside PubMed (Europe PMC, Crossref, Unpaywall) could not be reached or answered with
+    something unusable. Never fatal to a fetch: the step records it and the next fetch tries again."""

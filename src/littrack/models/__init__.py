@@ -6,12 +6,21 @@ here imports from another littrack layer (store, network, digest, jobs).
 
 - :mod:`.paper` — a PubMed record and its parts, topics, search results, date windows;
 - :mod:`.evidence` — study design, evidence badges, corrections to sent papers;
+- :mod:`.sources` — preprints, free full text and Crossref notices from the sources beside PubMed;
 - :mod:`.background` — passages and study mentions of the background (seed) articles;
 - :mod:`.trials` — registered trials and the changes to them worth telling a reader.
 """
 
 from littrack.models.background import Confidence, RelatedPassage, StudyMention
-from littrack.models.evidence import ChangeKind, Design, Evidence, EvidenceSource, PaperChange
+from littrack.models.evidence import (
+    RETRACTION_KINDS,
+    ChangeKind,
+    ChangeSource,
+    Design,
+    Evidence,
+    EvidenceSource,
+    PaperChange,
+)
 from littrack.models.paper import (
     MONTHS,
     NOT_YET_INDEXED,
@@ -25,26 +34,52 @@ from littrack.models.paper import (
     SearchResult,
     Topic,
 )
+from littrack.models.sources import (
+    CrossrefNotice,
+    CrossrefWork,
+    LinkMethod,
+    NoticeKind,
+    OaKind,
+    OpenAccessLocation,
+    Preprint,
+    PreprintLink,
+    Reference,
+    Source,
+    SourceOutage,
+)
 from littrack.models.trials import Study, StudyReference, TrialChange, TrialChangeKind, date_end
 
 __all__ = [
     "MONTHS",
     "NOT_YET_INDEXED",
+    "RETRACTION_KINDS",
     "AbstractSection",
     "Author",
     "ChangeKind",
+    "ChangeSource",
     "CommentCorrection",
     "Confidence",
+    "CrossrefNotice",
+    "CrossrefWork",
     "DateWindow",
     "Design",
     "Evidence",
     "EvidenceSource",
+    "LinkMethod",
     "MeshHeading",
+    "NoticeKind",
+    "OaKind",
+    "OpenAccessLocation",
     "Paper",
     "PaperChange",
     "PartialDate",
+    "Preprint",
+    "PreprintLink",
+    "Reference",
     "RelatedPassage",
     "SearchResult",
+    "Source",
+    "SourceOutage",
     "Study",
     "StudyMention",
     "StudyReference",
