@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "littrack.trials.client": 2,
     "littrack.export": 2,
     "littrack.replay": 2,
+    "littrack.sources": 2,
     # 3: where a part meets the store
     "littrack.trials": 3,
     # 4: the jobs
@@ -60,9 +61,17 @@ FORBIDDEN = {
     ("littrack.eutils", "littrack.fetch"),
     ("littrack.eutils", "littrack.store"),
     ("littrack.trials.client", "littrack.store"),
+    ("littrack.sources", "littrack.store"),
     ("littrack.models", "littrack.config"),
 }
-for _low in ("littrack.store", "littrack.eutils", "littrack.trials.client", "littrack.models", "littrack.evidence"):
+for _low in (
+    "littrack.store",
+    "littrack.eutils",
+    "littrack.trials.client",
+    "littrack.sources",
+    "littrack.models",
+    "littrack.evidence",
+):
     FORBIDDEN |= {(_low, "littrack.cli"), (_low, "littrack.fetch"), (_low, "littrack.digest")}
 
 MAX_LINES = 400
