@@ -22,6 +22,7 @@ from littrack.store.digests import recent_digests, waiting_pmids
 from littrack.store.papers import counts
 from littrack.store.runs import Run, last_run, recent_runs, watermarks
 from littrack.store.service_state import load_state
+from littrack.store.sources import source_health
 
 KINDS = ("fetch", "digest")
 
@@ -32,10 +33,19 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
     info: dict[str, Any] = {"config": str(cfg.path), "store": str(cfg.store.path)}
     running = service_running(cfg.store.path)
     if not cfg.store.path.exists():
-        info.update(runs=[], counts={}, watermarks={}, store_bytes=0, store_total_bytes=0, digests=[],
-                    waiting={"profile": cfg.digest.profile or "", "papers": 0}, last_error=None)
+        info.update(
+            runs=[],
+            counts={},
+            watermarks={},
+            store_bytes=0,
+            store_total_bytes=0,
+            digests=[],
+            waiting={"profile": cfg.digest.profile or "", "papers": 0},
+            last_error=None,
+        )
         info["service"] = {"running": running}
         info["jobs"] = {kind: _job(cfg, kind, None, None, now) for kind in KINDS}
+        info["sources"] = _sources(cfg, None)
         return info
     with open_store(cfg.store.path) as store:
         info["store_bytes"] = cfg.store.path.stat().st_size
@@ -45,17 +55,57 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
         info["runs"] = [r.as_dict() for r in recent_runs(store, limit=20)]
         state = load_state(store)
         live = state if running and state is not None and state.stopped_at is None else None
-        info["service"] = {"running": running, **({
-            "pid": live.pid, "started_at": live.started_at, "updated_at": live.updated_at,
-            "schedule": live.schedule, "retries": live.retries,
-        } if live else {})}
+        info["service"] = {
+            "running": running,
+            **(
+                {
+                    "pid": live.pid,
+                    "started_at": live.started_at,
+                    "updated_at": live.updated_at,
+                    "schedule": live.schedule,
+                    "retries": live.retries,
+                }
+                if live
+                else {}
+            ),
+        }
         next_runs = live.next_runs if live else None
         info["jobs"] = {kind: _job(cfg, kind, last_run(store, kind), next_runs, now) for kind in KINDS}
         profile = cfg.digest.profile or ""
         info["waiting"] = {"profile": profile, "papers": len(waiting_pmids(store, profile))}
         info["last_error"] = _last_error(store)
         info["digests"] = [d.as_dict() for d in recent_digests(store, limit=10)]
+        info["sources"] = _sources(cfg, store)
     return info
+
+
+def _sources(cfg: Config, store: Store | None) -> dict[str, dict[str, Any]]:
+    """Each source beside PubMed: on or off (and why), its last success and last error from the run ledger."""
+    src = cfg.sources
+    states = {
+        "europepmc": ("Europe PMC (preprints)", src.europepmc.enabled, "sources.europepmc.enabled is false"),
+        "crossref": ("Crossref (corrections, retractions)", src.crossref.enabled, "sources.crossref.enabled is false"),
+        "unpaywall": (
+            "Unpaywall (free full text)",
+            src.unpaywall_on,
+            "sources.unpaywall.enabled is false"
+            if not src.unpaywall.enabled
+            else "no sources.email configured (Unpaywall requires one); set it to turn free-full-text links on",
+        ),
+        "trials": ("ClinicalTrials.gov (registered trials)", cfg.trials.enabled, "trials.enabled is false"),
+    }
+    health = source_health(store, list(states)) if store is not None else {}
+    return {
+        kind: {
+            "name": name,
+            "enabled": on,
+            "off_because": None if on else why,
+            **health.get(
+                kind, {"last_success": None, "last_error": None, "last_error_at": None, "failing_since": None}
+            ),
+        }
+        for kind, (name, on, why) in states.items()
+    }
 
 
 def service_running(store_path: Path) -> bool:
@@ -84,7 +134,11 @@ def _store_bytes(path: Path) -> int:
 
 
 def _job(
-    cfg: Config, kind: str, run: Run | None, next_runs: dict[str, str | None] | None, now: dt.datetime,
+    cfg: Config,
+    kind: str,
+    run: Run | None,
+    next_runs: dict[str, str | None] | None,
+    now: dt.datetime,
 ) -> dict[str, Any]:
     if next_runs is not None:
         nxt, source = next_runs.get(kind), "service"
@@ -120,8 +174,13 @@ def _last_error(store: Store) -> dict[str, Any] | None:
     later_ok = store.conn.execute(
         "SELECT 1 FROM runs WHERE kind = ? AND status = 'ok' AND id > ? LIMIT 1", (row["kind"], row["id"])
     ).fetchone()
-    return {"run_id": row["id"], "kind": row["kind"], "at": row["started_at"], "error": row["error"],
-            "resolved": later_ok is not None}
+    return {
+        "run_id": row["id"],
+        "kind": row["kind"],
+        "at": row["started_at"],
+        "error": row["error"],
+        "resolved": later_ok is not None,
+    }
 
 
 def _at(iso: str | None) -> str:
@@ -153,14 +212,24 @@ def format_status(info: dict[str, Any]) -> str:
     if waiting is not None:
         n = waiting.get("papers", 0)
         lines.append(f"waiting for the next digest: {n} paper{'s' if n != 1 else ''}")
+    for src in (info.get("sources") or {}).values():
+        if not src["enabled"]:
+            lines.append(f"source {src['name']}: off ({src['off_because']})")
+            continue
+        ok = f"last success {_at(src['last_success'])}" if src.get("last_success") else "no successful run yet"
+        failing = f"; FAILING since {_at(src['failing_since'])}" if src.get("failing_since") else ""
+        error = f"; last error {_at(src['last_error_at'])}: {src['last_error']}" if src.get("last_error") else ""
+        lines.append(f"source {src['name']}: on; {ok}{failing}{error}")
     err = info.get("last_error")
     if err:
         since = " (a later run succeeded)" if err.get("resolved") else ""
         lines.append(f"last error{since}: {err['kind']} #{err['run_id']} at {_at(err['at'])}: {err['error']}")
     for d in (info.get("digests") or [])[:5]:
         mailed = ", e-mailed" if d.get("emailed") else ""
-        lines.append(f"digest #{d['id']} {d['status']} {_at(d.get('delivered_at') or d['created_at'])}:"
-                     f" {d.get('filename') or '-'} ({d['total']} papers{mailed})")
+        lines.append(
+            f"digest #{d['id']} {d['status']} {_at(d.get('delivered_at') or d['created_at'])}:"
+            f" {d.get('filename') or '-'} ({d['total']} papers{mailed})"
+        )
     runs = info.get("runs") or []
     if not runs:
         lines.append("no runs yet: try `littrack fetch`")

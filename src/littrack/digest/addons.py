@@ -1,4 +1,5 @@
-"""The optional digest sections beside the papers: registered trials, background articles, study mentions.
+"""The optional digest sections beside the papers: registered trials, background articles, study mentions, and
+what the sources beside PubMed add (preprints, free full text, outages: :mod:`littrack.digest.sources`).
 
 :func:`collect` gathers them once per digest from the store and the background documents; the digest job
 puts them into the view and, on delivery, calls :meth:`Extras.mark_reported` inside its transaction.
@@ -15,6 +16,7 @@ from littrack.background.documents import BackgroundDoc
 from littrack.background.relate import Relater
 from littrack.background.resolve import Resolution, study_mentions
 from littrack.config import Config
+from littrack.digest.sources import SourceExtras, collect_sources
 from littrack.digest.view import BackgroundDocument
 from littrack.models import Confidence, Paper, RelatedPassage, StudyMention
 from littrack.store import Store
@@ -32,6 +34,7 @@ class Extras:
     relater: Relater | None = None
     documents: tuple[BackgroundDoc, ...] = ()
     threshold: float | None = None
+    sources: SourceExtras | None = None
     _related_cache: dict[int, tuple[RelatedPassage, ...]] = field(default_factory=dict)
 
     def relate(self, paper: Paper) -> tuple[RelatedPassage, ...]:
@@ -65,10 +68,17 @@ class Extras:
             for d in self.documents
         )
 
-    def mark_reported(self, conn: sqlite3.Connection, digest_id: int) -> None:
+    @property
+    def has_news(self) -> bool:
+        """Something besides new papers and corrections that is worth writing (and sending) a digest for."""
+        return bool(self.trials) or (self.sources is not None and self.sources.has_news)
+
+    def mark_reported(self, conn: sqlite3.Connection, digest_id: int, profile: str = "") -> None:
         ids = [i for t in self.trials for i in t.event_ids]
         if ids:
             trial_store.mark_trial_changes_reported(conn, digest_id, ids)
+        if self.sources is not None:
+            self.sources.mark_reported(conn, profile, digest_id)
 
 
 def collect(cfg: Config, store: Store, profile: str, *, digest_id: int | None = None) -> Extras:
@@ -86,6 +96,7 @@ def collect(cfg: Config, store: Store, profile: str, *, digest_id: int | None = 
         relater=corpus.relater,
         documents=corpus.documents,
         threshold=cfg.background.min_similarity or None,
+        sources=collect_sources(cfg, store, profile, digest_id=digest_id),
     )
 
 

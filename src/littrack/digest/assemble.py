@@ -9,11 +9,30 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 
 from littrack.config import Config
-from littrack.digest.view import BackgroundDocument, DigestView, PaperEntry, TopicSection
+from littrack.digest.view import (
+    BackgroundDocument,
+    DigestView,
+    PaperEntry,
+    PreprintEntry,
+    PublishedPreprintNote,
+    TopicSection,
+)
 from littrack.evidence.classify import classify
 from littrack.evidence.corrections import is_retracted
 from littrack.evidence.rank import rank_key
-from littrack.models import DateWindow, Evidence, Paper, PaperChange, RelatedPassage, StudyMention, TrialChange
+from littrack.models import (
+    DateWindow,
+    Evidence,
+    OpenAccessLocation,
+    Paper,
+    PaperChange,
+    Preprint,
+    RelatedPassage,
+    SourceOutage,
+    StudyMention,
+    Topic,
+    TrialChange,
+)
 from littrack.store.papers import StoredPaper
 
 Relate = Callable[[Paper], tuple[RelatedPassage, ...]]
@@ -41,18 +60,29 @@ def build_view(
     digest_id: int | None = None,
     full_digest_url: str | None = None,
     notice: str | None = None,
+    open_access: Mapping[str, OpenAccessLocation] | None = None,
+    preprint_versions: Mapping[int, Preprint] | None = None,
+    preprints: Sequence[tuple[Preprint, Sequence[str]]] = (),
+    published_preprints: Sequence[PublishedPreprintNote] = (),
+    outages: Sequence[SourceOutage] = (),
 ) -> DigestView:
-    """Each paper appears once, under its first matching topic (config order), tagged with all of them."""
+    """Each paper appears once, under its first matching topic (config order), tagged with all of them.
+
+    PubMed records of type "Preprint" go to the preprint section instead, beside Europe PMC's ``preprints``
+    ((preprint, topic ids) pairs): preprints are never ranked among peer-reviewed papers. ``open_access`` is keyed
+    by lower-case DOI, ``preprint_versions`` by PMID.
+    """
     order = {t.id: i for i, t in enumerate(cfg.topics)}
     by_topic: dict[str, list[PaperEntry]] = {t.id: [] for t in cfg.topics}
     counts = {t.id: 0 for t in cfg.topics}
     links = trial_links or {}
+    free = open_access or {}
+    versions = preprint_versions or {}
+    pubmed_preprints: list[PaperEntry] = []
     for sp in stored:
         tids = sorted((t for t in sp.topic_ids if t in order), key=order.__getitem__)
         if not tids:
             continue
-        for t in tids:
-            counts[t] += 1
         paper = sp.paper
         entry = PaperEntry(
             paper=paper,
@@ -61,7 +91,14 @@ def build_view(
             related=relate(paper) if relate else (),
             retracted=paper.pmid in retracted or is_retracted(paper),
             trial_ids=links.get(paper.pmid, ()),
+            open_access=free.get(paper.doi.lower()) if paper.doi else None,
+            preprint_version=versions.get(paper.pmid),
         )
+        if entry.is_preprint:
+            pubmed_preprints.append(entry)
+            continue
+        for t in tids:
+            counts[t] += 1
         by_topic[tids[0]].append(entry)
     sections = tuple(
         TopicSection(
@@ -87,4 +124,13 @@ def build_view(
         digest_id=digest_id,
         full_digest_url=full_digest_url,
         notice=notice,
+        preprints=tuple(PreprintEntry(p, _topics(cfg.topics, tids)) for p, tids in preprints),
+        pubmed_preprints=tuple(pubmed_preprints),
+        published_preprints=tuple(published_preprints),
+        outages=tuple(outages),
     )
+
+
+def _topics(topics: Sequence[Topic], ids: Sequence[str]) -> tuple[Topic, ...]:
+    """The configured topics among ``ids``, in config order."""
+    return tuple(t for t in topics if t.id in ids)

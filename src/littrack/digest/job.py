@@ -87,7 +87,7 @@ def _render_and_write(view: DigestView, target: Path, public_url: str | None) ->
     ``public_url`` is where the digests folder is published; e-mails link there (a file:// link would be useless
     to a reader on another machine), otherwise to PubMed.
     """
-    papers = [e.paper for s in view.sections for e in s.entries]
+    papers = list(view.papers)
     exports = _write_exports(target.with_suffix(""), papers)
     view = dataclasses.replace(view, exports=exports, full_digest_url=public_url + target.name if public_url else None)
     write_atomic(target, render_html(view))
@@ -136,7 +136,7 @@ def digest_job(
         pmids = ledger.waiting_pmids(store, profile)
         changes = ledger.pending_changes(store, profile)
         extras = addons.collect(cfg, store, profile)
-        if not pmids and not changes and not extras.trials and not cfg.digest.write_empty:
+        if not pmids and not changes and not extras.has_news and not cfg.digest.write_empty:
             return DigestResult(None, None, 0, False, dry_run=dry_run, skipped=True)
         view = _view(
             cfg,
@@ -165,6 +165,7 @@ def _view(
     **kwargs: Any,
 ) -> DigestView:
     stored = list(get_papers(store, pmids).values())
+    sources = extras.sources
     return build_view(
         cfg,
         stored,
@@ -175,6 +176,11 @@ def _view(
         relate=extras.relate,
         background=extras.background_for(stored),
         mentions=extras.mentions,
+        open_access=sources.open_access([sp.paper for sp in stored]) if sources else None,
+        preprint_versions=sources.preprint_versions(pmids) if sources else None,
+        preprints=sources.preprint_rows() if sources else (),
+        published_preprints=sources.published if sources else (),
+        outages=sources.outages if sources else (),
         **kwargs,
     )
 
@@ -183,7 +189,7 @@ def _deliver(
     cfg: Config, store: Store, view: DigestView, change_ids: list[int], extras: addons.Extras, now: dt.datetime
 ) -> DigestResult:
     profile = cfg.digest.profile or ""
-    pmids = [e.paper.pmid for s in view.sections for e in s.entries]
+    pmids = [p.pmid for p in view.papers]
     per_topic = {s.topic.name: s.count for s in view.sections}
     digest_id = ledger.create_digest(store, profile, pmids, view.period, per_topic)
     view = dataclasses.replace(view, digest_id=digest_id)
@@ -199,12 +205,14 @@ def _deliver(
                 (cfg.digest.output_dir / old.filename).unlink(missing_ok=True)
         ledger.set_filename(store, digest_id, target.name)
         view = _render_and_write(view, target, cfg.digest.public_url)
-        if cfg.email.enabled and (view.total > 0 or view.changes or view.trials or cfg.digest.send_empty):
+        if cfg.email.enabled and (
+            view.total > 0 or view.changes or view.trials or extras.has_news or cfg.digest.send_empty
+        ):
             _send(cfg, view)
             emailed = True
         with store.transaction() as conn:
             ledger.mark_delivered(conn, digest_id, profile, emailed=emailed, change_ids=change_ids)
-            extras.mark_reported(conn, digest_id)
+            extras.mark_reported(conn, digest_id, profile)
     except (LittrackError, OSError) as exc:
         message = str(exc) if isinstance(exc, LittrackError) else f"cannot write digest: {exc}"
         ledger.mark_failed(store, digest_id, message)

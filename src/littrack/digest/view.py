@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 from littrack.models import (
     DateWindow,
     Evidence,
+    LinkMethod,
+    OpenAccessLocation,
     Paper,
     PaperChange,
+    Preprint,
     RelatedPassage,
+    SourceOutage,
     StudyMention,
     Topic,
     TrialChange,
@@ -32,6 +36,32 @@ class PaperEntry:
     related: tuple[RelatedPassage, ...] = ()  # at most two
     retracted: bool = False
     trial_ids: tuple[str, ...] = ()  # NCT ids linked to this paper
+    open_access: OpenAccessLocation | None = None  # Unpaywall's best free copy
+    preprint_version: Preprint | None = None  # the preprint this paper is the published version of
+
+    @property
+    def is_preprint(self) -> bool:
+        """PubMed indexes some preprints itself (publication type "Preprint"); they are not peer-reviewed."""
+        return "Preprint" in self.paper.publication_types
+
+
+@dataclass(frozen=True)
+class PreprintEntry:
+    """A preprint in the digest's preprint section: never ranked with peer-reviewed papers."""
+
+    preprint: Preprint
+    topics: tuple[Topic, ...]
+
+
+@dataclass(frozen=True)
+class PublishedPreprintNote:
+    """'Preprint from March 2025 now published in Pain, PMID …', said once per preprint a reader was sent."""
+
+    preprint: Preprint
+    pmid: int
+    journal: str
+    title: str  # the paper's title, safe markup
+    method: LinkMethod
 
 
 @dataclass(frozen=True)
@@ -69,3 +99,16 @@ class DigestView:
     digest_id: int | None = None
     full_digest_url: str | None = None  # for the e-mail's "read the full digest" link
     notice: str | None = None  # a plain-text banner, e.g. the offline demo's "replayed data" warning
+    preprints: tuple[PreprintEntry, ...] = ()  # from Europe PMC, newest first
+    pubmed_preprints: tuple[PaperEntry, ...] = ()  # PubMed records of type "Preprint", kept out of the topics
+    published_preprints: tuple[PublishedPreprintNote, ...] = ()
+    outages: tuple[SourceOutage, ...] = ()  # sources that could not be reached, and since when
+
+    @property
+    def papers(self) -> tuple[Paper, ...]:
+        """Every PubMed record this digest delivers: the topics' papers, then PubMed's preprints."""
+        return tuple(e.paper for s in self.sections for e in s.entries) + tuple(e.paper for e in self.pubmed_preprints)
+
+    @property
+    def preprint_count(self) -> int:
+        return len(self.preprints) + len(self.pubmed_preprints)
