@@ -1,6 +1,6 @@
 """Digest views for the rendering tests, built from REAL recorded PubMed records plus labelled synthetic parts.
 
-Papers are real recorded efetch replies (byte-for-byte copies shipped in ``littrack/replay/recorded/``,
+Papers are real recorded efetch replies (byte-for-byte copies shipped in ``littrack/replay/recorded/pubmed/``,
 see PROVENANCE.md there; originally from ../shared/recorded/), parsed by littrack's own parser.
 Only two things here are synthetic, and are labelled so: the hostile paper (PMID 99999999, a made-up
 record to prove escaping) and the optional view parts (evidence chips, background passages,
@@ -31,19 +31,19 @@ from littrack.models import (
 )
 
 # The copies shipped with the package, so the tests run from a fresh clone (CI) without ../shared/.
-RECORDED = Path(littrack.replay.__file__).parent / "recorded"
+PUBMED = littrack.replay.recorded_path("pubmed")
 
-# (file under RECORDED, PMIDs to take from it or None for all): each is a case the issue names.
+# (file under PUBMED, PMIDs to take from it or None for all): each is a case the issue names.
 SOURCES: dict[str, tuple[int, ...] | None] = {
-    "hawc/TestPubMedFetch.test_title_with_child_text__0_efetch.xml": None,  # <i>/<sub> title
-    "metapub/38914053.xml": None,  # <sub> in title, markup in abstract
-    "biopython/pubmed6.xml": None,  # MathML in the abstract
-    "biopython/pubmed7.xml": None,  # extensive MathML, CollectiveName
-    "metapub/38962805.xml": None,  # no authors, no abstract (erratum)
-    "metapub/34843274.xml": None,  # CollectiveName
-    "metapub/38048813.xml": None,  # German, bracketed title, VernacularTitle
-    "metapub/35830032.xml": None,  # meta-analysis, structured abstract
-    "metapub/38011560.xml": None,  # ketamine review
+    "hawc/extracted_bodies/TestPubMedFetch.test_title_with_child_text__0_efetch.xml": None,  # <i>/<sub> title
+    "metapub/tests/fixtures/pmid_xml/38914053.xml": None,  # <sub> in title, markup in abstract
+    "biopython/Tests/Entrez/pubmed6.xml": None,  # MathML in the abstract
+    "biopython/Tests/Entrez/pubmed7.xml": None,  # extensive MathML, CollectiveName
+    "metapub/tests/fixtures/pmid_xml/38962805.xml": None,  # no authors, no abstract (erratum)
+    "metapub/tests/fixtures/pmid_xml/34843274.xml": None,  # CollectiveName
+    "metapub/tests/fixtures/pmid_xml/38048813.xml": None,  # German, bracketed title, VernacularTitle
+    "metapub/tests/fixtures/pmid_xml/35830032.xml": None,  # meta-analysis, structured abstract
+    "metapub/tests/fixtures/pmid_xml/38011560.xml": None,  # ketamine review
 }
 
 TOPIC_FM = Topic(
@@ -71,7 +71,7 @@ def real_papers() -> dict[int, Paper]:
     """Every paper from :data:`SOURCES`, by PMID, parsed by littrack's parser."""
     out: dict[int, Paper] = {}
     for rel, wanted in SOURCES.items():
-        for paper in parse_file(RECORDED / rel):
+        for paper in parse_file(PUBMED / rel):
             if wanted is None or paper.pmid in wanted:
                 out[paper.pmid] = paper
     return out
@@ -79,7 +79,7 @@ def real_papers() -> dict[int, Paper]:
 
 def long_author_paper() -> Paper:
     """The record with the most authors in the hawc 259-record reply (real)."""
-    papers = parse_file(RECORDED / "hawc/TestPubmed.test_search__2_efetch.xml")
+    papers = parse_file(PUBMED / "hawc/extracted_bodies/TestPubmed.test_search__2_efetch.xml")
     return max(papers, key=lambda p: len(p.authors))
 
 
@@ -201,7 +201,7 @@ def build_view(papers: list[Paper], *, extras: bool = True, total: int | None = 
 
 def _erratum_change() -> PaperChange:
     """A change row from a real record's ErratumIn link (PMID 35649368 → notice 35767954)."""
-    paper = parse_file(RECORDED / "metapub/35649368.xml")[0]
+    paper = parse_file(PUBMED / "metapub/tests/fixtures/pmid_xml/35649368.xml")[0]
     (cc,) = [c for c in paper.comments_corrections if c.ref_type == "ErratumIn"]
     return PaperChange(
         paper.pmid, paper.title, cc.ref_type, "An erratum was published for this paper.", cc.pmid, cc.source

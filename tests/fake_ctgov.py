@@ -1,7 +1,7 @@
 """A loopback fake of the ClinicalTrials.gov API v2 for the trials tests.
 
 A real HTTP server (stdlib ``ThreadingHTTPServer`` on 127.0.0.1, port 0, background thread). Tests register
-replies per path and query parameters: the recorded API v2 bodies in ``tests/recorded/ctgov/`` or synthetic
+replies per path and query parameters: the recorded API v2 bodies (``recorded_path("ctgov")``) or synthetic
 ones (errors, changed states) that the test labels as such. Every request is logged for assertions.
 """
 
@@ -12,17 +12,18 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-RECORDED = Path(__file__).parent / "recorded" / "ctgov"
+from littrack.replay import recorded_path
+
+CTGOV = recorded_path("ctgov", "biomcp", "testdata", "sources", "ctgov")
 API_PREFIX = "/api/v2/"
 
 
 def recorded(name: str) -> bytes:
     """The bytes of a recorded reply, e.g. ``recorded("search_phelan_limit5")`` (date suffix optional)."""
-    matches = sorted(RECORDED.glob(f"{name}_2*.json")) or sorted(RECORDED.glob(f"{name}.json"))
+    matches = sorted(CTGOV.glob(f"{name}_2*.json")) or sorted(CTGOV.glob(f"{name}.json"))
     if len(matches) != 1:
         raise FileNotFoundError(f"expected one recorded reply for {name!r}, found {[m.name for m in matches]}")
     return matches[0].read_bytes()

@@ -34,6 +34,7 @@ if not CHROMIUM.exists():
     pytest.skip("no /usr/bin/chromium (install Debian's chromium package); skipped outside CI", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.slow  # starts a real browser
 
 
 @pytest.fixture(scope="module")

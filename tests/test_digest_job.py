@@ -55,6 +55,7 @@ def fetched(tmp_path: Path):
     return make
 
 
+@pytest.mark.slow
 def test_digest_writes_file_archive_feed_and_exports_and_marks_every_paper_once(fetched):
     cfg = fetched()
     n = len(default_corpus())
@@ -75,6 +76,7 @@ def test_digest_writes_file_archive_feed_and_exports_and_marks_every_paper_once(
     assert "No new papers this period" in second.read_text()
 
 
+@pytest.mark.slow
 def test_dry_run_marks_nothing_and_sends_nothing(fetched):
     with SmtpTestServer() as smtp:
         cfg = fetched(email=_email(smtp))
@@ -104,6 +106,7 @@ def _email(smtp: SmtpTestServer, **extra):  # type: ignore[no-untyped-def]
     return conf
 
 
+@pytest.mark.slow
 def test_digest_is_emailed_over_starttls_with_auth_as_multipart_alternative(fetched, monkeypatch):
     monkeypatch.setenv("LITTRACK_SMTP_PASSWORD", "s3cret")
     with SmtpTestServer(starttls=True, auth=("clinic", "s3cret")) as smtp:
@@ -121,6 +124,7 @@ def test_digest_is_emailed_over_starttls_with_auth_as_multipart_alternative(fetc
     assert row["emailed"] == 1 and row["status"] == "delivered"
 
 
+@pytest.mark.slow
 def test_smtp_down_marks_nothing_and_the_next_digest_retries_the_same_papers(fetched, tmp_path):
     with SmtpTestServer() as smtp:
         port = smtp.port
@@ -155,6 +159,7 @@ def _reusable(port: int) -> bool:
     return False  # the test server picks its own port; a fresh config points at it
 
 
+@pytest.mark.slow
 def test_refused_recipient_counts_as_not_delivered(fetched):
     with SmtpTestServer(refuse={"gone@example.org"}) as smtp:
         cfg = fetched(email=_email(smtp, to=["reader@example.org", "gone@example.org"]))
@@ -163,6 +168,7 @@ def test_refused_recipient_counts_as_not_delivered(fetched):
     assert delivered_counts(cfg) == {}
 
 
+@pytest.mark.slow
 def test_unwritable_output_directory_marks_nothing(fetched, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the digests folder should be")
@@ -189,6 +195,7 @@ KILL_AFTER_WRITE = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_kill_between_writing_and_marking_then_rerun_delivers_each_paper_exactly_once(fetched):
     cfg = fetched()
     proc = subprocess.run(
@@ -210,6 +217,7 @@ def test_kill_between_writing_and_marking_then_rerun_delivers_each_paper_exactly
     assert statuses == ["pending", "delivered"]
 
 
+@pytest.mark.slow
 def test_rebuild_rerenders_a_digest_without_changing_the_ledger(fetched):
     cfg = fetched()
     assert cli(cfg, "digest")[0] == 0
@@ -224,6 +232,7 @@ def test_rebuild_rerenders_a_digest_without_changing_the_ledger(fetched):
     assert code == 1 and "no digest #99" in err
 
 
+@pytest.mark.slow
 def test_status_json_includes_the_digest_ledger(fetched):
     cfg = fetched()
     assert cli(cfg, "digest")[0] == 0
@@ -233,6 +242,7 @@ def test_status_json_includes_the_digest_ledger(fetched):
 
 
 @pytest.mark.parametrize("public_url", [None, "https://clinic.example.org/digests"])
+@pytest.mark.slow
 def test_emailed_abstracts_are_shortened_with_a_link_readers_can_open(fetched, public_url):
     digest = {"email_abstract_chars": 80}
     if public_url:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import lxml.html
@@ -10,7 +11,7 @@ import pytest
 from digest_samples import HOSTILE_TITLE, build_view, empty_view, hostile_paper, long_author_paper, real_papers
 from littrack.digest.render import doi_url, render_email_html, render_html, render_text, safe_href, shorten_markup
 from littrack.digest.view import DigestView
-from littrack.models import Paper
+from littrack.models import Design, Evidence, EvidenceSource, Paper, StudyDetails, Subjects
 
 # Event-handler attributes and URL-bearing attributes a browser would act on.
 _URL_ATTRS = ("href", "src", "action", "formaction", "xlink:href")
@@ -265,3 +266,50 @@ def test_shorten_markup_keeps_tags_balanced_and_entities_whole() -> None:
     text, cut = shorten_markup("<b>bold words continue here</b>", 10)
     assert cut and text == "<b>bold words</b>…"
     assert shorten_markup("short", 10) == ("short", False)
+
+
+def _with_evidence(view: DigestView, evidence: Evidence) -> DigestView:
+    section = view.sections[0]
+    entry = dataclasses.replace(section.entries[0], evidence=evidence)
+    first = dataclasses.replace(section, entries=(entry, *section.entries[1:]))
+    return dataclasses.replace(view, sections=(first, *view.sections[1:]))
+
+
+def test_paper_card_shows_both_labels_when_pubmed_and_the_abstract_disagree(view: DigestView) -> None:
+    # SYNTHETIC evidence row: what littrack.evidence returns for an abstract that contradicts its indexing.
+    evidence = Evidence(
+        Design.NARRATIVE_REVIEW,
+        "Narrative review",
+        6,
+        EvidenceSource.INDEXED,
+        True,
+        ("n = 48", "chronic pain / infusion clinic", "ketamine 0.5 mg/kg/h IV"),
+        indexed_as="Meta-Analysis",
+        text_design=Design.NARRATIVE_REVIEW,
+        text_label="Narrative review",
+        automated=True,
+    )
+    changed = _with_evidence(view, evidence)
+    pmid = changed.sections[0].entries[0].paper.pmid
+    badges = [b.text_content() for b in article(render_html(changed), pmid).xpath(".//li[contains(@class,'badge')]")]
+    assert "PubMed: Meta-Analysis · abstract: narrative review · indexed (automated)" in badges
+    assert {"chronic pain / infusion clinic", "ketamine 0.5 mg/kg/h IV"} <= set(badges)
+    text = render_text(changed, abstract_chars=300)
+    assert "PubMed: Meta-Analysis · abstract: narrative review (indexed (automated))" in text
+    assert "ketamine 0.5 mg/kg/h IV" in text
+
+
+def test_paper_card_says_animal_study_in_words(view: DigestView) -> None:
+    # SYNTHETIC evidence row for a rat study.
+    evidence = Evidence(
+        Design.PRECLINICAL,
+        "Preclinical (animal / in vitro)",
+        7,
+        EvidenceSource.FROM_TEXT,
+        False,
+        details=StudyDetails(subjects=Subjects.ANIMAL),
+    )
+    changed = _with_evidence(view, evidence)
+    pmid = changed.sections[0].entries[0].paper.pmid
+    assert "Preclinical: animal study · from text" in article(render_html(changed), pmid).text_content()
+    assert "Preclinical: animal study (from text)" in render_text(changed, abstract_chars=300)

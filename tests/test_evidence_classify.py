@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from evidence_eval.evalset import load_corpus
 from evidence_eval.records import by_pmid
 from littrack.evidence.classify import DESIGNS, classify
 from littrack.models import AbstractSection, Paper
@@ -22,7 +23,6 @@ def _synthetic(title: str, abstract: str = "") -> Paper:
         (23435529, "rct"),  # PT Randomized Controlled Trial
         (22663011, "rct"),  # RCT + Clinical Trial, Phase III: randomized wins
         (33856845, "systematic_review"),  # PT Systematic Review
-        (35830032, "systematic_review"),  # PT Meta-Analysis + Review
         (25364329, "case_report"),  # PT Case Reports
         (38962805, "notice"),  # PT Published Erratum
         (34529508, "editorial"),  # PT Editorial + Comment
@@ -34,6 +34,27 @@ def test_classify_uses_indexing_when_it_is_informative(pmid: int, design: str) -
     evidence = classify(by_pmid(pmid))
     assert (evidence.design, evidence.source) == (design, "indexed")
     assert (evidence.label, evidence.tier) == DESIGNS[design]
+
+
+def test_classify_shows_both_labels_when_indexing_says_meta_analysis_and_the_abstract_narrative_review() -> None:
+    # 35830032 is indexed Meta-Analysis + Review; its abstract: "The purpose of this narrative review ...".
+    # Until issue 12 this test expected a tier-1 systematic review: PubMed's label won over the abstract.
+    evidence = classify(by_pmid(35830032))
+    assert evidence.display == "PubMed: Meta-Analysis · abstract: narrative review"
+    assert (evidence.design, evidence.tier) == ("narrative_review", DESIGNS["narrative_review"][1])
+
+
+def test_classify_calls_an_in_vitro_assay_indexed_case_report_preclinical() -> None:
+    # 2917345 "Use of primary cultures of human hepatocytes in toxicology studies", PT Case Reports.
+    evidence = classify(by_pmid(2917345))
+    assert (evidence.design, evidence.human, evidence.display) == ("preclinical", False, "Preclinical: in vitro")
+
+
+def test_classify_says_when_the_indexing_was_automated() -> None:
+    automated = next(p for p in load_corpus() if p.indexing_method == "Automated" and classify(p).source == "indexed")
+    assert classify(automated).automated
+    assert classify(automated).source_note == "indexed (automated)"
+    assert not classify(by_pmid(23435529)).automated
 
 
 def test_classify_marks_animal_work_as_not_human_and_rcts_as_human() -> None:

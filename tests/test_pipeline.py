@@ -15,11 +15,12 @@ from click.testing import CliRunner
 from configs import write_config
 from fake_ctgov import FakeCtgov, Reply
 from littrack.cli import main
+from littrack.replay import recorded_path
 from littrack.replay.corpus import Corpus, RecordedArticle, default_corpus, slice_records
 from littrack.replay.replies import substring_matcher
 from littrack.replay.server import FakeEutils
 
-NLM_SAMPLE = Path(__file__).parent / "recorded/pubmed/fatcat/python/tests/files/pubmedsample_2019.xml"
+NLM_SAMPLE = recorded_path("pubmed", "fatcat", "python", "tests", "files", "pubmedsample_2019.xml")
 RETRACTED_PMID = 11543891  # real record: CommentsCorrections RetractionIn + "Retracted Publication"
 
 
@@ -52,6 +53,7 @@ def _before_retraction(rec: RecordedArticle) -> RecordedArticle:
     return dataclasses.replace(rec, xml=xml)
 
 
+@pytest.mark.slow
 def test_recheck_finds_a_retraction_of_a_sent_paper_and_the_next_digest_opens_with_it(tmp_path):
     real = _sample_record(RETRACTED_PMID)
     with FakeEutils(Corpus([_before_retraction(real)]), rate_limit=False) as srv:
@@ -82,6 +84,7 @@ def test_recheck_finds_a_retraction_of_a_sent_paper_and_the_next_digest_opens_wi
 MELANOMA_TOKEN_PARAM = "pageToken"
 
 
+@pytest.mark.slow
 def test_fetch_syncs_registered_trials_and_the_digest_lists_each_change_once(tmp_path):
     with FakeCtgov() as ct, FakeEutils(default_corpus(), rate_limit=False) as srv:
         # Real recorded API v2 page; the page after it was not recorded: a SYNTHETIC empty page ends paging.
@@ -126,6 +129,7 @@ def _next_token() -> str:
     return json.loads(recorded("search_melanoma_recruiting_limit3"))["nextPageToken"]
 
 
+@pytest.mark.slow
 def test_trials_outage_is_reported_but_does_not_undo_the_pubmed_fetch(tmp_path):
     with FakeCtgov() as ct, FakeEutils(default_corpus(), rate_limit=False) as srv:
         ct.on("studies", Reply.json({"error": "synthetic outage"}, status=503))
@@ -138,6 +142,7 @@ def test_trials_outage_is_reported_but_does_not_undo_the_pubmed_fetch(tmp_path):
     assert kinds == {"fetch": "ok", "trials": "failed"}
 
 
+@pytest.mark.slow
 def test_fetch_resolves_background_study_mentions_and_the_digest_shows_them(tmp_path):
     corpus = default_corpus()
     hit = corpus.pmids[0]
@@ -167,6 +172,7 @@ def test_fetch_resolves_background_study_mentions_and_the_digest_shows_them(tmp_
     assert "unresolved" in html.lower()
 
 
+@pytest.mark.slow
 def test_demo_runs_offline_end_to_end_and_says_the_data_is_replayed(tmp_path):
     cfg = Path(__file__).parents[1] / "config.yaml"
     out_dir = tmp_path / "out"

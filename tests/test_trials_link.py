@@ -1,7 +1,7 @@
 """Paper ⇄ trial linking with a real PubMed record that cites an NCT id, on a real SQLite file.
 
 PMID 22663011 (NEJM 2012, METRIC trial) carries NCT01245062 in its DataBankList and in its abstract
-(tests/recorded/ctgov/PROVENANCE.md). Studies that list the paper in their registry references are SYNTHETIC
+(littrack/replay/recorded/PROVENANCE.md). Studies that list the paper in their registry references are SYNTHETIC
 (a real recorded study with a referencesModule added), because the trimmed recordings carry none.
 """
 
@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from fake_ctgov import RECORDED, recorded_json
+from fake_ctgov import recorded_json
 from littrack.eutils.pubmed_xml import iter_papers
 from littrack.models import Paper, Study
+from littrack.replay import recorded_path
 from littrack.store import Store, open_store
 from littrack.store.papers import save_papers
 from littrack.store.trials import mark_trial_changes_reported, paper_links, papers_for_trials, trial_ids_for_papers
@@ -27,7 +28,6 @@ from littrack.trials.report import pending_trial_changes
 from littrack.trials.sync import record_date_flags, record_studies
 
 NOW = dt.datetime(2026, 8, 12, 6, 0, tzinfo=dt.UTC)
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -38,7 +38,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture(scope="module")
 def metric_paper() -> Paper:
-    (paper,) = iter_papers((RECORDED / "pubmed_efetch_citation_22663011.xml").read_bytes())
+    metric = recorded_path("pubmed", "biomcp", "testdata", "sources", "pubmed", "efetch_citation_22663011.xml")
+    (paper,) = iter_papers(metric.read_bytes())
     return paper
 
 
@@ -63,7 +64,7 @@ def test_nct_ids_come_from_the_databank_list_and_the_abstract(metric_paper: Pape
 
 
 def test_paper_without_trial_ids_has_none() -> None:
-    source = REPO / "src/littrack/replay/recorded/biopython/pubmed4.xml"
+    source = recorded_path("pubmed", "biopython", "Tests", "Entrez", "pubmed4.xml")
     (paper,) = iter_papers(source.read_bytes())
     assert nct_ids_in_paper(paper) == ()
 

@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from fake_ctgov import RECORDED, FakeCtgov, Reply, recorded_json
+from fake_ctgov import FakeCtgov, Reply, recorded_json
 from littrack.config import DEFAULT_TRIAL_QUERIES, TrialQuery, TrialsConfig, load_config
 from littrack.errors import TrialsError
 from littrack.eutils.pubmed_xml import iter_papers
 from littrack.ratelimit import RateLimiter
+from littrack.replay import recorded_path
 from littrack.store import Store, open_store
 from littrack.store.papers import save_papers
 from littrack.store.runs import last_run
@@ -245,7 +246,8 @@ def test_default_queries_cover_the_shipped_topics_when_config_names_none(tmp_pat
 
 
 def test_first_sync_links_papers_stored_before_trials_were_tracked(fake: FakeCtgov, store: Store) -> None:
-    (paper,) = iter_papers((RECORDED / "pubmed_efetch_citation_22663011.xml").read_bytes())  # real, cites NCT01245062
+    metric = recorded_path("pubmed", "biomcp", "testdata", "sources", "pubmed", "efetch_citation_22663011.xml")
+    (paper,) = iter_papers(metric.read_bytes())  # real, cites NCT01245062
     with store.transaction() as conn:
         save_papers(conn, [paper], topic_id=None, run_id=None)
     cfg = config(fake)

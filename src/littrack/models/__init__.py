@@ -5,7 +5,7 @@ templates and exports receive them. No module passes raw XML or loose dicts acro
 here imports from another littrack layer (store, network, digest, jobs).
 
 - :mod:`.paper` — a PubMed record and its parts, topics, search results, date windows;
-- :mod:`.evidence` — study design, evidence badges, corrections to sent papers;
+- :mod:`.evidence` — study design, evidence badges, study details (doses, setting, n), corrections;
 - :mod:`.sources` — preprints, free full text and Crossref notices from the sources beside PubMed;
 - :mod:`.background` — passages and study mentions of the background (seed) articles;
 - :mod:`.trials` — registered trials and the changes to them worth telling a reader.
@@ -17,9 +17,15 @@ from littrack.models.evidence import (
     ChangeKind,
     ChangeSource,
     Design,
+    Dose,
+    Drug,
     Evidence,
     EvidenceSource,
     PaperChange,
+    Regimen,
+    Setting,
+    StudyDetails,
+    Subjects,
 )
 from littrack.models.paper import (
     MONTHS,
@@ -63,6 +69,8 @@ __all__ = [
     "CrossrefWork",
     "DateWindow",
     "Design",
+    "Dose",
+    "Drug",
     "Evidence",
     "EvidenceSource",
     "LinkMethod",
@@ -76,13 +84,17 @@ __all__ = [
     "Preprint",
     "PreprintLink",
     "Reference",
+    "Regimen",
     "RelatedPassage",
     "SearchResult",
+    "Setting",
     "Source",
     "SourceOutage",
     "Study",
+    "StudyDetails",
     "StudyMention",
     "StudyReference",
+    "Subjects",
     "Topic",
     "TrialChange",
     "TrialChangeKind",

@@ -22,13 +22,18 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from littrack.replay import replies
-from littrack.replay.corpus import Corpus, default_corpus, recorded_path
+from littrack.replay import recorded_path, replies
+from littrack.replay.corpus import Corpus, default_corpus
 from littrack.replay.replies import CountOverride, TermMatcher
 
 log = logging.getLogger(__name__)
 PATH_PREFIX = "/entrez/eutils/"
 _MAX_GET_URL = 8190  # Apache's default LimitRequestLine; NCBI's Apache answered a ~2,000-id GET with 414
+# NCBI's real answer to efetch without retmode=xml (PMID 19304878) and to an over-long GET (HTTP 414).
+_PUBMED3_HTML = recorded_path("pubmed", "biopython", "Tests", "Entrez", "pubmed3.html")
+_URI_TOO_LONG_HTML = recorded_path(
+    "pubmed", "fulltext", "extracted_bodies", "ft_search_fails_well_entrez_limit2large__1_esummary.html"
+)
 _RATE_WINDOW = 0.9  # a little under NCBI's 1 s, so a client spacing requests exactly at the limit isn't hit by jitter
 
 
@@ -251,7 +256,7 @@ class FakeEutils:
             return _xml(replies.error_xml("eFetchResult", f"Invalid db name specified: {p.get('db')}"))
         if (p.get("retmode") or "") != "xml":
             # NCBI's real answer without retmode=xml is an HTML page wrapping ASN.1 (recorded for PMID 19304878).
-            return 200, "text/html; charset=UTF-8", recorded_path("biopython", "pubmed3.html").read_bytes()
+            return 200, "text/html; charset=UTF-8", _PUBMED3_HTML.read_bytes()
         if p.params.get("id"):
             try:
                 pmids = tuple(int(x) for value in p.params["id"] for x in value.split(",") if x.strip())
@@ -307,7 +312,7 @@ class _Handler(BaseHTTPRequestHandler):
         who = api_key or self.client_address[0]
 
         if method == "GET" and len(self.path) > _MAX_GET_URL:
-            body = recorded_path("fulltext", "ft_search_fails_well_entrez_limit2large__1_esummary.html").read_bytes()
+            body = _URI_TOO_LONG_HTML.read_bytes()
             return self._send(414, "text/html; charset=utf-8", body, limit, reason="Request-URI Too Long")
         if utility not in ("esearch", "efetch"):
             return self._send(404, "text/html", replies.http_error_html(404, "Not Found"), limit)
@@ -348,7 +353,7 @@ class _Handler(BaseHTTPRequestHandler):
             reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}[status]
             self._send(status, "text/html", replies.http_error_html(status, reason), limit)
         elif kind is Fault.HTML:
-            self._send(200, "text/html; charset=UTF-8", recorded_path("biopython", "pubmed3.html").read_bytes(), limit)
+            self._send(200, "text/html; charset=UTF-8", _PUBMED3_HTML.read_bytes(), limit)
         elif kind is Fault.ERROR_200:
             root = "eSearchResult" if utility == "esearch" else "eFetchResult"
             self._send(200, "text/xml; charset=UTF-8", replies.error_xml(root, replies.BACKEND_DOWN), limit)

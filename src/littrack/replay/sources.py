@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from littrack.replay.corpus import recorded_path
+from littrack.replay import recorded_path
 
 EUROPEPMC, CROSSREF, UNPAYWALL = "europepmc", "crossref", "unpaywall"
 _PREFIXES = {EUROPEPMC: "/europepmc/webservices/rest/", CROSSREF: "/crossref/", UNPAYWALL: "/unpaywall/v2/"}

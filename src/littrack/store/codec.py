@@ -73,6 +73,7 @@ def paper_from_json(text: str) -> Paper:
         ),
         keywords=tuple(d.get("keywords", ())),
         status=d.get("status", ""),
+        indexing_method=d.get("indexing_method"),
         comments_corrections=tuple(CommentCorrection(**c) for c in d.get("comments_corrections", ())),
         databanks=tuple((b[0], b[1]) for b in d.get("databanks", ())),
         kind=d.get("kind", "article"),
