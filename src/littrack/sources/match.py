@@ -24,6 +24,11 @@ _UPDATE_OF_DOI = re.compile(r"doi:\s*(10\.\d{4,9}/\S+)", re.IGNORECASE)
 _VERSION_SUFFIX = re.compile(r"(/v\d+|v\d+)$")
 _TAGS = re.compile(r"<[^>]+>")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# Records that share a study's title without being its report: notices, comments, and protocols of the same trial.
+_NOT_A_REPORT = frozenset(
+    {"Published Erratum", "Comment", "Editorial", "Letter", "Retraction of Publication", "Expression of Concern"}
+)
+_PROTOCOL = re.compile(r"\bprotocol\b", re.IGNORECASE)
 
 
 def fold(text: str) -> str:
@@ -73,8 +78,10 @@ def title_match(preprint: Preprint, papers: Iterable[Paper]) -> PreprintLink | N
         year = paper.year
         if year is None or not (preprint.year - 1 <= year <= preprint.year + YEARS_AFTER):
             continue
-        if _surname(paper) != surname:
+        if _surname(paper) != surname or _NOT_A_REPORT.intersection(paper.publication_types):
             continue
+        if bool(_PROTOCOL.search(paper.title_plain)) != bool(_PROTOCOL.search(preprint.title)):
+            continue  # "…: protocol for a randomised trial" is not the trial's report, however close the words
         score = title_similarity(preprint.title, paper.title_plain)
         if score >= TITLE_THRESHOLD:
             scored.append((score, paper.pmid))

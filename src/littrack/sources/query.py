@@ -97,6 +97,26 @@ def _tokens(query: str) -> list[str | _Term]:
                 out.append(word)
             else:
                 out.append(_Term(word, (tag or "[]")[1:-1].strip().lower()))
+    return _phrases(out)
+
+
+def _phrases(tokens: list[str | _Term]) -> list[str | _Term]:
+    """PubMed reads ``chronic pain[tiab]`` as the phrase "chronic pain"[tiab]: a tag after several plain words
+    applies to all of them as one phrase."""
+    out: list[str | _Term] = []
+    run: list[_Term] = []
+    for tok in tokens:
+        plain_word = isinstance(tok, _Term) and not tok.text.startswith('"')
+        if plain_word and isinstance(tok, _Term) and not tok.tag:
+            run.append(tok)
+            continue
+        if plain_word and isinstance(tok, _Term) and run:
+            out.append(_Term('"' + " ".join(t.text for t in [*run, tok]) + '"', tok.tag))
+        else:
+            out.extend(run)
+            out.append(tok)
+        run = []
+    out.extend(run)
     return out
 
 
