@@ -184,6 +184,11 @@ def test_demo_runs_offline_end_to_end_and_says_the_data_is_replayed(tmp_path):
     html = page.read_text(encoding="utf-8")
     assert "offline demo" in html and "NOT about the configured topics" in html
     assert (out_dir / "index.html").is_file() and (out_dir / "feed.xml").is_file()
+    # The sources beside PubMed, replayed: a preprint section of the 24 recorded preprints (topic match synthetic,
+    # and said so) and free-full-text links (recorded Unpaywall answers of other DOIs, and said so).
+    assert html.count("Preprint — not peer-reviewed") == 24 and "their topic match is synthetic" in html
+    assert "Free full text (" in html and "recorded for OTHER papers" in html
+    assert re.search(r"demo: requests per source: E-utilities \d+, Europe PMC \d+, Crossref 0, Unpaywall \d+", out)
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from configs import sources_section, write_config
 
+from configs import sources_section, write_config
 from littrack.cli import main
 from littrack.replay.corpus import Corpus, RecordedArticle, default_corpus
 from littrack.replay.server import FakeEutils
@@ -196,7 +196,7 @@ def test_free_full_text_link_beside_pubmed_and_each_doi_is_asked_once(tmp_path):
     ):
         cfg = write_config(tmp_path, srv.base_url, sources=sources_section(fake))
         code, out, _ = cli(cfg, "fetch")
-        assert "unpaywall: 1 of 1 DOI have free full text" in out
+        assert code == 0 and "unpaywall: 1 of 1 DOI have free full text" in out
         assert cli(cfg, "digest")[0] == 0
         card = latest_digest(cfg).split(f'id="pmid-{CORRECTED_PMID}"')[1].split("</article>")[0]
         links = card[card.index('<ul class="links">') :]
@@ -240,7 +240,7 @@ def test_crossref_sees_a_correction_first_pubmed_later_and_the_reader_gets_one_c
         with FakeEutils(Corpus([real]), rate_limit=False) as srv:  # PubMed now shows the erratum (real bytes)
             cfg = write_config(tmp_path, srv.base_url, sources=sources_section(fake, email=None))
             code, out, _ = cli(cfg, "fetch")
-            assert "re-checked 1 sent paper: no corrections" in out  # not a second change …
+            assert code == 0 and "re-checked 1 sent paper: no corrections" in out  # not a second change …
             with db(cfg) as conn:
                 rows = conn.execute("SELECT id, kind FROM paper_changes").fetchall()
                 assert [r["kind"] for r in rows] == ["ErratumIn"]
@@ -260,7 +260,7 @@ def test_a_retraction_stays_apart_from_the_erratum_of_the_same_paper(tmp_path):
         a_week_passes(cfg)
         fake.queue(CROSSREF, Reply(200, recorded(SYNTHETIC_RETRACTION)))  # SYNTHETIC retraction (Retraction Watch)
         code, out, _ = cli(cfg, "fetch")
-        assert "crossref: re-checked 1 sent paper: 1 correction found" in out
+        assert code == 0 and "crossref: re-checked 1 sent paper: 1 correction found" in out
         with db(cfg) as conn:
             kinds = [r[0] for r in conn.execute("SELECT kind FROM paper_changes ORDER BY id")]
         assert kinds == ["ErratumIn", "RetractionIn"]

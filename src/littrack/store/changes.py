@@ -76,7 +76,7 @@ def change_sources_of(conn: sqlite3.Connection, change_ids: Sequence[int]) -> di
         marks = ",".join("?" * len(chunk))
         rows = conn.execute(
             f"SELECT change_id, source, seen_at, notice FROM change_sources WHERE change_id IN ({marks})"
-            " ORDER BY seen_at, source",
+            " ORDER BY seen_at, rowid",
             chunk,
         )
         for r in rows:
