@@ -258,3 +258,13 @@ def test_a_closed_work_has_no_location():
     )
     body.update(is_oa=False, oa_status="closed", best_oa_location=None)
     assert parse_location("10.1038/nature12373", body) is None
+
+
+def test_a_page_shorter_than_the_page_size_is_the_last_so_a_quiet_topic_costs_one_request(fake):
+    # SYNTHETIC page: the recorded page cut to its 24 preprints, as Europe PMC answers an SRC:PPR query.
+    page = json.loads(recorded(PREPRINT_PAGE))
+    page["resultList"]["result"] = [r for r in page["resultList"]["result"] if r["source"] == "PPR"]
+    fake.queue(EUROPEPMC, Reply(200, json.dumps(page).encode()))
+    with EuropePmcClient(_cfg(fake), **_quick()) as client:
+        (only,) = list(client.search_pages("ketamine AND SRC:PPR"))
+    assert len(parse_preprints(only)) == 24 and client.requests_made == 1

@@ -44,7 +44,8 @@ class EuropePmcClient(JsonClient):
     def search_pages(self, query: str) -> Iterator[Mapping[str, Any]]:
         """Yield every page of a search, following ``nextCursorMark`` until the last page.
 
-        Europe PMC marks the last page by repeating the cursor it was given (or sending none, or no results).
+        A page shorter than ``pageSize`` is the last one (the usual case: one request per topic and fetch); Europe
+        PMC also marks the end by repeating the cursor it was given, or sending none, or no results.
         """
         params = {
             "query": query,
@@ -61,7 +62,7 @@ class EuropePmcClient(JsonClient):
             yield page
             results = (page.get("resultList") or {}).get("result") or []
             cursor = page.get("nextCursorMark")
-            if not results or not isinstance(cursor, str) or cursor == params["cursorMark"]:
+            if len(results) < self.page_size or not isinstance(cursor, str) or cursor == params["cursorMark"]:
                 return
             if cursor in seen:
                 raise SourceError(f"Europe PMC repeated an earlier page cursor {cursor!r}; the next fetch tries again")
