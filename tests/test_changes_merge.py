@@ -106,6 +106,7 @@ def ctx(tmp_path: Path) -> StepContext:
     return StepContext(load_config(cfg_path, environ={}), store, None, dt.date(2027, 3, 1))  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_a_systematic_review_citing_a_retracted_paper_is_flagged_once_naming_both_reference_lists(ctx):
     retracted = _paper(RETRACTED_PMID)
     # SYNTHETIC: the real review's reference list with the retracted paper added (no recorded review cites it).

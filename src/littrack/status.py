@@ -20,9 +20,10 @@ from littrack.schedule import next_fire, parse_schedule, resolve_timezone, when
 from littrack.store import Store, open_store
 from littrack.store.digests import recent_digests, waiting_pmids
 from littrack.store.papers import counts
+from littrack.store.preprints import count_preprints
 from littrack.store.runs import Run, last_run, recent_runs, watermarks
 from littrack.store.service_state import load_state
-from littrack.store.sources import source_health
+from littrack.store.sources import count_open_access, source_health
 
 KINDS = ("fetch", "digest")
 
@@ -50,7 +51,10 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
     with open_store(cfg.store.path) as store:
         info["store_bytes"] = cfg.store.path.stat().st_size
         info["store_total_bytes"] = _store_bytes(cfg.store.path)
-        info["counts"] = counts(store)
+        info["counts"] = counts(store) | {
+            "preprints": count_preprints(store),
+            "free_full_text": count_open_access(store),
+        }
         info["watermarks"] = watermarks(store)
         info["runs"] = [r.as_dict() for r in recent_runs(store, limit=20)]
         state = load_state(store)
@@ -193,7 +197,10 @@ def _at(iso: str | None) -> str:
 def format_status(info: dict[str, Any]) -> str:
     lines = [f"store: {info['store']} ({info.get('store_bytes', 0) // 1024} KiB)"]
     c = info.get("counts") or {}
-    lines.append(f"papers: {c.get('papers', 0)}")
+    lines.append(
+        f"papers: {c.get('papers', 0)} ({c.get('free_full_text', 0)} DOIs with free full text);"
+        f" preprints: {c.get('preprints', 0)}"
+    )
     for topic, through in sorted((info.get("watermarks") or {}).items()):
         lines.append(f"topic {topic}: fetched through {through}")
     service = info.get("service") or {}

@@ -19,11 +19,6 @@ class Source(StrEnum):
     UNPAYWALL = "unpaywall"
     CROSSREF = "crossref"
 
-    @property
-    def label(self) -> str:
-        """How a reader knows the service: 'Europe PMC', 'Unpaywall', 'Crossref'."""
-        return {"europepmc": "Europe PMC", "unpaywall": "Unpaywall", "crossref": "Crossref"}[self.value]
-
 
 @dataclass(frozen=True, slots=True)
 class Preprint:
@@ -78,12 +73,6 @@ class OpenAccessLocation:
     host_type: str = ""  # "publisher" | "repository"
     version: str = ""  # "publishedVersion" | "acceptedVersion" | "submittedVersion"
     license: str | None = None
-
-    @property
-    def label(self) -> str:
-        """'free full text (gold, publisher)' — what the link says beside PubMed and PMC."""
-        where = f", {self.host_type}" if self.host_type else ""
-        return f"free full text ({self.kind}{where})"
 
 
 class NoticeKind(StrEnum):
