@@ -244,10 +244,12 @@ def test_an_unknown_doi_is_an_answer_not_a_failure(fake):
 
 
 def test_a_reply_about_another_doi_is_refused():
+    from littrack.errors import ParseError
+
     body = json.loads(
         recorded_path("unpaywall", "unpywall", "extracted_bodies", "10.1038_nature12373.json").read_bytes()
     )
-    with pytest.raises(SourceError, match="asked about"):
+    with pytest.raises(ParseError, match="asked about"):
         parse_location("10.1016/j.envint.2020.105730", body)
 
 

@@ -269,3 +269,53 @@ def test_a_retraction_stays_apart_from_the_erratum_of_the_same_paper(tmp_path):
         changes = html[html.index('id="changes"') :]
         assert "Retracted — see retraction notice doi:10.1371/journal.pbio.0060304" in changes
         assert "Reported by Crossref (Retraction Watch)" in changes
+
+
+# --- one odd request never blocks a source's queue ---------------------------------------------------------
+
+OTHER_PMID, OTHER_DOI = 38914053, "10.1088/1361-6528/ad5afd"  # real recorded record with a DOI
+
+
+@pytest.mark.slow
+def test_a_crossref_batch_refused_for_one_doi_is_asked_doi_by_doi_and_the_rest_still_checked(tmp_path):
+    with FakeEutils(_corpus(CORRECTED_PMID, OTHER_PMID), rate_limit=False) as srv, FakeSources() as fake:
+        cfg = write_config(tmp_path, srv.base_url, sources=sources_section(fake, email=None))
+        assert cli(cfg, "fetch")[0] == 0
+        assert cli(cfg, "digest")[0] == 0
+        # SYNTHETIC refusals: the two-DOI batch, then the other paper's DOI alone (HTTP 400, as for a bad filter).
+        fake.queue(CROSSREF, Reply(400, b'{"status":"failed"}'), when=lambda s: "," in s.params.get("filter", ""))
+        fake.queue(CROSSREF, Reply(400, b'{"status":"failed"}'), when=lambda s: OTHER_DOI in s.params.get("filter", ""))
+        code, out, _ = cli(cfg, "fetch")
+        assert code == 0 and "crossref: re-checked 2 sent papers: 1 correction found" in out
+        assert fake.count(CROSSREF) == 3  # the batch, then each DOI alone
+        with db(cfg) as conn:
+            asked = {r[0] for r in conn.execute("SELECT doi FROM source_lookups WHERE source = 'crossref'")}
+            assert asked == {OTHER_DOI, "10.1371/journal.pbio.0050002"}
+            assert conn.execute("SELECT status FROM runs WHERE kind = 'crossref'").fetchone()[0] == "ok"
+
+
+def test_a_doi_unpaywall_refuses_is_skipped_and_the_others_are_still_looked_up(tmp_path):
+    aliases = {OTHER_DOI: "10.1038/nature12373"}  # SYNTHETIC re-keyed recorded reply (see the module docstring)
+    with (
+        FakeEutils(_corpus(CORRECTED_PMID, OTHER_PMID), rate_limit=False) as srv,
+        FakeSources(unpaywall_aliases=aliases) as fake,
+    ):
+        cfg = write_config(tmp_path, srv.base_url, sources=sources_section(fake, europepmc={"enabled": False}))
+        # SYNTHETIC refusal of the first paper's DOI (HTTP 422, as for a malformed DOI).
+        fake.queue("unpaywall", Reply(422, b'{"error": true}'), when=lambda s: s.path == "10.1371/journal.pbio.0050002")
+        code, out, _ = cli(cfg, "fetch")
+        assert code == 0 and "unpaywall: 1 of 2 DOIs have free full text" in out
+        with db(cfg) as conn:
+            assert conn.execute("SELECT count(*) FROM source_lookups WHERE source = 'unpaywall'").fetchone()[0] == 2
+            assert [r[0] for r in conn.execute("SELECT kind FROM open_access")] == ["green"]
+
+
+def test_a_topic_query_europe_pmc_refuses_skips_that_topic_only(tmp_path):
+    with FakeEutils(_corpus(CORRECTED_PMID), rate_limit=False) as srv, FakeSources() as fake:
+        cfg = write_config(tmp_path, srv.base_url, sources=sources_section(fake, email=None))
+        fake.queue(EUROPEPMC, Reply(400, b'{"errMsg":"syntax error"}'))  # SYNTHETIC: the first topic's search
+        code, out, _ = cli(cfg, "fetch")
+        assert code == 0
+        assert "preprints: 24 new (24 found in 1 topic); ketamine-fibromyalgia skipped (Europe PMC rejected" in out
+        with db(cfg) as conn:
+            assert [r[0] for r in conn.execute("SELECT topic_id FROM preprint_watermarks")] == ["ketamine-crps"]

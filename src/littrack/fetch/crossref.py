@@ -9,16 +9,21 @@ the preprint links. A batch's results and its "asked" marks commit together.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Sequence
 
+from littrack.errors import SourceRejected
 from littrack.evidence.merge import crossref_observation
 from littrack.fetch.changes import record_observations
 from littrack.fetch.ledger import SourceResult, run_source
 from littrack.fetch.steps import StepContext
-from littrack.models import Source
+from littrack.models import CrossrefWork, Source
 from littrack.sources.crossref import CrossrefClient, parse_works
 from littrack.sources.match import doi_key
 from littrack.store.papers import get_papers
 from littrack.store.sources import mark_looked_up, save_crossref_references, save_relations, sent_papers_for_crossref
+
+log = logging.getLogger(__name__)
 
 
 def _cutoff(days: int) -> str:
@@ -32,10 +37,23 @@ def papers_due(ctx: StepContext) -> list[tuple[int, str]]:
     )
 
 
+def _works(client: CrossrefClient, dois: Sequence[str]) -> dict[str, CrossrefWork]:
+    """The batch's works. When Crossref refuses a batch (one malformed DOI spoils a filter), each DOI is asked
+    alone, and a DOI refused alone is skipped: one odd DOI never blocks the queue."""
+    try:
+        return {w.doi: w for w in parse_works(client.works(dois))}
+    except SourceRejected:
+        if len(dois) == 1:
+            log.warning("Crossref refused DOI %s; skipped", dois[0])
+            return {}
+    return {doi: work for d in dois for doi, work in _works(client, [d]).items()}
+
+
 def recheck_crossref(ctx: StepContext, client: CrossrefClient, todo: list[tuple[int, str]]) -> SourceResult:
     found = 0
     for batch in client.batches(todo):
-        works = {w.doi: w for w in parse_works(client.works([doi for _, doi in batch]))}
+        # A comma would split the `filter=doi:…` list: such a DOI cannot be asked this way.
+        works = _works(client, [doi for _, doi in batch if "," not in doi])
         papers = get_papers(ctx.store, [pmid for pmid, _ in batch])
         with ctx.store.transaction() as conn:
             for pmid, doi in batch:

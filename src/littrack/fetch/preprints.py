@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from littrack.errors import SourceRejected
 from littrack.fetch.ledger import SourceResult, run_source
 from littrack.fetch.preprint_links import link_preprints
 from littrack.fetch.steps import StepContext
@@ -66,8 +67,12 @@ def search_topics(ctx: StepContext, client: EuropePmcClient, run_id: int) -> tup
             continue
         window = plan_window(ctx, topic, query)
         found: list[Preprint] = []
-        for page in client.search_pages(window_query(query, window)):
-            found.extend(parse_preprints(page))
+        try:
+            for page in client.search_pages(window_query(query, window)):
+                found.extend(parse_preprints(page))
+        except SourceRejected as exc:  # this topic's query, not the service: the other topics go on
+            skipped.append(f"{topic.id} skipped ({exc})")
+            continue
         found = unique(found)
         with ctx.store.transaction() as conn:
             new += save_preprints(conn, found, topic_id=topic.id)
@@ -95,7 +100,8 @@ def fetch_preprints(ctx: StepContext, client: EuropePmcClient, run_id: int) -> S
     new, seen, skipped = search_topics(ctx, client, run_id)
     recheck_unlinked(ctx, client)
     linked = link_preprints(ctx)
-    parts = [f"preprints: {new} new ({seen} found in {len(ctx.cfg.topics) - len(skipped)} topics)"]
+    searched = len(ctx.cfg.topics) - len(skipped)
+    parts = [f"preprints: {new} new ({seen} found in {searched} topic{'s' if searched != 1 else ''})"]
     if linked:
         parts.append(f"{linked} linked to their published version")
     parts.extend(skipped)

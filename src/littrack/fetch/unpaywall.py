@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from littrack.errors import SourceError
+from littrack.errors import ParseError, SourceRejected
 from littrack.fetch.ledger import SourceResult, run_source
 from littrack.fetch.steps import StepContext
 from littrack.models import Source
@@ -32,11 +32,12 @@ def find_free_full_text(client: UnpaywallClient, ctx: StepContext, dois: list[st
     for i in range(0, len(dois), COMMIT_EVERY):
         answers = []
         for doi in dois[i : i + COMMIT_EVERY]:
-            record = client.lookup(doi)
             try:
-                answers.append((doi, parse_location(doi, record)))
-            except SourceError as exc:  # a reply about another DOI: this DOI's answer is unusable, not the service
-                log.warning("%s", exc)
+                answers.append((doi, parse_location(doi, client.lookup(doi))))
+            except (SourceRejected, ParseError) as exc:
+                # This DOI refused (malformed, say) or answered about another DOI: no usable answer for it, and
+                # not an outage; it is marked asked, so one odd DOI never blocks the queue.
+                log.warning("Unpaywall, %s: %s", doi, exc)
                 answers.append((doi, None))
         with ctx.store.transaction() as conn:
             for doi, location in answers:

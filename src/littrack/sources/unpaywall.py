@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from littrack.config import SourcesConfig
-from littrack.errors import SourceError
+from littrack.errors import ParseError, SourceError
 from littrack.models import OaKind, OpenAccessLocation
 from littrack.sources.web import JsonClient
 
@@ -43,14 +43,14 @@ class UnpaywallClient(JsonClient):
 def parse_location(doi: str, record: Mapping[str, Any] | None) -> OpenAccessLocation | None:
     """The best open-access location, or None (closed, unknown DOI, or no usable link).
 
-    Raises :class:`~littrack.errors.SourceError` when the reply is about another DOI: a link to the wrong paper's
+    Raises :class:`~littrack.errors.ParseError` when the reply is about another DOI: a link to the wrong paper's
     full text would be worse than none.
     """
     if record is None:
         return None
     answered = str(record.get("doi") or "").strip().lower()
     if answered != doi.strip().lower():
-        raise SourceError(f"Unpaywall answered about {answered!r} when asked about {doi!r}; the link was not stored")
+        raise ParseError(f"Unpaywall answered about {answered!r} when asked about {doi!r}; the link was not stored")
     kind = _KINDS.get(str(record.get("oa_status") or "").lower())
     best = record.get("best_oa_location")
     if not record.get("is_oa") or kind is None or not isinstance(best, dict):

@@ -19,7 +19,7 @@ from typing import Any, Self
 import requests
 
 from littrack import __version__
-from littrack.errors import SourceError
+from littrack.errors import SourceError, SourceRejected
 from littrack.http import Retrier, Retryable, send
 from littrack.ratelimit import RateLimiter, shared_limiter
 
@@ -107,7 +107,7 @@ class JsonClient:
             return None
         if resp.status_code != 200:
             detail = " ".join(resp.text.split())[:200]
-            raise SourceError(
+            raise SourceRejected(
                 f"{self.name} rejected the request: HTTP {resp.status_code}{': ' + detail if detail else ''};"
                 f" check {self.config_key} in config.yaml"
             )
