@@ -35,7 +35,7 @@ def _manifest() -> dict[str, str]:
 
 def test_every_recorded_file_is_in_the_manifest_with_its_sha256() -> None:
     files = _data_files()
-    assert len(files) == 279  # 268 PubMed and CT.gov, 10 Europe PMC / Crossref / Unpaywall, 1 synthetic
+    assert len(files) == 285  # 274 PubMed and CT.gov, 10 Europe PMC / Crossref / Unpaywall, 1 synthetic
     assert {name: hashlib.sha256(data).hexdigest() for name, data in files.items()} == _manifest()
 
 

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import click
 
 from littrack import __version__
-from littrack.config import Config, load_config
+from littrack.config import CONFIG_NAME, Config, load_config, shipped_config_path
 from littrack.errors import LittrackError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,11 +36,25 @@ class State:
         self._config: Config | None = None
 
     @property
+    def named_config(self) -> str | None:
+        """The config file the user named (--config, then $LITTRACK_CONFIG), if any."""
+        return self.config_path or os.environ.get("LITTRACK_CONFIG") or None
+
+    @property
+    def config_file(self) -> Path:
+        return Path(self.named_config or CONFIG_NAME)
+
+    @property
     def config(self) -> Config:
         if self._config is None:
-            path = self.config_path or os.environ.get("LITTRACK_CONFIG") or "config.yaml"
-            self._config = load_config(path)
+            self._config = load_config(self.config_file)
         return self._config
+
+    def config_or_shipped(self) -> tuple[Config, bool]:
+        """The user's config; with none named and none in this folder, littrack's shipped defaults (True)."""
+        if self.named_config or self.config_file.exists():
+            return self.config, False
+        return load_config(shipped_config_path()), True
 
 
 def handle_errors(fn: F) -> F:
@@ -176,16 +190,47 @@ def digest(state: State, dry_run: bool, rebuild_id: int | None) -> None:
     "out_dir",
     type=click.Path(file_okay=False),
     default=None,
-    help="Write the demo digest here (default: the configured digests/ folder).",
+    help="Write the demo digest here (default: a fresh folder it names; never the configured digests/ folder).",
 )
 @pass_state
 @handle_errors
 def demo(state: State, out_dir: str | None) -> None:
-    """Run fetch and digest offline against recorded NCBI data (fake E-utilities on loopback)."""
+    """Run fetch and digest offline against recorded NCBI and ClinicalTrials.gov data (fake servers on loopback).
+
+    Works from any folder: without a config file it uses littrack's shipped defaults.
+    """
     from littrack.demo import run_demo
     from littrack.progress import TerminalProgress
 
-    run_demo(state.config, out_dir=_path(out_dir), say=click.echo, progress=lambda: TerminalProgress("demo fetch"))
+    cfg, shipped = state.config_or_shipped()
+    if shipped:
+        click.echo(
+            f"demo: no {state.config_file} here, so the demo uses littrack's shipped defaults ({cfg.path});"
+            " `littrack init` writes a copy for you to edit"
+        )
+    run_demo(
+        cfg,
+        out_dir=_path(out_dir),
+        say=click.echo,
+        progress=lambda: TerminalProgress("demo fetch"),
+        real_digests=None if shipped else cfg.digest.output_dir,
+    )
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path())
+@click.option("--force", is_flag=True, help="Replace an existing file with the defaults.")
+@pass_state
+@handle_errors
+def init(state: State, path: str | None, force: bool) -> None:
+    """Write littrack's default config.yaml for you to edit (to PATH; default: --config, else ./config.yaml)."""
+    from littrack.config import write_default_config
+
+    target = write_default_config(Path(path) if path else state.config_file, force=force)
+    click.echo(f"init: wrote littrack's default config to {target}")
+    here = target == (Path.cwd() / CONFIG_NAME).absolute()
+    fetch = "`littrack fetch` in this folder" if here else f"`littrack --config {target} fetch`"
+    click.echo(f"init: set ncbi.email to your address, then run {fetch}")
 
 
 @main.command()

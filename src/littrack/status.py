@@ -1,6 +1,7 @@
 """What ``littrack status`` reports, as plain data: the run ledger, watermarks, store counts, and per job
-(fetch, digest) its last run, outcome, duration and next run, the service, the papers waiting for the next
-digest, the last error and the digest ledger.
+(fetch, digest) its last run, outcome, duration and next run, the last ClinicalTrials.gov sync, the service, the
+papers waiting for the next digest, the last error and the digest ledger. Runs read "run 12" and digests
+"digest #3" (the id ``digest --rebuild`` takes), so the two ledgers are never confused.
 
 Next run times come from the running service's published state when a service holds the store's service
 lock, otherwise they are computed from the configured schedule (what ``littrack run`` would do).
@@ -75,6 +76,7 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
         }
         next_runs = live.next_runs if live else None
         info["jobs"] = {kind: _job(cfg, kind, last_run(store, kind), next_runs, now) for kind in KINDS}
+        info["trials"] = _trials(store) if cfg.trials.enabled else None
         profile = cfg.digest.profile or ""
         info["waiting"] = {"profile": profile, "papers": len(waiting_pmids(store, profile))}
         info["last_error"] = _last_error(store)
@@ -96,7 +98,6 @@ def _sources(cfg: Config, store: Store | None) -> dict[str, dict[str, Any]]:
             if not src.unpaywall.enabled
             else "no sources.email configured (Unpaywall requires one); set it to turn free-full-text links on",
         ),
-        "trials": ("ClinicalTrials.gov (registered trials)", cfg.trials.enabled, "trials.enabled is false"),
     }
     health = source_health(store, list(states)) if store is not None else {}
     return {
@@ -152,6 +153,7 @@ def _job(
         nxt, source = (fire.isoformat() if fire else None), "schedule"
     return {
         "schedule": getattr(cfg.schedule, kind),
+        "last_run_id": run.id if run else None,
         "last_run": run.started_at if run else None,
         "outcome": run.status if run else None,
         "duration_seconds": _duration(run),
@@ -159,6 +161,15 @@ def _job(
         "next_run": nxt,
         "next_run_source": source,
     }
+
+
+def _trials(store: Store) -> dict[str, Any] | None:
+    """The last ClinicalTrials.gov sync (it rides on fetch) and the last one that worked."""
+    run, ok = last_run(store, "trials"), last_run(store, "trials", "ok")
+    if run is None:
+        return None
+    return {"last_run_id": run.id, "last_run": run.started_at, "outcome": run.status,
+            "last_ok": ok.ended_at if ok else None}
 
 
 def _duration(run: Run | None) -> int | None:
@@ -213,8 +224,14 @@ def format_status(info: dict[str, Any]) -> str:
     for kind, job in (info.get("jobs") or {}).items():
         last = "never run" if not job.get("last_run") else f"last run {_at(job['last_run'])} {job['outcome']}"
         took = f" in {job['duration_seconds']}s" if job.get("duration_seconds") is not None else ""
+        which = f" (run {job['last_run_id']})" if job.get("last_run_id") is not None else ""
         source = "by the service" if job.get("next_run_source") == "service" else f"by schedule {job['schedule']!r}"
-        lines.append(f"{kind}: {last}{took}; next {_at(job.get('next_run'))} ({source})")
+        lines.append(f"{kind}: {last}{took}{which}; next {_at(job.get('next_run'))} ({source})")
+    trials = info.get("trials")
+    if trials:
+        ok = "" if trials["outcome"] == "ok" else f"; last successful sync {_at(trials['last_ok'])}"
+        last = f"{_at(trials['last_run'])} {trials['outcome']} (run {trials['last_run_id']})"
+        lines.append(f"trials: last ClinicalTrials.gov sync {last}{ok}")
     waiting = info.get("waiting")
     if waiting is not None:
         n = waiting.get("papers", 0)
@@ -230,7 +247,7 @@ def format_status(info: dict[str, Any]) -> str:
     err = info.get("last_error")
     if err:
         since = " (a later run succeeded)" if err.get("resolved") else ""
-        lines.append(f"last error{since}: {err['kind']} #{err['run_id']} at {_at(err['at'])}: {err['error']}")
+        lines.append(f"last error{since}: run {err['run_id']} ({err['kind']}) at {_at(err['at'])}: {err['error']}")
     for d in (info.get("digests") or [])[:5]:
         mailed = ", e-mailed" if d.get("emailed") else ""
         lines.append(
@@ -244,7 +261,7 @@ def format_status(info: dict[str, Any]) -> str:
         window = f" window {r['window_start']}..{r['window_end']}" if r.get("window_start") else ""
         err_text = f" — {r['error']}" if r.get("error") else ""
         lines.append(
-            f"{r['kind']} #{r['id']} {r['status']} at {r['started_at']}{window}: {r['new_count']} new,"
+            f"run {r['id']} {r['kind']} {r['status']} at {r['started_at']}{window}: {r['new_count']} new,"
             f" {r['updated_count']} updated, {r['requests']} requests{err_text}"
         )
     return "\n".join(lines)

@@ -2,7 +2,8 @@
 
 - :mod:`.model` — the records (one dataclass per section) and their defaults;
 - :mod:`.load` — :func:`load_config`: read the file, validate every key, resolve secrets from the environment;
-- :mod:`.section` — the validating reader every section parser uses.
+- :mod:`.section` — the validating reader every section parser uses;
+- :mod:`.shipped` — the shipped default ``config.yaml`` (package data) and :func:`write_default_config`.
 """
 
 from littrack.config.load import load_config, parse_date, valid_email, validate_cron, validate_timezone
@@ -30,8 +31,10 @@ from littrack.config.model import (
     UnpaywallConfig,
     require_contact_email,
 )
+from littrack.config.shipped import CONFIG_NAME, shipped_config_path, write_default_config
 
 __all__ = [
+    "CONFIG_NAME",
     "DEFAULT_BASE_URL",
     "DEFAULT_CROSSREF_URL",
     "DEFAULT_CTGOV_URL",
@@ -56,7 +59,9 @@ __all__ = [
     "load_config",
     "parse_date",
     "require_contact_email",
+    "shipped_config_path",
     "valid_email",
     "validate_cron",
     "validate_timezone",
+    "write_default_config",
 ]

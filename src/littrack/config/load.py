@@ -32,6 +32,7 @@ from littrack.config.model import (
     TrialsConfig,
 )
 from littrack.config.section import Section
+from littrack.config.shipped import CONFIG_NAME, shipped_config_path
 from littrack.config.sources import parse_sources
 from littrack.errors import ConfigError
 from littrack.models import Topic
@@ -303,8 +304,10 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
+        init = "littrack init" if file == Path.cwd() / CONFIG_NAME else f"littrack init {file}"
         raise ConfigError(
-            f"{file}: config file not found; copy the shipped config.yaml or pass --config PATH"
+            f"{file}: config file not found; `{init}` writes littrack's default config there for you"
+            f" to edit (the defaults ship with littrack in {shipped_config_path()}), or pass --config PATH"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read config: {exc}") from None

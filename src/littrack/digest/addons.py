@@ -8,7 +8,7 @@ puts them into the view and, on delivery, calls :meth:`Extras.mark_reported` ins
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from littrack.background.corpus import BackgroundCorpus, load_corpus
@@ -18,18 +18,20 @@ from littrack.background.resolve import Resolution, study_mentions
 from littrack.config import Config
 from littrack.digest.sources import SourceExtras, collect_sources
 from littrack.digest.view import BackgroundDocument
-from littrack.models import Confidence, Paper, RelatedPassage, StudyMention
+from littrack.models import Confidence, Paper, RelatedPassage, StudyMention, TrialsCheck
 from littrack.store import Store
 from littrack.store import trials as trial_store
+from littrack.store.digests import get_digest
 from littrack.store.mentions import get_resolutions
 from littrack.store.papers import StoredPaper
-from littrack.trials.report import PendingTrialChange, pending_trial_changes
+from littrack.trials.report import PendingTrialChange, pending_trial_changes, trials_check
 
 
 @dataclass
 class Extras:
     store: Store
     trials: tuple[PendingTrialChange, ...] = ()
+    trials_check: TrialsCheck | None = None  # None: trials are off
     mentions: tuple[StudyMention, ...] = ()
     relater: Relater | None = None
     documents: tuple[BackgroundDoc, ...] = ()
@@ -81,17 +83,26 @@ class Extras:
             self.sources.mark_reported(conn, profile, digest_id)
 
 
-def collect(cfg: Config, store: Store, profile: str, *, digest_id: int | None = None) -> Extras:
-    """Everything the digest shows beside the papers. ``digest_id`` (rebuilds): what that digest reported."""
+def collect(
+    cfg: Config, store: Store, profile: str, *, digest_id: int | None = None, synthetic_trials: Collection[str] = ()
+) -> Extras:
+    """Everything the digest shows beside the papers. ``digest_id`` (rebuilds): what that digest reported, and
+    the trials check as it stood then. ``synthetic_trials``: NCT ids whose changes the offline demo staged."""
+    names = {t.id: t.name for t in cfg.topics}
     trials: tuple[PendingTrialChange, ...] = ()
+    check: TrialsCheck | None = None
     if digest_id is not None:  # a rebuild shows what that digest reported
-        trials = pending_trial_changes(store, reported_in=digest_id)
+        trials = pending_trial_changes(store, reported_in=digest_id, topic_names=names, synthetic=synthetic_trials)
+        row = get_digest(store, digest_id)
+        check = trials_check(store, as_of=row.created_at) if cfg.trials.enabled and row else None
     elif cfg.trials.enabled:
-        trials = pending_trial_changes(store)
+        trials = pending_trial_changes(store, topic_names=names, synthetic=synthetic_trials)
+        check = trials_check(store)
     corpus = load_corpus(cfg.background)
     return Extras(
         store=store,
         trials=trials,
+        trials_check=check,
         mentions=stored_mentions(store, corpus),
         relater=corpus.relater,
         documents=corpus.documents,

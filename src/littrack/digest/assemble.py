@@ -32,6 +32,7 @@ from littrack.models import (
     StudyMention,
     Topic,
     TrialChange,
+    TrialsCheck,
 )
 from littrack.store.papers import StoredPaper
 
@@ -52,6 +53,7 @@ def build_view(
     changes: Sequence[PaperChange] = (),
     retracted: set[int] | frozenset[int] = frozenset(),
     trials: Sequence[TrialChange] = (),
+    trials_check: TrialsCheck | None = None,
     trial_links: Mapping[int, tuple[str, ...]] | None = None,
     relate: Relate | None = None,
     background: Sequence[BackgroundDocument] = (),
@@ -120,6 +122,7 @@ def build_view(
         background=tuple(background),
         mentions=tuple(mentions),
         trials=tuple(trials),
+        trials_check=trials_check,
         exports=tuple(exports),
         digest_id=digest_id,
         full_digest_url=full_digest_url,

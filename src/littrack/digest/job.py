@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from littrack.lock import hold_lock, job_lock_path
 from littrack.models import DateWindow, Paper, PaperChange
 from littrack.store import Store, open_store
 from littrack.store import digests as ledger
+from littrack.store.identity import store_uuid
 from littrack.store.papers import get_papers
 from littrack.store.runs import finish_run, mark_interrupted, start_run
 
@@ -95,7 +97,11 @@ def _render_and_write(view: DigestView, target: Path, public_url: str | None) ->
 
 
 def write_archive(cfg: Config, store: Store) -> None:
-    """digests/index.html and feed.xml from the delivered digests; regenerated after every delivery."""
+    """digests/index.html and feed.xml from the delivered digests; regenerated after every delivery.
+
+    Feed ids carry the store's UUID, so two stores never share one; with ``digest.public_url`` the feed's links
+    are absolute (a feed reader fetches the feed alone, so a relative link would resolve against nothing useful).
+    """
     rows = ledger.delivered_digests(store)
     entries = [
         ArchiveEntry(
@@ -114,9 +120,16 @@ def write_archive(cfg: Config, store: Store) -> None:
     ]
     out = cfg.digest.output_dir
     write_atomic(out / "index.html", render_index(entries))
+    base = f"urn:littrack:{store_uuid(store)}"
+    public = cfg.digest.public_url  # ends with "/" (the config loader normalises it)
     write_atomic(
         out / "feed.xml",
-        render_feed(entries, feed_id=f"urn:littrack:feed:{cfg.digest.profile or 'default'}", self_url=None),
+        render_feed(
+            entries,
+            feed_id=f"{base}:feed:{cfg.digest.profile or 'default'}",
+            id_base=base,
+            self_url=public + "feed.xml" if public else None,
+        ),
     )
 
 
@@ -127,15 +140,19 @@ def digest_job(
     now: dt.datetime | None = None,
     lock_wait: float | None = None,
     notice: str | None = None,
+    synthetic_trials: Collection[str] = (),
 ) -> DigestResult:
-    """Produce the next digest for ``cfg.digest.profile``. See the module docstring for the guarantees."""
+    """Produce the next digest for ``cfg.digest.profile``. See the module docstring for the guarantees.
+
+    ``notice`` and ``synthetic_trials`` are the offline demo's: a banner, and the trials whose changes it staged.
+    """
     now = now or dt.datetime.now(dt.UTC).astimezone()
     profile = cfg.digest.profile or ""
     with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
         mark_interrupted(store)
         pmids = ledger.waiting_pmids(store, profile)
         changes = ledger.pending_changes(store, profile)
-        extras = addons.collect(cfg, store, profile)
+        extras = addons.collect(cfg, store, profile, synthetic_trials=synthetic_trials)
         if not pmids and not changes and not extras.has_news and not cfg.digest.write_empty:
             return DigestResult(None, None, 0, False, dry_run=dry_run, skipped=True)
         view = _view(
@@ -172,6 +189,7 @@ def _view(
         changes=changes,
         retracted=ledger.retracted_pmids(store, pmids),
         trials=[t.change for t in extras.trials],
+        trials_check=extras.trials_check,
         trial_links=extras.trial_links(pmids),
         relate=extras.relate,
         background=extras.background_for(stored),

@@ -24,8 +24,7 @@ SOURCE_NAMES = {
     Source.EUROPEPMC.value: "Europe PMC (preprints)",
     Source.CROSSREF.value: "Crossref (corrections and retractions)",
     Source.UNPAYWALL.value: "Unpaywall (free full text)",
-    "trials": "ClinicalTrials.gov (registered trials)",
-}
+}  # ClinicalTrials.gov has its own notice in the trials section (littrack.trials.report)
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,6 @@ def collect_sources(cfg: Config, store: Store, profile: str, *, digest_id: int |
         Source.EUROPEPMC.value: cfg.sources.europepmc.enabled,
         Source.CROSSREF.value: cfg.sources.crossref.enabled,
         Source.UNPAYWALL.value: cfg.sources.unpaywall_on,
-        "trials": cfg.trials.enabled,
     }
     names = {kind: name for kind, name in SOURCE_NAMES.items() if enabled[kind]}
     return SourceExtras(

@@ -25,6 +25,7 @@ from littrack.models import (
     StudyMention,
     Topic,
     TrialChange,
+    TrialsCheck,
 )
 
 
@@ -94,7 +95,8 @@ class DigestView:
     changes: tuple[PaperChange, ...] = ()
     background: tuple[BackgroundDocument, ...] = ()
     mentions: tuple[StudyMention, ...] = ()
-    trials: tuple[TrialChange, ...] = ()
+    trials: tuple[TrialChange, ...] = ()  # one row per trial
+    trials_check: TrialsCheck | None = None  # how the last ClinicalTrials.gov sync went; None: trials off
     exports: tuple[tuple[str, str], ...] = field(default=())  # (label, relative href), e.g. ("RIS", "2026-11-21.ris")
     digest_id: int | None = None
     full_digest_url: str | None = None  # for the e-mail's "read the full digest" link

@@ -53,7 +53,17 @@ from littrack.models.sources import (
     Source,
     SourceOutage,
 )
-from littrack.models.trials import Study, StudyReference, TrialChange, TrialChangeKind, date_end
+from littrack.models.trials import (
+    Intervention,
+    Study,
+    StudyReference,
+    TrialChange,
+    TrialChangeKind,
+    TrialFacts,
+    TrialsCheck,
+    TrialUpdate,
+    date_end,
+)
 
 __all__ = [
     "MONTHS",
@@ -73,6 +83,7 @@ __all__ = [
     "Drug",
     "Evidence",
     "EvidenceSource",
+    "Intervention",
     "LinkMethod",
     "MeshHeading",
     "NoticeKind",
@@ -98,5 +109,8 @@ __all__ = [
     "Topic",
     "TrialChange",
     "TrialChangeKind",
+    "TrialFacts",
+    "TrialUpdate",
+    "TrialsCheck",
     "date_end",
 ]

@@ -142,7 +142,7 @@ class PreprintLink:
 class SourceOutage:
     """A source whose runs have failed since ``since`` (its first failure after its last success)."""
 
-    kind: str  # the run-ledger kind: a :class:`Source` value, or "trials"
+    kind: str  # the run-ledger kind: a :class:`Source` value
     name: str  # how a reader knows it: "Europe PMC (preprints)"
     since: str  # ISO time of the first failed run
     error: str

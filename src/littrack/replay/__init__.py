@@ -1,4 +1,5 @@
-"""A fake NCBI E-utilities server on loopback, serving real recorded PubMed records (tests and `littrack demo`).
+"""Fake NCBI E-utilities and ClinicalTrials.gov servers on loopback, serving real recorded records (tests and
+`littrack demo`): :mod:`.server` and :mod:`.ctgov`.
 
 The recorded replies ship with the package in one tree, ``recorded/<service>/<source>/<original path>``
 (``recorded/PROVENANCE.md`` says where each came from). :func:`recorded_path` is the one way to reach them,

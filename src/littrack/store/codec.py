@@ -14,6 +14,7 @@ from littrack.models import (
     AbstractSection,
     Author,
     CommentCorrection,
+    Intervention,
     MeshHeading,
     Paper,
     PartialDate,
@@ -94,12 +95,15 @@ def study_from_json(text: str) -> Study:
         title=d["title"],
         overall_status=d.get("overall_status", ""),
         conditions=tuple(d.get("conditions", ())),
-        interventions=tuple(d.get("interventions", ())),
+        interventions=tuple(_intervention(i) for i in d.get("interventions", ())),
         phases=tuple(d.get("phases", ())),
         enrollment=d.get("enrollment"),
         enrollment_type=d.get("enrollment_type"),
         start_date=d.get("start_date"),
+        start_date_type=d.get("start_date_type"),
         completion_date=d.get("completion_date"),
+        completion_date_type=d.get("completion_date_type"),
+        why_stopped=d.get("why_stopped"),
         countries=tuple(d.get("countries", ())),
         sponsor=d.get("sponsor"),
         last_update=d.get("last_update"),
@@ -127,3 +131,6 @@ def preprint_from_json(text: str) -> Preprint:
         abstract=d.get("abstract", ""),
         published_pmid=d.get("published_pmid"),
     )
+def _intervention(item: Any) -> Intervention:
+    # States stored before interventions carried a type and dose hold the bare name.
+    return Intervention(item) if isinstance(item, str) else Intervention(**item)

@@ -101,12 +101,16 @@ def recent_runs(store: Store, kind: str | None = None, limit: int = 20) -> list[
     return [Run(**dict(r)) for r in store.conn.execute(sql, args)]
 
 
-def last_run(store: Store, kind: str, status: str | None = None) -> Run | None:
+def last_run(store: Store, kind: str, status: str | None = None, *, before: str | None = None) -> Run | None:
+    """The latest run of ``kind`` (with ``status``; started before the ISO time ``before``), or None."""
     sql = f"SELECT {_RUN_COLUMNS} FROM runs WHERE kind = ?"
     args: list[object] = [kind]
     if status:
         sql += " AND status = ?"
         args.append(status)
+    if before:
+        sql += " AND started_at < ?"
+        args.append(before)
     row = store.conn.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
     return Run(**dict(row)) if row else None
 

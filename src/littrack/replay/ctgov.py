@@ -1,29 +1,36 @@
-"""A loopback fake of the ClinicalTrials.gov API v2 for the trials tests.
+"""A fake ClinicalTrials.gov API v2 on loopback, for the tests and ``littrack demo``.
 
-A real HTTP server (stdlib ``ThreadingHTTPServer`` on 127.0.0.1, port 0, background thread). Tests register
-replies per path and query parameters: the recorded API v2 bodies (``recorded_path("ctgov")``) or synthetic
-ones (errors, changed states) that the test labels as such. Every request is logged for assertions.
+A real HTTP server (stdlib ``ThreadingHTTPServer`` on 127.0.0.1, port 0, background thread). Callers register
+replies per path and query parameters: recorded API v2 bodies from the shipped tree (:func:`recorded`,
+:func:`study_page`) or synthetic ones (errors, changed states) that the caller labels as such. Every request is
+logged for assertions.
+
+Recorded replies are served as recorded. :func:`study_page` puts recorded single-study records, byte for byte,
+inside a synthetic ``{"studies": [...]}`` search envelope: the studies are real, which search "finds" them is not.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from littrack.replay import recorded_path
 
-CTGOV = recorded_path("ctgov", "biomcp", "testdata", "sources", "ctgov")
 API_PREFIX = "/api/v2/"
+BIOMCP = ("ctgov", "biomcp", "testdata", "sources", "ctgov")  # trimmed search and study replies (2026)
+AACT = ("ctgov", "aact", "spec", "support", "json_data")  # whole single-study records (2023-2024)
 
 
 def recorded(name: str) -> bytes:
-    """The bytes of a recorded reply, e.g. ``recorded("search_phelan_limit5")`` (date suffix optional)."""
-    matches = sorted(CTGOV.glob(f"{name}_2*.json")) or sorted(CTGOV.glob(f"{name}.json"))
+    """The bytes of a recorded biomcp reply, e.g. ``recorded("search_phelan_limit5")`` (date suffix optional)."""
+    folder = recorded_path(*BIOMCP)
+    matches = sorted(folder.glob(f"{name}_2*.json")) or sorted(folder.glob(f"{name}.json"))
     if len(matches) != 1:
         raise FileNotFoundError(f"expected one recorded reply for {name!r}, found {[m.name for m in matches]}")
     return matches[0].read_bytes()
@@ -31,6 +38,20 @@ def recorded(name: str) -> bytes:
 
 def recorded_json(name: str) -> Any:
     return json.loads(recorded(name))
+
+
+def recorded_study(nct_id: str) -> Path:
+    """The file of a whole recorded study record (``ctgov/aact/…/<nct_id>.json``)."""
+    path = recorded_path(*AACT, f"{nct_id}.json")
+    if not path.is_file():
+        raise FileNotFoundError(f"no recorded study {nct_id} in {recorded_path(*AACT)}")
+    return path
+
+
+def study_page(nct_ids: Sequence[str]) -> bytes:
+    """A one-page search reply holding these recorded studies verbatim, in a SYNTHETIC envelope (no next page)."""
+    records = b",\n".join(recorded_study(n).read_bytes().strip() for n in nct_ids)
+    return b'{"studies": [\n' + records + b"\n]}"
 
 
 @dataclass(frozen=True)
@@ -47,8 +68,12 @@ class Reply:
         return cls(status, json.dumps(obj).encode("utf-8"), {"Content-Type": "application/json"})
 
     @classmethod
+    def body_json(cls, body: bytes) -> Reply:
+        return cls(200, body, {"Content-Type": "application/json"})
+
+    @classmethod
     def recorded(cls, name: str) -> Reply:
-        return cls(200, recorded(name), {"Content-Type": "application/json"})
+        return cls.body_json(recorded(name))
 
 
 @dataclass(frozen=True)
@@ -131,7 +156,7 @@ class FakeCtgov:
                 self.end_headers()
                 self.wfile.write(reply.body)
 
-            def log_message(self, format: str, *args: object) -> None:  # keep test output clean
+            def log_message(self, format: str, *args: object) -> None:  # keep test and demo output clean
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
