@@ -213,7 +213,9 @@ def test_demo_runs_offline_end_to_end_and_says_the_data_is_replayed(tmp_path):
     # and said so) and free-full-text links (recorded Unpaywall answers of other DOIs, and said so).
     assert html.count("Preprint — not peer-reviewed") == 24 and "their topic match is synthetic" in html
     assert "Free full text (" in html and "recorded for OTHER papers" in html
-    per_source = r"demo: requests per source: E-utilities \d+, ClinicalTrials.gov \d+, Europe PMC \d+, Crossref 0, Unpaywall \d+"
+    per_source = (
+        r"demo: requests per source: E-utilities \d+, ClinicalTrials.gov \d+, Europe PMC \d+, Crossref 0, Unpaywall \d+"
+    )
     assert re.search(per_source, out)
 
 
