@@ -108,6 +108,26 @@ def hostile_paper() -> Paper:
     )
 
 
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: reverses everything after it, up to the end of its isolate or paragraph
+
+
+def bidi_paper() -> Paper:
+    """SYNTHETIC record (not from PubMed): right-to-left overrides left open in the title, an author and the
+    journal, as a hostile or broken source could deliver them."""
+    return Paper(
+        pmid=99999996,
+        title=escape_text(f"{RLO}Ketamine reversed"),
+        authors=(Author(last_name=f"{RLO}Evil", initials="A"), Author(last_name="Smith", initials="B")),
+        journal=f"{RLO}Hostile Journal",
+        journal_iso=None,
+        volume="12",
+        pub_date=PartialDate(year=2026),
+        entrez_date=dt.date(2026, 11, 18),
+        publication_types=("Journal Article",),
+        status="MEDLINE",
+    )
+
+
 def build_view(papers: list[Paper], *, extras: bool = True, total: int | None = None) -> DigestView:
     """A two-topic view: the first paper matched both topics (shown once), the rest split between them."""
     first, rest = papers[0], papers[1:]

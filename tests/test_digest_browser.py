@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from digest_samples import HOSTILE_TITLE, build_view, hostile_paper, long_author_paper, real_papers
+from digest_samples import HOSTILE_TITLE, bidi_paper, build_view, hostile_paper, long_author_paper, real_papers
 from littrack.digest.render import render_html
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -150,3 +150,32 @@ def test_dark_mode_renders_light_text_on_dark_background(browser: object, digest
 def _luminance(css_rgb: str) -> float:
     r, g, b = (int(x) for x in css_rgb[css_rgb.index("(") + 1 : css_rgb.index(")")].split(",")[:3])
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+_LEFT_EDGES = """([selector, words]) => words.map(word => {
+  const walker = document.createTreeWalker(document.querySelector(selector), NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const i = n.data.indexOf(word);
+    if (i >= 0) {
+      const range = document.createRange();
+      range.setStart(n, i);
+      range.setEnd(n, i + word.length);
+      return range.getBoundingClientRect().left;
+    }
+  }
+  return null;
+})"""
+
+
+def test_a_right_to_left_override_in_one_field_does_not_reverse_the_next(
+    browser: object, tmp_path: Path
+) -> None:
+    path = tmp_path / "2026-11-21.html"
+    path.write_text(render_html(build_view([real_papers()[35830032], bidi_paper()])), encoding="utf-8")
+    context, page, watch = open_page(browser, path, viewport={"width": 1280, "height": 900})
+    # Left to right on screen, as in the source: the overridden author before the next, the journal before the year.
+    evil, smith = page.evaluate(_LEFT_EDGES, ["#pmid-99999996 .byline", ["Evil", "Smith"]])
+    journal, year = page.evaluate(_LEFT_EDGES, ["#pmid-99999996 .source", ["Hostile", "2026"]])
+    assert evil < smith and journal < year, (evil, smith, journal, year)
+    watch.assert_clean()
+    context.close()

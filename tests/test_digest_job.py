@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from configs import write_config
+from digest_checks import assert_folder_agrees, ledger, no_temp_files
 from littrack.cli import main
 from littrack.replay.corpus import default_corpus
 from littrack.replay.server import FakeEutils
@@ -94,8 +95,8 @@ def _email(smtp: SmtpTestServer, **extra):  # type: ignore[no-untyped-def]
         "host": smtp.host,
         "port": smtp.port,
         "security": smtp.security,
-        "from": "littrack@example.org",
-        "to": ["reader@example.org"],
+        "from": "littrack@clinic.test",
+        "to": ["reader@clinic.test"],
         "timeout": 5,
     }
     if smtp.ca_path:
@@ -134,8 +135,8 @@ def test_smtp_down_marks_nothing_and_the_next_digest_retries_the_same_papers(fet
             "host": "127.0.0.1",
             "port": port,
             "security": "none",
-            "from": "littrack@example.org",
-            "to": ["reader@example.org"],
+            "from": "littrack@clinic.test",
+            "to": ["reader@clinic.test"],
             "timeout": 2,
         }
     )
@@ -155,16 +156,65 @@ def test_smtp_down_marks_nothing_and_the_next_digest_retries_the_same_papers(fet
     assert len(list((cfg.parent / "digests").glob("20*.html"))) == 1  # the failed attempt's file was replaced
 
 
+def _smtp_down() -> dict[str, object]:
+    with SmtpTestServer() as smtp:
+        port = smtp.port  # closed again: nothing listens there any more
+    return {"enabled": True, "host": "127.0.0.1", "port": port, "security": "none",
+            "from": "littrack@clinic.test", "to": ["reader@clinic.test"], "timeout": 2}
+
+
+@pytest.mark.slow
+def test_a_later_digest_never_deletes_the_page_a_delivered_digest_owns(fetched, tmp_path):
+    # The fault campaign's sequence (issue 11 §1): failed attempt, delivery under the same name, one more digest.
+    cfg = fetched(email=_smtp_down())
+    code, _, err = cli(cfg, "digest")
+    assert code == 1 and "cannot reach SMTP server" in err
+    cfg = write_config(tmp_path, "http://127.0.0.1:9/", fetch={"recheck_limit": 0})
+    code, out, err = cli(cfg, "digest")
+    assert code == 0 and "(written)" in out, err
+    delivered = [r for r in ledger(tmp_path / "store.sqlite3") if r["status"] == "delivered"]
+    page = tmp_path / "digests" / delivered[0]["filename"]
+    before = page.read_bytes()
+    code, out, err = cli(cfg, "digest")
+    assert code == 0 and out.startswith("digest: 0 papers"), err
+    assert page.is_file(), f"{page.name}, delivered by digest #{delivered[0]['id']}, was deleted"
+    assert page.read_bytes() == before
+    # Re-rendering the failed attempt, whose name the delivered digest took over, writes beside it.
+    code, out, err = cli(cfg, "digest", "--rebuild", "1")
+    assert code == 0 and out.rstrip().endswith("rebuild-1.html (nothing marked or sent)"), err
+    assert page.read_bytes() == before
+    assert_folder_agrees(tmp_path / "store.sqlite3", tmp_path / "digests", expect_pmids=set(default_corpus().pmids))
+    assert no_temp_files(tmp_path / "digests") == []
+
+
+@pytest.mark.slow
+def test_a_digest_the_smtp_server_may_have_delivered_is_announced_when_its_papers_are_sent_again(fetched, tmp_path):
+    # A refused recipient after the others accepted: the message went out, yet the digest counts as failed.
+    with SmtpTestServer(refuse={"gone@clinic.test"}) as smtp:
+        cfg = fetched(email=_email(smtp, to=["reader@clinic.test", "gone@clinic.test"]))
+        assert cli(cfg, "digest")[0] == 1
+        assert len(smtp.messages) == 1
+    (first,) = ledger(tmp_path / "store.sqlite3")
+    assert first["status"] == "failed" and first["sending_at"]
+    with SmtpTestServer() as smtp:
+        cfg = write_config(tmp_path, "http://127.0.0.1:9/", fetch={"recheck_limit": 0}, email=_email(smtp))
+        code, _, err = cli(cfg, "digest")
+        assert code == 0, err
+        assert "digest #1 may have been e-mailed already" in err and "readers may get them twice" in err
+        (msg,) = smtp.messages
+    assert "may have reached you already" in msg.get_body(("plain",)).get_content()
+
+
 def _reusable(port: int) -> bool:
     return False  # the test server picks its own port; a fresh config points at it
 
 
 @pytest.mark.slow
 def test_refused_recipient_counts_as_not_delivered(fetched):
-    with SmtpTestServer(refuse={"gone@example.org"}) as smtp:
-        cfg = fetched(email=_email(smtp, to=["reader@example.org", "gone@example.org"]))
+    with SmtpTestServer(refuse={"gone@clinic.test"}) as smtp:
+        cfg = fetched(email=_email(smtp, to=["reader@clinic.test", "gone@clinic.test"]))
         code, _, err = cli(cfg, "digest")
-    assert code == 1 and "gone@example.org" in err
+    assert code == 1 and "gone@clinic.test" in err
     assert delivered_counts(cfg) == {}
 
 
@@ -214,7 +264,7 @@ def test_kill_between_writing_and_marking_then_rerun_delivers_each_paper_exactly
     counts = delivered_counts(cfg)
     assert len(counts) == len(default_corpus()) and set(counts.values()) == {1}
     statuses = [r["status"] for r in db(cfg).execute("SELECT status FROM digests ORDER BY id")]
-    assert statuses == ["pending", "delivered"]
+    assert statuses == ["interrupted", "delivered"]
 
 
 @pytest.mark.slow

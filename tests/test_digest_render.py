@@ -8,7 +8,16 @@ import re
 import lxml.html
 import pytest
 
-from digest_samples import HOSTILE_TITLE, build_view, empty_view, hostile_paper, long_author_paper, real_papers
+from digest_samples import (
+    HOSTILE_TITLE,
+    RLO,
+    bidi_paper,
+    build_view,
+    empty_view,
+    hostile_paper,
+    long_author_paper,
+    real_papers,
+)
 from littrack.digest.render import doi_url, render_email_html, render_html, render_text, safe_href, shorten_markup
 from littrack.digest.view import DigestView
 from littrack.models import Design, Evidence, EvidenceSource, Paper, StudyDetails, Subjects
@@ -313,3 +322,18 @@ def test_paper_card_says_animal_study_in_words(view: DigestView) -> None:
     pmid = changed.sections[0].entries[0].paper.pmid
     assert "Preclinical: animal study · from text" in article(render_html(changed), pmid).text_content()
     assert "Preclinical: animal study (from text)" in render_text(changed, abstract_chars=300)
+
+
+def test_bidi_overrides_stay_inside_their_own_field_in_html(papers: dict[int, Paper]) -> None:
+    view = build_view([papers[35830032], bidi_paper()])
+    for html in (render_html(view), render_email_html(view, abstract_chars=200)):
+        node = article(html, 99999996)
+        holders = [t.getparent() for t in node.xpath(f'.//text()[contains(., "{RLO}")]')]
+        assert len(holders) == 3 and all(h.tag == "bdi" for h in holders)  # title, the author, the journal
+        assert [b.text_content() for b in node.xpath('.//p[@class="byline"]/bdi')] == [f"{RLO}Evil A", "Smith B"]
+
+
+def test_bidi_overrides_are_dropped_from_the_text_part(papers: dict[int, Paper]) -> None:
+    text = render_text(build_view([papers[35830032], bidi_paper()]), abstract_chars=200)
+    assert RLO not in text
+    assert "Ketamine reversed" in text and "Evil A, Smith B" in text and "Hostile Journal" in text

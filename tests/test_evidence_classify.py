@@ -9,6 +9,7 @@ import pytest
 from evidence_eval.evalset import load_corpus
 from evidence_eval.records import by_pmid
 from littrack.evidence.classify import DESIGNS, classify
+from littrack.evidence.indexed import MESH_OBSERVATIONAL
 from littrack.models import AbstractSection, Paper
 
 
@@ -74,10 +75,23 @@ def test_classify_reads_an_untagged_guideline_of_a_medline_record_from_its_title
 
 
 def test_classify_never_claims_a_trial_from_text_for_a_fully_indexed_record() -> None:
-    # The real RCT's indexing with its design tags removed, as a MEDLINE record without them would look.
-    paper = dataclasses.replace(by_pmid(23121403), publication_types=("Journal Article",))
+    # The real RCT's indexing with its design tags removed, as a MEDLINE record without them would look
+    # (its MeSH "Follow-Up Studies" is a design tag too since the label table follows MeSH's Epidemiologic
+    # Studies branch, so it goes with the publication types).
+    real = by_pmid(23121403)
+    paper = dataclasses.replace(
+        real,
+        publication_types=("Journal Article",),
+        mesh=tuple(m for m in real.mesh if m.descriptor not in MESH_OBSERVATIONAL),
+    )
     assert paper.status == "MEDLINE"
     assert classify(paper).design == "other"
+
+
+def test_indexed_review_is_a_review_whatever_study_design_mesh_it_carries() -> None:
+    # 34334504 is indexed Review with MeSH Humans + Prospective Studies ("This review aimed to discuss ...").
+    evidence = classify(by_pmid(34334504))
+    assert (evidence.design, evidence.indexed_as) == ("narrative_review", "Review")
 
 
 def test_classify_falls_back_to_text_for_records_not_yet_indexed() -> None:
@@ -154,3 +168,14 @@ def test_classify_fills_detail_chips_and_sample_size() -> None:
     evidence = classify(by_pmid(23121403))
     assert evidence.sample_size == 822
     assert "n = 822" in evidence.chips
+
+
+def test_a_real_rct_without_trial_or_blinding_words_is_read_as_an_rct_from_text() -> None:
+    # 9505772: "In a randomized, prospective study, patients ... were managed with either early or late
+    # tracheal extubation." (Randomized Controlled Trial). The first pass called it observational.
+    assert classify(by_pmid(9505772), use_indexing=False).design == "rct"
+
+
+def test_a_real_case_report_that_reports_a_unique_case_is_not_a_narrative_review() -> None:
+    # 29635139 (Case Reports): "We report a unique case of a young girl ..."; the first pass said narrative review.
+    assert classify(by_pmid(29635139), use_indexing=False).design == "case_report"

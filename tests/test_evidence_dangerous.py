@@ -251,3 +251,107 @@ def test_setting_tells_an_infusion_clinic_trial_from_a_perioperative_one(abstrac
     evidence = classify(_paper("SYNTHETIC", abstract), use_indexing=False)
     assert evidence.details.setting == setting
     assert setting.value in evidence.chips
+
+
+# Found in the second pass (issue 12): a randomized trial reported without the word "trial" or a blinding
+# word was read as an observational study (a tier-1 design shown as tier 4).
+def test_a_randomized_prospective_study_of_either_arm_is_an_rct_not_observational() -> None:
+    paper = _paper(
+        "Early versus late removal of the urinary catheter after hip surgery.",
+        "In a randomized, prospective study, 90 patients undergoing elective hip replacement were managed with "
+        "catheter removal either on the first or on the third day. Urinary retention was compared.",
+    )
+    assert classify(paper, use_indexing=False).design == "rct"
+
+
+def test_a_randomly_selected_survey_sample_is_not_an_rct() -> None:
+    paper = _paper(
+        "Attitudes of general practitioners to opioid tapering.",
+        "A randomly selected sample of 400 general practitioners was surveyed by post; either a paper or an "
+        "online questionnaire was offered. 212 responded.",
+    )
+    assert classify(paper, use_indexing=False).design != "rct"
+
+
+def test_a_case_report_that_reviews_the_literature_is_a_case_report_not_a_narrative_review() -> None:
+    paper = _paper(
+        "Complex regional pain syndrome after a minor wrist sprain.",
+        "We report a rare presentation of complex regional pain syndrome in a teenager and review the "
+        "literature. The patient was treated with graded motor imagery and recovered within six months.",
+    )
+    assert classify(paper, use_indexing=False).design == "case_report"
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Between 2009 and 2019, 214 patients with fibromyalgia were treated with low-dose naltrexone at our clinic; "
+        "pain scores at six months are reported.",
+        "We analysed data from the national prescription register for all adults dispensed esketamine.",
+        "A secondary analysis of the ACTIVE cohort study examined sleep and widespread pain in 2,400 older adults.",
+        "Data were retrieved from the hospital's electronic records for 118 consecutive patients with CRPS.",
+        "Design: a descriptive, longitudinal study of pain trajectories in 76 adults after knee replacement.",
+    ],
+)
+def test_strobe_wording_reads_as_an_observational_study(abstract: str) -> None:
+    paper = _paper("Pain outcomes in routine care.", abstract)
+    assert classify(paper, use_indexing=False).design == "observational"
+
+
+# Second pass (issue 12): the common ways an abstract states its whole sample, and the look-alikes that are a
+# group, an arm or an age. All SYNTHETIC.
+@pytest.mark.parametrize(
+    ("abstract", "n"),
+    [
+        ("Participants included 38 adults with fibromyalgia referred to a pain clinic.", 38),
+        ("All participants (n = 1,204) completed the baseline pain questionnaire.", 1204),
+        ("A total of 85 patients and 8 carers who looked after them participated in the interviews.", 93),
+        ("We measured ketamine metabolites in 120 cases and 240 matched controls from two cohorts.", 360),
+        ("Fifty-nine adults, 23 with CRPS and 36 healthy volunteers, had quantitative sensory testing.", 59),
+        ("PATIENTS AND METHODS: Ketamine infusions were given in 52 patients over three years.", 52),
+        ("Allodynia improved in 9 of 14 patients after the infusion series.", 14),
+        ("In all, 120 participants completed the survey on infusion clinics.", 120),
+        ("A cross-sectional analysis was conducted among 2,310 adult patients with chronic pain.", 2310),
+        ("Of 412 patients screened, 96 were randomized to ketamine or placebo.", 96),
+    ],
+)
+def test_sample_size_reads_the_whole_sample_in_common_phrasings(abstract: str, n: int) -> None:
+    assert sample_size("SYNTHETIC", abstract) == n
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Pain relief was achieved in 8 of 20 patients in the ketamine group and 3 of 20 in the placebo group.",
+        "Response occurred in 6 of 12 patients and relapse in 3 of 9 patients.",
+        "Participants were 45 years old on average and most were women.",
+        "METHODS: In the ketamine group, 20 patients received an infusion; the others received saline.",
+        "Of the participants, 120 (60%) women reported pain.",
+    ],
+)
+def test_sample_size_never_shows_a_group_an_arm_or_an_age(abstract: str) -> None:
+    assert sample_size("SYNTHETIC", abstract) is None
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Ketamine was infused in 40 patients. Among the 12 patients with CRPS, allodynia resolved in 7.",
+        "Outcomes of 80 infusions were reviewed. Repeat infusion, performed in 14 cases, relieved pain.",
+        "METHODS: Pain thresholds were measured in 30 patients with CRPS and in 25 with fibromyalgia.",
+    ],
+)
+def test_sample_size_never_takes_a_subgroup_named_after_the_sample(abstract: str) -> None:
+    assert sample_size("SYNTHETIC", abstract) not in (12, 14, 30)
+
+
+# Found on the Europe PMC titles (second pass): "Letter Re: <a case series>" took the case-report badge.
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Letter Re: Ketamine infusions for refractory CRPS: a case series.",
+        "Comment regarding: A randomised trial of intranasal esketamine.",
+    ],
+)
+def test_a_letter_or_comment_about_a_paper_never_takes_its_design(title: str) -> None:
+    assert classify(_paper(title), use_indexing=False).design == "editorial"

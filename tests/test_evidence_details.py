@@ -106,3 +106,21 @@ def test_ketamine_chips_stay_empty_when_the_cue_is_not_about_ketamine(abstract: 
 def test_infusion_length_chip_is_normalised() -> None:
     chips = extract_details(_synthetic("Ketamine was infused over 40 min in each session."))
     assert "40-minute infusion" in chips
+
+
+@pytest.mark.parametrize(
+    ("pmid", "total", "never"),
+    [
+        # "... in 116 patients with CP and in 188 with pancreatic cancer; 459 healthy individuals were enrolled as
+        # controls" and later "Among the 188 patients with a pancreatic malignant tumour": two groups, not the total.
+        (15764155, 763, {116, 188, 459}),
+        # "the outcome of 65 ... AML cases were examined ... Allogeneic stem cell transplantation, performed in 12
+        # cases": a procedure in a subgroup.
+        (17926191, 65, {12, 35, 16}),
+    ],
+)
+def test_sample_size_never_shows_a_subgroup_of_a_real_abstract(pmid: int, total: int, never: set[int]) -> None:
+    # Found on the second pass's held-out hand labels (hand_labels_heldout.yaml): the first version of the
+    # second-pass rules showed 188 and 12 here.
+    assert sample_size(by_pmid(pmid)) in (None, total)
+    assert sample_size(by_pmid(pmid)) not in never

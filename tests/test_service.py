@@ -134,13 +134,13 @@ def test_service_fetches_and_digests_on_schedule_then_stops_cleanly_on_sigterm(
     config = service_config(
         tmp_path, fake_eutils, schedule={"fetch": "@every 2s", "digest": "@every 4s"},
         email={"enabled": True, "host": smtp.host, "port": smtp.port, "security": "starttls",
-               "ca_file": str(smtp.ca_path), "from": "littrack@example.org", "to": ["reader@example.org"]},
+               "ca_file": str(smtp.ca_path), "from": "littrack@clinic.test", "to": ["reader@clinic.test"]},
     )
     svc = start_service(config)
     svc.wait_for_log(r"littrack\.service: fetch: \d+ new, \d+ updated papers .*\[\d+\.\ds\]")
     svc.wait_for_log(r"littrack\.service: digest: \d+ papers? → .*\(written and e-mailed\)")
     messages = smtp.wait_for(1)
-    assert messages[0]["To"] == "reader@example.org"
+    assert messages[0]["To"] == "reader@clinic.test"
     svc.wait_for_log(r"next fetch at \d{4}-\d\d-\d\d \d\d:\d\d, next digest at \d{4}-\d\d-\d\d \d\d:\d\d")
 
     assert svc.stop(signal.SIGTERM) == 0

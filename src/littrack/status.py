@@ -5,6 +5,9 @@ papers waiting for the next digest, the last error and the digest ledger. Runs r
 
 Next run times come from the running service's published state when a service holds the store's service
 lock, otherwise they are computed from the configured schedule (what ``littrack run`` would do).
+
+A run still 'running', or a digest still 'pending'/'sending', while no process holds the store's job lock
+was cut short by a kill: it is shown as 'interrupted' (the next job records it so in the ledger).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from littrack.config import Config
-from littrack.lock import service_lock_path
+from littrack.lock import job_lock_path, service_lock_path
 from littrack.schedule import next_fire, parse_schedule, resolve_timezone, when
 from littrack.store import Store, open_store
 from littrack.store.digests import recent_digests, waiting_pmids
@@ -34,17 +37,10 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
     now = now or dt.datetime.now(dt.UTC)
     info: dict[str, Any] = {"config": str(cfg.path), "store": str(cfg.store.path)}
     running = service_running(cfg.store.path)
+    busy = _lock_held(job_lock_path(cfg.store.path))
     if not cfg.store.path.exists():
-        info.update(
-            runs=[],
-            counts={},
-            watermarks={},
-            store_bytes=0,
-            store_total_bytes=0,
-            digests=[],
-            waiting={"profile": cfg.digest.profile or "", "papers": 0},
-            last_error=None,
-        )
+        info.update(runs=[], counts={}, watermarks={}, store_bytes=0, store_total_bytes=0, digests=[],
+                    waiting={"profile": cfg.digest.profile or "", "papers": 0}, last_error=None)
         info["service"] = {"running": running}
         info["jobs"] = {kind: _job(cfg, kind, None, None, now) for kind in KINDS}
         info["sources"] = _sources(cfg, None)
@@ -57,32 +53,37 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
             "free_full_text": count_open_access(store),
         }
         info["watermarks"] = watermarks(store)
-        info["runs"] = [r.as_dict() for r in recent_runs(store, limit=20)]
+        info["runs"] = [_settled(r.as_dict(), busy) for r in recent_runs(store, limit=20)]
         state = load_state(store)
         live = state if running and state is not None and state.stopped_at is None else None
-        info["service"] = {
-            "running": running,
-            **(
-                {
-                    "pid": live.pid,
-                    "started_at": live.started_at,
-                    "updated_at": live.updated_at,
-                    "schedule": live.schedule,
-                    "retries": live.retries,
-                }
-                if live
-                else {}
-            ),
-        }
+        info["service"] = {"running": running, **({
+            "pid": live.pid, "started_at": live.started_at, "updated_at": live.updated_at,
+            "schedule": live.schedule, "retries": live.retries,
+        } if live else {})}
         next_runs = live.next_runs if live else None
-        info["jobs"] = {kind: _job(cfg, kind, last_run(store, kind), next_runs, now) for kind in KINDS}
+        info["jobs"] = {kind: _job(cfg, kind, last_run(store, kind), next_runs, now, busy) for kind in KINDS}
         info["trials"] = _trials(store) if cfg.trials.enabled else None
         profile = cfg.digest.profile or ""
         info["waiting"] = {"profile": profile, "papers": len(waiting_pmids(store, profile))}
         info["last_error"] = _last_error(store)
-        info["digests"] = [d.as_dict() for d in recent_digests(store, limit=10)]
+        info["digests"] = [_settled(d.as_dict(), busy) for d in recent_digests(store, limit=10)]
         info["sources"] = _sources(cfg, store)
     return info
+
+
+_LIVE = {"running", "pending", "sending"}
+
+
+def _settled(row: dict[str, Any], busy: bool) -> dict[str, Any]:
+    """A run or digest row as it really stands: live states without a live process are interrupted."""
+    if busy or row.get("status") not in _LIVE:
+        return row
+    reason = (
+        "process ended while e-mailing it; the SMTP server may have accepted it"
+        if row["status"] == "sending"
+        else "process ended before it finished"
+    )
+    return {**row, "status": "interrupted", "error": row.get("error") or reason}
 
 
 def _sources(cfg: Config, store: Store | None) -> dict[str, dict[str, Any]]:
@@ -115,7 +116,10 @@ def _sources(cfg: Config, store: Store | None) -> dict[str, dict[str, Any]]:
 
 def service_running(store_path: Path) -> bool:
     """True while some ``littrack run`` holds this store's service lock (a killed one holds nothing)."""
-    path = service_lock_path(store_path)
+    return _lock_held(service_lock_path(store_path))
+
+
+def _lock_held(path: Path) -> bool:
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -139,11 +143,8 @@ def _store_bytes(path: Path) -> int:
 
 
 def _job(
-    cfg: Config,
-    kind: str,
-    run: Run | None,
-    next_runs: dict[str, str | None] | None,
-    now: dt.datetime,
+    cfg: Config, kind: str, run: Run | None, next_runs: dict[str, str | None] | None, now: dt.datetime,
+    busy: bool = False,
 ) -> dict[str, Any]:
     if next_runs is not None:
         nxt, source = next_runs.get(kind), "service"
@@ -155,7 +156,7 @@ def _job(
         "schedule": getattr(cfg.schedule, kind),
         "last_run_id": run.id if run else None,
         "last_run": run.started_at if run else None,
-        "outcome": run.status if run else None,
+        "outcome": _settled({"status": run.status}, busy)["status"] if run else None,
         "duration_seconds": _duration(run),
         "error": run.error if run else None,
         "next_run": nxt,
@@ -189,13 +190,8 @@ def _last_error(store: Store) -> dict[str, Any] | None:
     later_ok = store.conn.execute(
         "SELECT 1 FROM runs WHERE kind = ? AND status = 'ok' AND id > ? LIMIT 1", (row["kind"], row["id"])
     ).fetchone()
-    return {
-        "run_id": row["id"],
-        "kind": row["kind"],
-        "at": row["started_at"],
-        "error": row["error"],
-        "resolved": later_ok is not None,
-    }
+    return {"run_id": row["id"], "kind": row["kind"], "at": row["started_at"], "error": row["error"],
+            "resolved": later_ok is not None}
 
 
 def _at(iso: str | None) -> str:
@@ -250,10 +246,8 @@ def format_status(info: dict[str, Any]) -> str:
         lines.append(f"last error{since}: run {err['run_id']} ({err['kind']}) at {_at(err['at'])}: {err['error']}")
     for d in (info.get("digests") or [])[:5]:
         mailed = ", e-mailed" if d.get("emailed") else ""
-        lines.append(
-            f"digest #{d['id']} {d['status']} {_at(d.get('delivered_at') or d['created_at'])}:"
-            f" {d.get('filename') or '-'} ({d['total']} papers{mailed})"
-        )
+        lines.append(f"digest #{d['id']} {d['status']} {_at(d.get('delivered_at') or d['created_at'])}:"
+                     f" {d.get('filename') or '-'} ({d['total']} papers{mailed})")
     runs = info.get("runs") or []
     if not runs:
         lines.append("no runs yet: try `littrack fetch`")

@@ -93,8 +93,16 @@ LABEL_RULES: tuple[tuple[str, str, Callable[[Paper], bool]], ...] = (
         _pt(*_OPINION),
     ),
     (
+        "narrative_review",
+        "PT Review | Scoping Review (before MeSH study-design descriptors: on a review they describe the studies "
+        "it reviews)",
+        _pt("Review", "Scoping Review"),
+    ),
+    (
         "observational",
-        "MeSH Humans + Cohort / Retrospective / Prospective / Case-Control / Cross-Sectional / Longitudinal Studies",
+        "MeSH Humans + a descriptor of MeSH's Epidemiologic Studies branch (Cohort / Follow-Up / Longitudinal / "
+        "Prospective / Retrospective / Case-Control / Cross-Sectional / Seroepidemiologic / Epidemiologic Studies, "
+        "Controlled Before-After Studies, Interrupted Time Series Analysis, Historically Controlled Study)",
         lambda p: "Humans" in _mesh(p) and bool(_mesh(p) & MESH_OBSERVATIONAL),
     ),
     (
@@ -103,14 +111,47 @@ LABEL_RULES: tuple[tuple[str, str, Callable[[Paper], bool]], ...] = (
         "named cell lines), PT not a review",
         lambda p: bool(_mesh(p) & MESH_IN_VITRO) and not _pt("Review", "Scoping Review")(p),
     ),
+    (
+        "other",
+        "none of the above, Status MEDLINE (fully indexed), and MeSH not both Humans and Animals (that pair says "
+        "nothing about whether the study itself is preclinical: no trustworthy label)",
+        lambda p: p.status == "MEDLINE" and not {"Humans", "Animals"} <= _mesh(p),
+    ),
+)
+# The first pass's table (its figures are reported beside the current ones, RESULTS.md): MeSH observational
+# before PT Review, six cohort / case-control / cross-sectional descriptors only, and "other" also for records
+# whose MeSH lists both Humans and Animals.
+_FIRST_PASS_MESH_OBSERVATIONAL = frozenset(
+    {
+        "Cohort Studies",
+        "Retrospective Studies",
+        "Prospective Studies",
+        "Case-Control Studies",
+        "Cross-Sectional Studies",
+        "Longitudinal Studies",
+    }
+)
+FIRST_PASS_LABEL_RULES: tuple[tuple[str, str, Callable[[Paper], bool]], ...] = (
+    *LABEL_RULES[: [name for name, _, _ in LABEL_RULES].index("narrative_review")],
+    (
+        "observational",
+        "MeSH Humans + Cohort / Retrospective / Prospective / Case-Control / Cross-Sectional / Longitudinal Studies",
+        lambda p: "Humans" in _mesh(p) and bool(_mesh(p) & _FIRST_PASS_MESH_OBSERVATIONAL),
+    ),
+    LABEL_RULES[-2],
     ("narrative_review", "PT Review | Scoping Review", _pt("Review", "Scoping Review")),
     ("other", "none of the above and Status MEDLINE (fully indexed)", lambda p: p.status == "MEDLINE"),
 )
 
 
-def label(paper: Paper) -> str | None:
-    """The design NLM's indexing implies, or None when the record carries no trustworthy label."""
-    for name, _, rule in LABEL_RULES:
+def first_pass_label(paper: Paper) -> str | None:
+    """The label by the first pass's table (to report figures with the old mapping too)."""
+    return label(paper, FIRST_PASS_LABEL_RULES)
+
+
+def label(paper: Paper, rules: tuple[tuple[str, str, Callable[[Paper], bool]], ...] = LABEL_RULES) -> str | None:
+    """The design NLM's indexing implies (by ``rules``), or None when the record carries no trustworthy label."""
+    for name, _, rule in rules:
         if rule(paper):
             return name
     return None
@@ -172,17 +213,21 @@ class Evaluation:
         return next(s for s in self.scores if s.design == design)
 
 
-def evaluate(papers: Iterable[Paper], name: str = "all") -> Evaluation:
-    """Run the text-only classifier on the labelled records and score it per class."""
+def evaluate(
+    papers: Iterable[Paper], name: str = "all", labeller: Callable[[Paper], str | None] | None = None
+) -> Evaluation:
+    """Run the text-only classifier on the labelled records and score it per class (gold: ``labeller``, by
+    default :func:`label`)."""
+    labeller = labeller or label
     pairs = []
     confusions = []
     total = 0
     for paper in papers:
         total += 1
-        truth = label(paper)
+        truth = labeller(paper)
         if truth is None:
             continue
-        predicted = str(classify(paper, use_indexing=False).design)
+        predicted = _text_design(paper)
         pairs.append((truth, predicted))
         if truth != predicted:
             confusions.append((paper.pmid, truth, predicted, paper.title_plain[:90]))
@@ -191,6 +236,12 @@ def evaluate(papers: Iterable[Paper], name: str = "all") -> Evaluation:
     correct = Counter(t for t, p in pairs if t == p)
     scores = tuple(ClassScore(d, support[d], guessed[d], correct[d]) for d in DESIGNS)
     return Evaluation(name, total, len(pairs), sum(correct.values()), scores, tuple(confusions))
+
+
+@cache
+def _text_design(paper: Paper) -> str:
+    """The text-only design, computed once per record (the sets and label tables share the records)."""
+    return str(classify(paper, use_indexing=False).design)
 
 
 def split(papers: Iterable[Paper]) -> tuple[tuple[Paper, ...], tuple[Paper, ...]]:

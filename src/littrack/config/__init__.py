@@ -6,7 +6,14 @@
 - :mod:`.shipped` — the shipped default ``config.yaml`` (package data) and :func:`write_default_config`.
 """
 
-from littrack.config.load import load_config, parse_date, valid_email, validate_cron, validate_timezone
+from littrack.config.load import (
+    check_store_folder,
+    load_config,
+    parse_date,
+    valid_email,
+    validate_cron,
+    validate_timezone,
+)
 from littrack.config.model import (
     DEFAULT_BASE_URL,
     DEFAULT_CROSSREF_URL,
@@ -56,6 +63,7 @@ __all__ = [
     "TrialQuery",
     "TrialsConfig",
     "UnpaywallConfig",
+    "check_store_folder",
     "load_config",
     "parse_date",
     "require_contact_email",

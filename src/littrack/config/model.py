@@ -209,6 +209,10 @@ class Config:
     trials: TrialsConfig
     sources: SourcesConfig = field(default_factory=SourcesConfig)
 
+    def secrets(self) -> tuple[str, ...]:
+        """The values no log line or message may show (resolved from the environment)."""
+        return tuple(s for s in (self.ncbi.api_key, self.email.password) if s)
+
     def topic(self, topic_id: str) -> Topic:
         for t in self.topics:
             if t.id == topic_id:

@@ -13,11 +13,12 @@ import datetime as dt
 import email.policy
 import smtplib
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 import css_inline
 
@@ -93,12 +94,16 @@ def build_message(
     return msg
 
 
-def send_message(cfg: EmailConfig, msg: EmailMessage) -> None:
+def send_message(cfg: EmailConfig, msg: EmailMessage, *, before_data: Callable[[], None] | None = None) -> None:
     """Hand ``msg`` to the SMTP server in ``cfg`` for every address in ``cfg.recipients``.
 
     Returns only if the server accepted the message for *all* recipients. Anything else — unreachable
     server, TLS or STARTTLS failure, rejected login, a refused recipient (even if others were
     accepted) — raises MailError, so the caller does not mark the digest delivered and retries it.
+
+    ``before_data`` is called once the server has taken the envelope, just before the message itself
+    (SMTP DATA): before that point nobody can receive it, after it somebody may. The digest job records
+    the moment, so a crash between the server's acceptance and its ledger commit is known afterwards.
     """
     where = f"{cfg.host}:{cfg.port}"
     recipients = list(cfg.recipients)
@@ -110,6 +115,7 @@ def send_message(cfg: EmailConfig, msg: EmailMessage) -> None:
         with _connect(cfg) as smtp:
             if cfg.username:
                 _login(cfg, smtp)
+            smtp.before_data = before_data
             refused = smtp.sendmail(cfg.sender, recipients, payload)
     except smtplib.SMTPRecipientsRefused as exc:
         problem = f"refused every recipient: {_refusals(exc.recipients)}; nothing was sent, fix email.to"
@@ -143,16 +149,35 @@ def send_message(cfg: EmailConfig, msg: EmailMessage) -> None:
         )
 
 
+class _DataHook:
+    """smtplib's sendmail (MAIL, RCPT…, DATA) with a call just before DATA; it stays smtplib's sendmail."""
+
+    before_data: Callable[[], None] | None = None
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        if self.before_data is not None:
+            self.before_data()
+        return super().data(msg)  # type: ignore[misc, no-any-return]
+
+
+class _SMTP(_DataHook, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_DataHook, smtplib.SMTP_SSL):
+    pass
+
+
 @contextmanager
-def _connect(cfg: EmailConfig) -> Iterator[smtplib.SMTP]:
+def _connect(cfg: EmailConfig) -> Iterator[_SMTP | _SMTPSSL]:
     """Open the connection in the configured security mode; TLS errors and unreachable servers → MailError."""
     where = f"{cfg.host}:{cfg.port}"
     context = _tls_context(cfg) if cfg.security in {"ssl", "starttls"} else None
     try:
         if cfg.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
+            smtp: _SMTP | _SMTPSSL = _SMTPSSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
         else:
-            smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+            smtp = _SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
     except ssl.SSLCertVerificationError as exc:
         raise MailError(_untrusted(where, exc)) from None
     except ssl.SSLError as exc:

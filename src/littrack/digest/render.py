@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from littrack.digest.view import DigestView, PaperEntry
-from littrack.markup import to_plain
+from littrack.markup import strip_bidi_controls, to_plain
 from littrack.models import Author, Paper
 
 MAX_AUTHORS = 3
@@ -76,6 +76,13 @@ def authors_short(authors: Iterable[Author]) -> str:
     if len(names) > MAX_AUTHORS:
         return ", ".join(names[:MAX_AUTHORS]) + ", et al."
     return ", ".join(names)
+
+
+def authors_isolated(authors: Iterable[Author]) -> Markup:
+    """:func:`authors_short` for HTML, each name in its own ``<bdi>`` (a bidi override stays in its name)."""
+    names = [a.display for a in authors if a.display]
+    shown = Markup(", ").join(Markup("<bdi>{}</bdi>").format(n) for n in names[:MAX_AUTHORS])
+    return shown + ", et al." if len(names) > MAX_AUTHORS else shown
 
 
 def citation(paper: Paper) -> str:
@@ -228,6 +235,7 @@ def environment() -> Environment:
         month_year=month_year,
         names_short=names_short,
         authors_short=authors_short,
+        authors_isolated=authors_isolated,
         citation=citation,
         languages=languages,
         pub_types=pub_types,
@@ -291,4 +299,5 @@ def render_text(view: DigestView, *, abstract_chars: int) -> str:
             else:
                 abstracts[e.paper.pmid] = (plain, False)
     full_url = safe_href(view.full_digest_url)
-    return environment().get_template("digest.txt").render(view=view, abstracts=abstracts, full_url=full_url)
+    text = environment().get_template("digest.txt").render(view=view, abstracts=abstracts, full_url=full_url)
+    return strip_bidi_controls(text)

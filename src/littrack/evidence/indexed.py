@@ -47,6 +47,14 @@ MESH_OBSERVATIONAL = frozenset(
         "Case-Control Studies",
         "Cross-Sectional Studies",
         "Longitudinal Studies",
+        # The rest of MeSH's "Epidemiologic Studies" branch (E05.318.372): Follow-Up Studies sits under Cohort
+        # Studies beside Longitudinal / Prospective / Retrospective, so leaving it out was an inconsistency.
+        "Follow-Up Studies",
+        "Epidemiologic Studies",
+        "Seroepidemiologic Studies",
+        "Controlled Before-After Studies",
+        "Interrupted Time Series Analysis",
+        "Historically Controlled Study",
     }
 )
 # Cell-culture descriptors: laboratory work even when the cells are human (NLM then adds "Humans").
@@ -128,13 +136,15 @@ def indexed_design(paper: Paper) -> tuple[Design, str] | None:
             return design, term
     if opinion:
         return Design.EDITORIAL, opinion
+    # A Review's study-design MeSH describe the studies it reviews ("Prospective Studies" has no "as Topic"
+    # form), so the publication type decides before them.
+    if review:
+        return Design.NARRATIVE_REVIEW, review
     mesh = mesh_set(paper)
     if species in ("human", "both") and mesh & MESH_OBSERVATIONAL:
         return Design.OBSERVATIONAL, "MeSH " + sorted(mesh & MESH_OBSERVATIONAL)[0]
-    if species == "in vitro" and not review:
+    if species == "in vitro":
         return Design.PRECLINICAL, "MeSH " + sorted(mesh & MESH_IN_VITRO)[0]
-    if review:
-        return Design.NARRATIVE_REVIEW, review
     return None
 
 

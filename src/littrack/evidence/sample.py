@@ -23,7 +23,8 @@ _PEOPLE = (
     r"(?:patients|participants|subjects|adults|adolescents|children|infants|neonates|newborns|women|men|girls|boys|"
     r"volunteers|individuals|veterans|persons|people|outpatients|inpatients|respondents|mothers|parents|pregnancies|"
     r"smokers|users|survivors|workers|students|nurses|physicians|residents|employees|athletes|recipients|donors|"
-    r"elderly|couples|families|households|cases|[A-Z][a-z]+ans)"
+    r"elderly|couples|families|households|cases|youths?|teenagers|caregivers|carers|clinicians|providers|"
+    r"[A-Z][a-z]+ans)"
 )
 # Up to four words between the number and the noun ("adult CRPS type 1 patients"), none a list word.
 _QUAL = r"(?:(?!(?:and|or|of|in|from|with)\b)[A-Za-z/'’-][\w/'’-]*[ ]){0,4}?"
@@ -36,15 +37,36 @@ _F = re.IGNORECASE | re.MULTILINE
 
 _TOTALS = (
     re.compile(rf"\ba total of {_N} {_QUAL}{_PEOPLE}\b", _F),
-    re.compile(rf"\b{_N} {_QUAL}{_PEOPLE}\b[^.;,\d]{{0,80}}?\b(?:were|was|had been) {_ENROL}", _F),
+    # The gap may hold years ("who attended from March 2019 to January 2023 were selected") but no other count.
+    re.compile(
+        rf"\b{_N} {_QUAL}{_PEOPLE}\b(?:[^.;,\d]|(?<!\d)(?:19|20)\d\d(?!\d)){{0,120}}?\b(?:were|was|had been) {_ENROL}",
+        _F,
+    ),
     re.compile(rf"\b{_N} (?:were|was|had been) (?:randomi[sz]ed|randomly|enrolled|included|recruited)\b", _F),
-    re.compile(rf"\b(?:we|study|trial) (?:\w+ )?{_ENROL} {_N} {_QUAL}{_PEOPLE}\b", _F),
+    re.compile(
+        rf"\b(?:we|study|trial) (?:\w+ )?{_ENROL} (?:(?:the )?(?:course|records|outcomes?|data) (?:of|from|on) )?"
+        rf"{_N} {_QUAL}{_PEOPLE}\b",
+        _F,
+    ),
+    # STROBE's setting sentence: "A cross-sectional analysis was conducted among 113,030 adult patients". The
+    # subject must be the study: "transplantation, performed in 12 cases" is a procedure in a subgroup.
+    re.compile(
+        rf"\b(?:study|analysis|survey|investigation|trial) was (?:conducted|performed|carried out|undertaken) "
+        rf"(?:among|in|on|with) {_N} {_QUAL}{_PEOPLE}\b",
+        _F,
+    ),
+    re.compile(rf"\bthere were {_N} {_QUAL}{_PEOPLE}\b", _F),
+    re.compile(rf"\b(?:interviews?|workshops?|focus groups?|surveys?) (?:with|of|among) {_N} {_QUAL}{_PEOPLE}\b", _F),
     re.compile(rf"\b{_ENROL} {_N} {_QUAL}{_PEOPLE}\b", _F),
     re.compile(rf"\b{_N} consecutive {_QUAL}{_PEOPLE}\b", _F),
     re.compile(
         rf"\b(?:data (?:from|of|on)|records of|a (?:sample|cohort|series|group) of) {_N} {_QUAL}{_PEOPLE}\b", _F
     ),
-    re.compile(rf"\b{_N} {_QUAL}{_PEOPLE} (?:participated|took part|completed the study|were followed)\b", _F),
+    re.compile(
+        rf"\b{_N} {_QUAL}{_PEOPLE} (?:participated|took part|were followed|completed (?:the )?(?:study|trial|survey|"
+        r"questionnaires?|follow-up|assessments?|interviews?))\b",
+        _F,
+    ),
     re.compile(rf"^(?:participants|patients|subjects|sample)\s*[:(]\s*(?:a total of )?{_N}\b", _F),
     re.compile(rf"\b{_N} {_QUAL}{_PEOPLE} (?:enrolled|recruited|included) in\b", _F),
     re.compile(rf"\b(?:gathered|collected|obtained|analy[sz]ed) (?:data )?(?:from|of|on) {_N} {_QUAL}{_PEOPLE}\b", _F),
@@ -58,9 +80,52 @@ _TOTALS = (
         re.MULTILINE,
     ),
 )
-# "Twenty-five patients and fifteen healthy controls were recruited": every group of the study, added up.
-_GROUPS = re.compile(rf"\b{_N} {_QUAL}{_PEOPLE} and {_N} {_QUAL}(?:{_PEOPLE}|controls)\s+(?:were|was) {_ENROL}", _F)
+# "Twenty-five patients and fifteen healthy controls were recruited", "A total of 85 youths and 8 staff who
+# worked with them participated", "in 386 cases and 896 matched controls": every group of the study, added up.
+_GROUPS = (
+    re.compile(
+        rf"\b{_N} {_QUAL}{_PEOPLE} and {_N} {_QUAL}(?:{_PEOPLE}|controls)\b[^.;\d]{{0,60}}?"
+        rf"\s(?:(?:were|was) {_ENROL}|participated|took part)",
+        _F,
+    ),
+    re.compile(
+        rf"\b(?:in|of|from|among|including|included|enrolled|recruited|comprising|comprised|between) {_N} "
+        rf"{_QUAL}(?:cases|patients)\b[^.;\d]{{0,40}}? and {_N} (?:[\w-]+ ){{0,2}}controls\b",
+        _F,
+    ),
+)
+_NOT_A_COUNT = r"(?!\s*(?:%|percent|years?|months?|weeks?|days?|hours?|times|mg|g|kg|ml|cm|mm|of)\b)"
+# The sample named first and its size after it: "Participants included 38 community-ambulators", "all
+# participants (n = 45,276)", "the total cohort (n = 1,204)".
+_NAMED_SAMPLE = (
+    re.compile(
+        rf"\b(?:participants|patients|subjects|respondents|the (?:study )?(?:sample|cohort|population)) "
+        rf"(?:included|comprised|consisted of|were) (?:a total of )?{_N}\b{_NOT_A_COUNT}(?!\s*\()",
+        _F,
+    ),
+    re.compile(
+        rf"\b(?:all|the whole|the entire|the total|total) (?:[\w-]+ ){{0,2}}?(?:{_PEOPLE}|sample|cohort|population)"
+        r"\s*\(\s*[nN]\s*=\s*(\d{1,3}(?:,\d{3})+|\d+)\s*\)",
+        _F,
+    ),
+)
+# A count and its breakdown, "Fifty-nine persons, 23 chronic alcoholics and 36 healthy persons, had ...": the
+# parts add up to the count, so it is the whole sample even without a study verb.
+_BROKEN_DOWN = re.compile(
+    rf"(?:^|[.:]\s+){_N} {_QUAL}{_PEOPLE}\s*[,(:]\s*(\d+) [^.;,()]{{1,100}}?(?:,| and) (\d+) [^.;()]{{1,100}}?[,)]",
+    re.MULTILINE,
+)
+# Where a structured abstract describes its sample (PATIENTS AND METHODS, PARTICIPANTS, DESIGN, …).
+_METHODS_LABEL = re.compile(
+    r"^(?:patients?|participants?|subjects?|(?:materials? and )?methods?|design|setting|study population|sample)"
+    r"[^:\n]{0,40}:",
+    re.IGNORECASE | re.MULTILINE,
+)
+_METHODS_COUNT = re.compile(rf"\b{_N} {_QUAL}{_PEOPLE}\b", _F)
+# "in 3 of 11 patients", "15 of 166 cases": the denominator is the people the result was counted in.
+_DENOMINATOR = re.compile(rf"\b\d+ (?:of|out of) {_N}\s*(?:\([^)]*\)\s*)?{_QUAL}{_PEOPLE}\b", _F)
 _N_EQUALS = re.compile(r"\b[nN]\s*=\s*(\d{1,3}(?:,\d{3})+|\d+)\b")
+# Not "Among the 188 patients with a tumour": "the" points back to a group already named, often a subgroup.
 _OPENING = (re.compile(rf"(?:^|[.:]\s+)(?:In|Among|Of) {_N} {_QUAL}{_PEOPLE}\b", re.MULTILINE),)
 _RANDOMIZATION = re.compile(r"\brandomi[sz]|\brandomly\b|\ballocated\b|\bassigned\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-Z(])|\n")
@@ -85,8 +150,9 @@ _SCREENED_BEFORE = re.compile(r"\b(?:screened|assessed for eligibility|eligible|
 def sample_size(title: str, abstract: str) -> int | None:
     """The number of people studied when the title or abstract states it (see the module docstring), else None."""
     text = f"{title}\n{abstract}"
-    groups = [(to_int(m.group(1)), to_int(m.group(2))) for m in _GROUPS.finditer(text)]
-    found = [a + b for a, b in groups if a and b] + _counts(text, _TOTALS)
+    groups = [(to_int(m.group(1)), to_int(m.group(2))) for pattern in _GROUPS for m in pattern.finditer(text)]
+    found = [a + b for a, b in groups if a and b] + _counts(text, _TOTALS) + _counts(text, _NAMED_SAMPLE)
+    found += [n for m in _BROKEN_DOWN.finditer(text) if (n := to_int(m.group(1))) == int(m.group(2)) + int(m.group(3))]
     if found:
         return max(found)
     arms = _arm_sum(abstract)
@@ -96,7 +162,38 @@ def sample_size(title: str, abstract: str) -> int | None:
     if len(equals) == 1 and len(_N_EQUALS.findall(text)) == 1:
         return to_int(equals[0].group(1))
     found = _counts(abstract, _OPENING) or _counts(title, (re.compile(rf"\b{_N} {_QUAL}{_PEOPLE}\b", _F),))
-    return max(found) if found else None
+    if found:
+        return max(found)
+    methods = _methods_count(abstract)
+    if methods is not None:
+        return methods
+    # One denominator throughout ("3 of 11 patients", "19 of 31 patients") is the people studied; two or more,
+    # or one said of a group or arm, are subgroups.
+    matches = list(_DENOMINATOR.finditer(abstract))
+    denominators = {to_int(m.group(1)) for m in matches}
+    if len(denominators) == 1 and not any(_of_a_group(abstract, m) for m in matches):
+        return denominators.pop()
+    return None
+
+
+def _methods_count(abstract: str) -> int | None:
+    """The first count of people in the section a structured abstract describes its sample in (not a group's)."""
+    for line in abstract.splitlines():
+        if not _METHODS_LABEL.match(line):
+            continue
+        for match in _METHODS_COUNT.finditer(line):
+            n = _counts(match.group(0), (_METHODS_COUNT,))
+            # "in 116 patients with CP and in 188 with cancer": the first of a list is one group.
+            listed = re.match(r"[^.;]{0,60}?\b(?:and|or|versus|vs\.?)\s+(?:in\s+)?\d", line[match.end() :])
+            if n and not listed and not _is_part(line, match) and not _of_a_group(line, match):
+                return n[0]
+    return None
+
+
+def _of_a_group(text: str, match: re.Match[str]) -> bool:
+    """The count is said of one group or arm ("In the ketamine group, 20 patients", "8 of 20 in the placebo arm")."""
+    near = text[max(0, match.start() - 60) : match.end() + 40]
+    return bool(re.search(r"\b(?:group|arm|cohort [A-Z0-9])\b", near, re.IGNORECASE))
 
 
 def _counts(text: str, patterns: tuple[re.Pattern[str], ...]) -> list[int]:

@@ -32,7 +32,7 @@ _NOTICE_TITLE = _rx(
 _COMMENT_TITLE = _rx(
     r"^\s*(?:editorial|letter|reply|in reply|comment|commentary|author'?s'? reply|authors'? response|"
     r"response|rebuttal|correspondence|invited commentary|expert commentary|viewpoint|perspective|"
-    r"point[- ]counterpoint)\s*(?:[.:\-–—]|to\b|on\b|from\b|by\b|$)"
+    r"point[- ]counterpoint)\s*(?:[.:\-–—]|to\b|on\b|from\b|by\b|re\s*:|regarding\b|$)"
     r"|^\s*re\s*:|\breply to\b|\bresponse to (?:the )?(?:letter|comment|editorial|correspondence|\w+ et al)"
     r"|\bletter to the editor\b|\b(?:a )?comment(?:ary)? on\s*:|^\s*in response to\b|\bauthors?'? reply\b"
     r"|\bwe read with (?:great )?interest\b"
@@ -72,19 +72,29 @@ _SR_SEARCH = _rx(
 _GUIDELINE_TITLE = _rx(
     r"\b(?:clinical practice guidelines?|practice guidelines?|clinical guidelines?|consensus (?:statement|guidelines?|"
     r"recommendations?|report)|position (?:statement|paper)|expert consensus|recommendations (?:for|on|from)|"
-    r"guidelines? (?:for|on)|guidance (?:for|on))\b"
+    r"guidelines? (?:for|on)|guidance (?:for|on)|recommendations? (?:statement|and rationale))\b"
+)
+# RIGHT / AGREE wording of a guideline's own abstract: a convened panel and its consensus recommendations.
+_GUIDELINE_ABSTRACT = _rx(
+    r"\b(?:workshop|panel|committee|task force|working group|consensus conference) was convened\b"
+    r"|\b(?:the|a|this) consensus (?:process|statement|recommendations)\b"
 )
 _CASE_TITLE = _rx(
     r"\bcase (?:report|series|study and review)\b|\ba (?:rare |unusual |novel |fatal |first |peculiar )?case of\b"
     r"|\breport of (?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+) (?:\w+ )?cases?\b"
     r"|:\s*(?:a )?case(?![- ]control)\b|\bcase presentation\b"
 )
+# CARE-guideline wording of a case report: the authors present one (or a few) patients, or one patient's course.
 _CASE_ABSTRACT = _rx(
-    r"\bwe (?:report|describe|present|discuss) (?:a|an|the|two|three|four|five|\d+) (?:\w+[- ]){0,3}"
+    r"\bwe (?:have )?(?:report|describe|present|discuss)(?:ed)? (?:a|an|the|two|three|four|five|\d+) (?:\w+[- ]){0,3}"
     r"(?:case|cases|patient|patients|man|woman|boy|girl|child|infant)\b"
+    r"|\bwe (?:have )?(?:report|describe|present)(?:ed)? (?:a|an) (?:rare|unusual|unique|novel|atypical|fatal)\b"
     r"|\b(?:a|an) \d{1,3}[- ](?:year|month)[- ]old (?:\w+ ){0,2}"
     r"(?:man|woman|male|female|boy|girl|patient|child|infant|lady|gentleman)\b"
     r"|\bthis case (?:report|illustrates|highlights|demonstrates)\b|^\s*case (?:presentation|description|report)\s*:"
+    r"|\b(?:a|this|such a|the present|one) (?:\w+ ){0,2}case (?:is|was) (?:presented|reported|described)\b"
+    r"|(?:^|[.:]\s+)A case of\b[^.]{0,160}\b(?:is|was) (?:presented|reported|described)\b|\bin a case of\b"
+    r"|\bthe patient (?:was diagnosed|was treated|was admitted|developed|presented with|underwent|recovered|died)\b"
 )
 # "review" words in a title, but not a chart / records review (that is an observational study).
 _REVIEW_TITLE = _rx(
@@ -98,10 +108,11 @@ _NOT_A_REVIEW = _rx(
 _REVIEW_ABSTRACT = _rx(
     r"\b(?:this|the present|in this|our|the current) (?:narrative |brief |mini[- ]|short |comprehensive |"
     r"literature |critical |clinical |focused |selective |scoping |concise )?(?:review|overview)\b"
-    r"|\b(?:we|this (?:article|paper|chapter|manuscript)|the authors) (?:\w+ )?(?:review|reviews|summari[sz]es?|"
-    r"discuss(?:es)?|describes?|highlights?|outlines?|explores?|examines?|provides? an? (?:\w+ )?(?:overview|"
-    r"summary|update))\b"
-    r"|\b(?:are|is|were) (?:reviewed|summari[sz]ed|discussed|highlighted|outlined)\b"
+    r"|\b(?:we|this (?:article|paper|chapter|manuscript|commentary)|the authors) (?:\w+ )?(?:review|reviews|"
+    r"summari[sz]es?|discuss(?:es)?|describes?|defines?|highlights?|outlines?|explores?|examines?|provides? an? "
+    r"(?:\w+ )?(?:overview|summary|update))\b"
+    r"|\b(?:are|is|were) (?:briefly |also |then )?(?:reviewed|summari[sz]ed|discussed|highlighted|outlined)\b"
+    r"|\breviews (?:the )?(?:current|recent|available|existing|latest|published)\b"
     r"|\bpurpose of (?:this|the) (?:\w+ )?review\b|\brecent findings\s*:|\bsummary\s*:"
 )
 # Words of a study reporting its own results: a review rarely says these about itself.
@@ -131,7 +142,12 @@ _RCT_ACTION = _rx(
     r"|\b(?:design|methods?)\s*:?\s*(?:a |this )?(?:prospective,? )?(?:double[- ]blind(?:ed)?,? )?randomi[sz]ed"
     r"|\brandomi[sz]ation (?:was|were) (?:performed|stratified|computer|done)"
 )
-_RCT_CONFIRM = _rx(r"\b(?:placebo|double[- ]blind|single[- ]blind|triple[- ]blind|trial|sham|control group|controlled)")
+# A second cue beside "randomized": blinding, a control, or the allocation itself ("randomization", "either ...
+# or ...": CONSORT's two arms), so "randomly selected" survey samples do not pass.
+_RCT_CONFIRM = _rx(
+    r"\b(?:placebo|double[- ]blind|single[- ]blind|triple[- ]blind|trial|sham|control group|controlled|"
+    r"randomi[sz]ation)|\beither\b[^.]{0,80}\bor\b"
+)
 # Studies that use randomized trials without being one.
 _NOT_RCT = _rx(
     r"\bmendelian randomi[sz]ation\b|\b(?:secondary|post[- ]hoc|exploratory|pooled|ancillary) analys[ie]s\b"
@@ -158,7 +174,20 @@ _OBS_ABSTRACT = _rx(
     r"health records?|chart review|charts? (?:of|were)|database|nationwide|population[- ]based|"
     r"(?:online |national |web-based )?(?:survey|questionnaire)s? (?:was|were|of|study)|we surveyed|"
     r"prospectively (?:collected|enrolled|followed|recruited)|were (?:followed|identified|reviewed)|"
-    r"odds ratios?|hazard ratios?|prevalence|incidence|real[- ]world)\b"
+    r"odds ratios?|hazard ratios?|prevalence|incidence|real[- ]world|"
+    # STROBE's wording for where the data came from and how the people were followed.
+    r"longitudinal (?:study|analysis|design|data)|(?:descriptive|comparative|correlational),? "
+    r"(?:\w+,? ){0,2}(?:study|analysis)|"
+    r"(?:we|this study) (?:\w+ )?(?:analy[sz]ed|used|examined|linked|extracted) (?:the )?(?:\w+ ){0,3}"
+    r"(?:data|records) (?:from|of)|data (?:were|was) (?:retrieved|extracted|obtained|abstracted) from|"
+    r"secondary analysis of (?:data (?:from|of) )?(?:the|a|an) (?:\w+ ){0,4}(?:cohort|study|survey|registry)|"
+    r"consecutive (?:\w+ ){0,2}(?:patients|cases|subjects|adults|children)|median follow-up|"
+    r"(?:the )?(?:outcomes?|survival|course|records|charts) of (?:\d+|all) (?:\w+ ){0,4}(?:patients|cases)|"
+    r"(?:data|information) (?:were|was) available (?:from|for|on)|were (?:retrospectively )?(?:analy[sz]ed|examined) "
+    r"retrospectively)\b"
+    # A period of care and the people treated in it: "Between 1963 and 1995, 36 patients ... were treated".
+    r"|\b(?:between|from) (?:\w+ )?(?:19|20)\d\d (?:and|to|until|through) (?:\w+ )?(?:19|20)\d\d,? [^.]{0,120}?"
+    r"\b(?:were|was|had been) (?:treated|seen|admitted|operated|diagnosed|identified|included|managed|examined)\b"
 )
 _OPINION_SHAPE_MAX_PAGES = 4
 
@@ -186,12 +215,16 @@ def text_design(paper: Paper, *, publisher_types: bool = False) -> tuple[Design,
         return Design.PROTOCOL, who
     if _is_systematic(title, abstract):
         return Design.SYSTEMATIC_REVIEW, who
-    if _GUIDELINE_TITLE.search(title) and not _OWN_RESULTS.search(abstract):
+    guideline_words = _GUIDELINE_TITLE.search(title) or _GUIDELINE_ABSTRACT.search(abstract)
+    if guideline_words and not _OWN_RESULTS.search(abstract):
         return Design.GUIDELINE, who
     if _CASE_TITLE.search(title):
         return Design.CASE_REPORT, who
     if comment_on or _COMMENT_ABSTRACT.search(abstract[:300]):
         return Design.EDITORIAL, who
+    # "We report a case ... and review the literature" is a case report (PubMed tags it Case Reports).
+    if _CASE_ABSTRACT.search(abstract) and not _RCT_ACTION.search(abstract) and who != Subjects.ANIMAL:
+        return Design.CASE_REPORT, who
     if _is_review(title, abstract):
         return Design.NARRATIVE_REVIEW, who
     if who in (Subjects.ANIMAL, Subjects.IN_VITRO):
