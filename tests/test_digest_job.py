@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -111,7 +112,8 @@ def _email(smtp: SmtpTestServer, **extra):  # type: ignore[no-untyped-def]
 def test_digest_is_emailed_over_starttls_with_auth_as_multipart_alternative(fetched, monkeypatch):
     monkeypatch.setenv("LITTRACK_SMTP_PASSWORD", "s3cret")
     with SmtpTestServer(starttls=True, auth=("clinic", "s3cret")) as smtp:
-        cfg = fetched(email=_email(smtp))
+        # A public copy to link to (without one the digest goes along as an attachment: see below).
+        cfg = fetched(email=_email(smtp), digest={"public_url": "https://clinic.example.org/digests/"})
         code, out, err = cli(cfg, "digest")
         assert code == 0, err
         assert "written and e-mailed" in out
@@ -119,8 +121,28 @@ def test_digest_is_emailed_over_starttls_with_auth_as_multipart_alternative(fetc
         assert smtp.deliveries[0].tls and smtp.deliveries[0].auth_user == "clinic"
     assert msg.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
-    assert msg["Subject"].startswith(f"littrack: {len(default_corpus())} new papers")
+    # Issue 13: the subject says what matters in short and ends with the total (was "littrack: N new papers …").
+    assert re.fullmatch(rf"littrack: (\d+ \w[\w ]*, )*{len(default_corpus())} new papers \(.+\)", msg["Subject"])
     assert "s3cret" not in out + err
+    row = db(cfg).execute("SELECT emailed, status FROM digests").fetchone()
+    assert row["emailed"] == 1 and row["status"] == "delivered"
+
+
+@pytest.mark.slow
+def test_without_a_public_url_the_full_digest_is_attached(fetched):
+    with SmtpTestServer() as smtp:
+        cfg = fetched(email=_email(smtp))
+        assert cli(cfg, "digest")[0] == 0
+        (msg,) = smtp.messages
+    assert msg.get_content_type() == "multipart/mixed"
+    body, attached = msg.iter_parts()
+    assert [p.get_content_type() for p in body.iter_parts()] == ["text/plain", "text/html"]
+    name = db(cfg).execute("SELECT filename FROM digests").fetchone()[0]
+    assert attached.get_filename() == name and attached.get_content_type() == "text/html"
+    assert attached.get_content() == (cfg.parent / "digests" / name).read_text(encoding="utf-8")
+    plain = " ".join(msg.get_body(("plain",)).get_content().split())
+    assert f"The full digest is attached to this e-mail ({name})" in plain
+    assert name in msg.get_body(("html",)).get_content()
     row = db(cfg).execute("SELECT emailed, status FROM digests").fetchone()
     assert row["emailed"] == 1 and row["status"] == "delivered"
 
@@ -308,7 +330,7 @@ def test_emailed_abstracts_are_shortened_with_a_link_readers_can_open(fetched, p
         name = db(cfg).execute("SELECT filename FROM digests").fetchone()[0]
         assert f'href="{public_url}/{name}#pmid-' in html and f"{public_url}/{name}#pmid-" in text
     else:
-        assert "read the full abstract on PubMed" in html and "https://pubmed.ncbi.nlm.nih.gov/" in text
+        assert "The full abstract on PubMed" in html and "https://pubmed.ncbi.nlm.nih.gov/" in text
 
 
 def test_public_url_must_be_http(tmp_path):

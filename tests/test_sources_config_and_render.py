@@ -14,7 +14,8 @@ import pytest
 from configs import write_config
 from digest_samples import build_view, real_papers
 from littrack.config import load_config
-from littrack.digest.render import render_email_html, render_html, render_text
+from littrack.digest.email_html import render_email_html
+from littrack.digest.render import render_html, render_text
 from littrack.digest.view import PaperEntry, PreprintEntry, PublishedPreprintNote
 from littrack.errors import ConfigError
 from littrack.models import LinkMethod, OaKind, OpenAccessLocation, Preprint, SourceOutage, Topic
@@ -88,6 +89,7 @@ def view():  # type: ignore[no-untyped-def]
     entry = dataclasses.replace(first.entries[0], open_access=FREE, preprint_version=PREPRINT)
     return dataclasses.replace(
         base,
+        briefing=None,  # computed again from the entries below
         sections=(dataclasses.replace(first, entries=(entry, *first.entries[1:])), *base.sections[1:]),
         preprints=(PreprintEntry(PREPRINT, (Topic("t", "Ketamine for fibromyalgia", "q"),)),),
         published_preprints=(
@@ -102,17 +104,19 @@ def test_the_digest_file_shows_badge_server_version_doi_and_the_published_note(v
     section = html[html.index('id="preprints"') :]
     assert "Preprint — not peer-reviewed" in section and "medRxiv" in section and "version 2" in section
     assert "Mendez JS, Queme B, Fu Y, et al." in section
-    assert "Preprint from June 2025 now published in <cite>Pain</cite>" in section
+    assert "Preprint from June 2025 now published in <cite><bdi>Pain</bdi></cite>" in section
     assert "A <i>published</i> title" in section and "Linked by PubMed" in section
     assert "Europe PMC (preprints) could not be reached since 3 Mar 2027, 06:00 UTC" in html
 
 
 def test_free_full_text_sits_beside_pubmed_and_pmc_in_file_mail_and_text(view) -> None:  # type: ignore[no-untyped-def]
-    for html in (render_html(view), render_email_html(view, abstract_chars=200)):
-        assert (
-            '<a class="free-full-text" href="https://dash.harvard.edu/x">Free full text (green, repository)</a>' in html
-        )
-        assert "Published version of a preprint posted on medRxiv in June 2025" in html
+    html = render_html(view)
+    assert '<a class="free-full-text" href="https://dash.harvard.edu/x">Free full text (green, repository)</a>' in html
+    assert "Published version of a preprint posted on medRxiv in June 2025" in html
+    mail = render_email_html(view, abstract_chars=200)
+    assert '<a href="https://dash.harvard.edu/x">Free full text (green)</a>' in mail
+    assert "Preprint — not peer-reviewed" in mail and "now published in <bdi>Pain</bdi>" in mail
+    assert "Europe PMC (preprints) could not be reached since" in mail
     text = render_text(view, abstract_chars=200)
     assert "Free full text (green): https://dash.harvard.edu/x" in text
     assert "[Preprint — not peer-reviewed] Red meat intake" in text
@@ -135,7 +139,7 @@ def test_a_pubmed_record_of_type_preprint_is_listed_with_the_preprints_not_ranke
     v = assemble(cfg, stored, period=None, generated_at=dt.datetime(2027, 3, 1, tzinfo=dt.UTC))
     assert [e.paper.pmid for s in v.sections for e in s.entries] == [35830032]
     assert [e.paper.pmid for e in v.pubmed_preprints] == [38914053]
-    assert {p.pmid for p in v.papers} == {35830032, 38914053}  # both delivered, so neither waits forever
+    assert {e.paper.pmid for e in v.papers} == {35830032, 38914053}  # both delivered, so neither waits forever
     html = render_html(v)
     assert html.index('id="preprints"') < html.index('id="pmid-38914053"')
     assert isinstance(v.pubmed_preprints[0], PaperEntry)

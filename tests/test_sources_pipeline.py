@@ -151,7 +151,7 @@ def test_a_sent_preprint_now_published_is_said_once_and_its_journal_version_is_f
         assert cli(cfg, "digest")[0] == 0
         html = latest_digest(cfg)
         assert re.search(
-            r"Preprint from June 2025 now published in <cite>[^<]+</cite>, <a href=[^>]+>PMID 33856845", html
+            r"Preprint from June 2025 now published in <cite><bdi>[^<]+</bdi></cite>, <a href=[^>]+>PMID 33856845", html
         )
         assert "Linked by Europe PMC" in html
         # The journal version was stored without a topic: it is not presented as a new paper of a topic.

@@ -225,10 +225,12 @@ def _parse_email(s: Section, environ: Mapping[str, str]) -> EmailConfig:
     if "\n" in subject or "\r" in subject:
         raise s.error("subject", "must be one line")
     try:
-        subject.format(count=0, start="", end="", profile="", title="")
+        subject.format(count=0, start="", end="", profile="", title="", summary="", dates="")
     except (KeyError, IndexError, ValueError) as exc:
         raise s.error(
-            "subject", f"unknown placeholder {exc}; use {{count}}, {{start}}, {{end}}, {{profile}}, {{title}}"
+            "subject",
+            f"unknown placeholder {exc}; use {{summary}}, {{dates}}, {{count}}, {{start}}, {{end}}, {{profile}}"
+            ", {{title}}",
         ) from None
     password_env = s.text("password_env", d.password_env)
     username = s.text("username", d.username)

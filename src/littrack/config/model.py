@@ -80,7 +80,8 @@ class EmailConfig:
     password: str | None = field(default=None, repr=False)  # resolved from the environment
     sender: str = ""
     recipients: tuple[str, ...] = ()
-    subject: str = "littrack: {count} new papers ({start} to {end})"
+    # {summary}: "2 RCTs, 1 retraction, 14 new papers" (without papers: the events); {dates}: "25 Nov–1 Dec"
+    subject: str = "littrack: {summary} ({dates})"
     timeout: float = 30.0
     ca_file: Path | None = None  # extra CA bundle, e.g. a private relay or the tests' certificate
 

@@ -11,18 +11,19 @@ import sqlite3
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from littrack.background.conditions import bears_on, document_conditions, paper_conditions
 from littrack.background.corpus import BackgroundCorpus, load_corpus
 from littrack.background.documents import BackgroundDoc
 from littrack.background.relate import Relater
 from littrack.background.resolve import Resolution, study_mentions
 from littrack.config import Config
 from littrack.digest.sources import SourceExtras, collect_sources
-from littrack.digest.view import BackgroundDocument
-from littrack.models import Confidence, Paper, RelatedPassage, StudyMention, TrialsCheck
+from littrack.digest.view import BackgroundDocument, MentionsSection
+from littrack.models import Confidence, Lookup, Paper, RelatedPassage, StudyMention, TrialsCheck
 from littrack.store import Store
 from littrack.store import trials as trial_store
 from littrack.store.digests import get_digest
-from littrack.store.mentions import get_resolutions
+from littrack.store.mentions import get_resolutions, reported_states, save_reported_states
 from littrack.store.papers import StoredPaper
 from littrack.trials.report import PendingTrialChange, pending_trial_changes, trials_check
 
@@ -30,9 +31,11 @@ from littrack.trials.report import PendingTrialChange, pending_trial_changes, tr
 @dataclass
 class Extras:
     store: Store
+    profile: str = ""
     trials: tuple[PendingTrialChange, ...] = ()
     trials_check: TrialsCheck | None = None  # None: trials are off
     mentions: tuple[StudyMention, ...] = ()
+    shown_before: dict[str, str] = field(default_factory=dict)  # mention key → state the last delivered digest showed
     relater: Relater | None = None
     documents: tuple[BackgroundDoc, ...] = ()
     threshold: float | None = None
@@ -50,12 +53,18 @@ class Extras:
         return trial_store.trial_ids_for_papers(self.store, pmids)
 
     def background_for(self, stored: Sequence[StoredPaper]) -> tuple[BackgroundDocument, ...]:
-        """Each background document with the papers of this digest that bear on it ("new since this article")."""
+        """Each background document with the papers of this digest that bear on it ("new since this article"):
+        a background passage relates to the paper, and the paper concerns the article's subject
+        (:mod:`littrack.background.conditions`)."""
         if self.relater is None:
             return ()
+        subjects = {d.id: document_conditions(d.title, d.text) for d in self.documents}
         by_doc: dict[str, list[tuple[int, str]]] = {}
         for sp in stored:
+            concerns = paper_conditions(sp.paper)
             for rel in self.relate(sp.paper):
+                if not bears_on(subjects.get(rel.document_id, frozenset()), concerns):
+                    continue
                 pairs = by_doc.setdefault(rel.document_id, [])
                 if all(pmid != sp.paper.pmid for pmid, _ in pairs):
                     pairs.append((sp.paper.pmid, sp.paper.title_plain))
@@ -70,17 +79,27 @@ class Extras:
             for d in self.documents
         )
 
+    def mentions_section(self, page: str | None) -> MentionsSection | None:
+        """The mentions in full when this profile has not seen them or a resolution changed since, else one line."""
+        if not self.mentions:
+            return None
+        if not self.shown_before:
+            return MentionsSection(self.mentions, full=True, page=page)
+        changed = frozenset(m.key for m in self.mentions if self.shown_before.get(m.key) != m.state)
+        return MentionsSection(self.mentions, full=bool(changed), changed=changed, page=page)
+
     @property
     def has_news(self) -> bool:
         """Something besides new papers and corrections that is worth writing (and sending) a digest for."""
         return bool(self.trials) or (self.sources is not None and self.sources.has_news)
 
-    def mark_reported(self, conn: sqlite3.Connection, digest_id: int, profile: str = "") -> None:
+    def mark_reported(self, conn: sqlite3.Connection, digest_id: int) -> None:
         ids = [i for t in self.trials for i in t.event_ids]
         if ids:
             trial_store.mark_trial_changes_reported(conn, digest_id, ids)
+        save_reported_states(conn, self.profile, digest_id, {m.key: m.state for m in self.mentions})
         if self.sources is not None:
-            self.sources.mark_reported(conn, profile, digest_id)
+            self.sources.mark_reported(conn, self.profile, digest_id)
 
 
 def collect(
@@ -101,9 +120,12 @@ def collect(
     corpus = load_corpus(cfg.background)
     return Extras(
         store=store,
+        profile=profile,
         trials=trials,
         trials_check=check,
-        mentions=stored_mentions(store, corpus),
+        mentions=stored_mentions(store, corpus, resolving=cfg.background.resolve_mentions),
+        # A rebuild shows the section in full: what that digest showed is not kept.
+        shown_before=reported_states(store, profile) if digest_id is None else {},
         relater=corpus.relater,
         documents=corpus.documents,
         threshold=cfg.background.min_similarity or None,
@@ -111,8 +133,9 @@ def collect(
     )
 
 
-def stored_mentions(store: Store, corpus: BackgroundCorpus) -> tuple[StudyMention, ...]:
-    """Every mention with the resolution the fetch stored; one never looked up yet is listed as unresolved."""
+def stored_mentions(store: Store, corpus: BackgroundCorpus, *, resolving: bool = True) -> tuple[StudyMention, ...]:
+    """Every mention with the resolution the fetch stored. One without a stored answer was not looked up: not
+    yet, or the lookup failed (``resolving``), or resolution is switched off."""
     known = get_resolutions(store, [m.key for m in corpus.mentions])
     resolutions = [
         Resolution(m, known[m.key].pmids, known[m.key].confidence, known[m.key].queries)
@@ -120,4 +143,5 @@ def stored_mentions(store: Store, corpus: BackgroundCorpus) -> tuple[StudyMentio
         else Resolution(m, (), Confidence.UNRESOLVED)
         for m in corpus.mentions
     ]
-    return study_mentions(resolutions, corpus.titles)
+    missing = Lookup.NOT_YET if resolving else Lookup.OFF
+    return study_mentions(resolutions, corpus.titles, {m.key: missing for m in corpus.mentions if m.key not in known})

@@ -29,9 +29,11 @@ from littrack.config import Config
 from littrack.digest import addons, attempts
 from littrack.digest.archive import ArchiveEntry, render_feed, render_index
 from littrack.digest.assemble import build_view
+from littrack.digest.briefing import short_period
+from littrack.digest.email_html import render_email_html
 from littrack.digest.files import unique_digest_path, write_atomic
 from littrack.digest.mail import build_message, format_subject, send_message
-from littrack.digest.render import render_email_html, render_html, render_text
+from littrack.digest.render import briefing_of, render_background_page, render_html, render_text
 from littrack.digest.view import DigestView
 from littrack.errors import DigestError, LittrackError
 from littrack.export import to_bibtex, to_csl_json, to_ris
@@ -65,6 +67,9 @@ STEPS = (
 
 def reached(step: str) -> None:
     """Called at each of :data:`STEPS`. Does nothing; the fault tests replace it to kill the process there."""
+
+
+BACKGROUND_PAGE = "background.html"  # beside the digests: the background articles and every study they mention
 
 
 @dataclass(frozen=True)
@@ -115,14 +120,17 @@ def _write_exports(stem: Path, papers: list[Paper]) -> tuple[tuple[str, str], ..
 
 
 def _render_and_write(view: DigestView, target: Path, public_url: str | None) -> DigestView:
-    """The export files beside the digest, then the digest itself (linking to them), each written atomically.
+    """The export files beside the digest, the background page, then the digest itself (linking to both), each
+    written atomically.
 
     ``public_url`` is where the digests folder is published; e-mails link there (a file:// link would be useless
     to a reader on another machine), otherwise to PubMed.
     """
-    papers = list(view.papers)
+    papers = [e.paper for e in view.papers]
     exports = _write_exports(target.with_suffix(""), papers)
     view = dataclasses.replace(view, exports=exports, full_digest_url=public_url + target.name if public_url else None)
+    if view.mentions is not None:
+        write_atomic(target.with_name(BACKGROUND_PAGE), render_background_page(view))
     write_atomic(target, render_html(view))
     reached("wrote .html")
     return view
@@ -231,7 +239,7 @@ def _view(
         trial_links=extras.trial_links(pmids),
         relate=extras.relate,
         background=extras.background_for(stored),
-        mentions=extras.mentions,
+        mentions=extras.mentions_section(page=BACKGROUND_PAGE),
         open_access=sources.open_access([sp.paper for sp in stored]) if sources else None,
         preprint_versions=sources.preprint_versions(pmids) if sources else None,
         preprints=sources.preprint_rows() if sources else (),
@@ -245,7 +253,7 @@ def _deliver(
     cfg: Config, store: Store, view: DigestView, change_ids: list[int], extras: addons.Extras, now: dt.datetime
 ) -> DigestResult:
     profile = cfg.digest.profile or ""
-    pmids = [p.pmid for p in view.papers]
+    pmids = [e.paper.pmid for e in view.papers]
     per_topic = {s.topic.name: s.count for s in view.sections}
     digest_id = ledger.create_digest(store, profile, pmids, view.period, per_topic)
     reached("created")
@@ -262,12 +270,12 @@ def _deliver(
         if cfg.email.enabled and (
             view.total > 0 or view.changes or view.trials or extras.has_news or cfg.digest.send_empty
         ):
-            _send(cfg, view, before_data=partial(_sending, store, digest_id))
+            _send(cfg, view, target, before_data=partial(_sending, store, digest_id))
             emailed = True
             reached("sent")
         with store.transaction() as conn:
             ledger.mark_delivered(conn, digest_id, profile, emailed=emailed, change_ids=change_ids)
-            extras.mark_reported(conn, digest_id, profile)
+            extras.mark_reported(conn, digest_id)
             record_finish(conn, run_id, status="ok", new=view.total)
     except (LittrackError, OSError) as exc:
         message = str(exc) if isinstance(exc, LittrackError) else f"cannot write digest: {exc}"
@@ -292,7 +300,9 @@ def _sending(store: Store, digest_id: int) -> None:
     reached("sending")
 
 
-def _send(cfg: Config, view: DigestView, *, before_data: Callable[[], None]) -> None:
+def _send(cfg: Config, view: DigestView, target: Path, *, before_data: Callable[[], None]) -> None:
+    """E-mail the digest. Without a public copy to link to, the digest file goes along as an attachment."""
+    dates = short_period(view.period) or short_period(DateWindow(view.generated_at.date(), view.generated_at.date()))
     subject = format_subject(
         cfg.email,
         count=view.total,
@@ -300,13 +310,17 @@ def _send(cfg: Config, view: DigestView, *, before_data: Callable[[], None]) -> 
         end=view.period.end.isoformat() if view.period else "",
         profile=view.profile or "",
         title=view.title,
+        summary=briefing_of(view).subject,
+        dates=dates,
     )
     chars = cfg.digest.email_abstract_chars
+    attachment = None if view.full_digest_url else target.name
     msg = build_message(
         cfg.email,
         subject=subject,
-        text=render_text(view, abstract_chars=chars),
-        html=render_email_html(view, abstract_chars=chars),
+        text=render_text(view, abstract_chars=chars, attachment=attachment),
+        html=render_email_html(view, abstract_chars=chars, attachment=attachment),
+        attachment=(target.name, render_html(view)) if attachment else None,
     )
     send_message(cfg.email, msg, before_data=before_data)
 

@@ -30,17 +30,32 @@ __all__ = ["build_message", "format_subject", "send_message"]
 _FALLBACK_MSGID_DOMAIN = "littrack.invalid"
 
 
-def format_subject(cfg: EmailConfig, *, count: int, start: object, end: object, profile: str | None, title: str) -> str:
-    """Fill ``cfg.subject`` ({count} {start} {end} {profile} {title}) and return it as one line.
+SUBJECT_PLACEHOLDERS = "{summary}, {dates}, {count}, {start}, {end}, {profile}, {title}"
 
-    Values come from data and config (a digest title, a profile name), so every run of whitespace,
-    CR/LF included, collapses to one space: a newline in a header value would start a new header.
+
+def format_subject(
+    cfg: EmailConfig,
+    *,
+    count: int,
+    start: object,
+    end: object,
+    profile: str | None,
+    title: str,
+    summary: str = "",
+    dates: str = "",
+) -> str:
+    """Fill ``cfg.subject`` and return it as one line.
+
+    Placeholders: {summary} ("2 RCTs, 1 retraction, 14 new papers"), {dates} ("25 Nov–1 Dec"), {count} (new
+    papers), {start} and {end} (ISO dates), {profile}, {title}. Values come from data and config, so every run
+    of whitespace, CR/LF included, collapses to one space: a newline in a header value would start a new header.
     """
     try:
-        subject = cfg.subject.format(count=count, start=start, end=end, profile=profile or "", title=title)
+        subject = cfg.subject.format(
+            count=count, start=start, end=end, profile=profile or "", title=title, summary=summary, dates=dates
+        )
     except (KeyError, IndexError, ValueError) as exc:
-        placeholders = "{count}, {start}, {end}, {profile}, {title}"
-        raise MailError(f"email.subject: cannot fill the template ({exc}); use {placeholders}") from None
+        raise MailError(f"email.subject: cannot fill the template ({exc}); use {SUBJECT_PLACEHOLDERS}") from None
     return _one_line(subject)
 
 
@@ -53,8 +68,12 @@ def build_message(
     now: dt.datetime | None = None,
     message_id_domain: str | None = None,
     sender_name: str | None = None,
+    attachment: tuple[str, str] | None = None,
 ) -> EmailMessage:
     """Return a multipart/alternative message (text/plain, then text/html with CSS inlined), UTF-8.
+
+    ``attachment`` (file name, HTML): the full digest as an attached file, for readers with no public copy to
+    follow a link to; the message becomes multipart/mixed around the alternative parts.
 
     ``subject`` and ``sender_name`` (the display name in From) must be single lines: CR or LF raises
     MailError instead of letting a value inject headers; use :func:`format_subject` for subjects built
@@ -91,6 +110,12 @@ def build_message(
     # Quoted-printable keeps the message 7-bit clean: a relay without 8BITMIME cannot mangle it.
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(_inline_css(html), subtype="html", charset="utf-8", cte="quoted-printable")
+    if attachment is not None:
+        name, content = attachment
+        # Bytes, so the file arrives exactly as written (a str part would get CRLF line ends on the wire).
+        msg.add_attachment(
+            content.encode("utf-8"), maintype="text", subtype="html", filename=name, params={"charset": "utf-8"}
+        )
     return msg
 
 

@@ -6,12 +6,13 @@ here imports from another littrack layer (store, network, digest, jobs).
 
 - :mod:`.paper` — a PubMed record and its parts, topics, search results, date windows;
 - :mod:`.evidence` — study design, evidence badges, study details (doses, setting, n), corrections;
+- :mod:`.safety` — why a paper reports harm from ketamine (the digest's safety lane);
 - :mod:`.sources` — preprints, free full text and Crossref notices from the sources beside PubMed;
 - :mod:`.background` — passages and study mentions of the background (seed) articles;
 - :mod:`.trials` — registered trials and the changes to them worth telling a reader.
 """
 
-from littrack.models.background import Confidence, RelatedPassage, StudyMention
+from littrack.models.background import Confidence, Lookup, RelatedPassage, StudyMention
 from littrack.models.evidence import (
     RETRACTION_KINDS,
     ChangeKind,
@@ -40,6 +41,7 @@ from littrack.models.paper import (
     SearchResult,
     Topic,
 )
+from littrack.models.safety import Harm, SafetySignal
 from littrack.models.sources import (
     CrossrefNotice,
     CrossrefWork,
@@ -83,8 +85,10 @@ __all__ = [
     "Drug",
     "Evidence",
     "EvidenceSource",
+    "Harm",
     "Intervention",
     "LinkMethod",
+    "Lookup",
     "MeshHeading",
     "NoticeKind",
     "OaKind",
@@ -97,6 +101,7 @@ __all__ = [
     "Reference",
     "Regimen",
     "RelatedPassage",
+    "SafetySignal",
     "SearchResult",
     "Setting",
     "Source",
