@@ -43,9 +43,26 @@ def write_config(directory: Path, base_url: str, **sections: Any) -> Path:
         "fetch": {"backfill": "1950-01-01", "overlap_days": 3, "batch_size": 100},
         "digest": {"output_dir": "digests"},
         "trials": {"enabled": False},
+        # The sources beside PubMed are off unless a test points them at tests' FakeSources (sources_section).
+        "sources": {"europepmc": {"enabled": False}, "crossref": {"enabled": False}},
         "background": {"resolve_mentions": False},
     }
     data = _merge(data, sections)
     path = directory / "config.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
+
+
+def sources_section(fake: Any, *, email: str | None = "tester@example.org", **overrides: Any) -> dict[str, Any]:
+    """A ``sources:`` section pointing every source at a running :class:`littrack.replay.sources.FakeSources`,
+    with quick retries; ``overrides`` merge into it (e.g. ``crossref={"enabled": False}``)."""
+    section: dict[str, Any] = {
+        "email": email,
+        "timeout": 2,
+        "max_retries": 2,
+        "backoff_seconds": 0.01,
+        "europepmc": {"enabled": True, "base_url": fake.url("europepmc"), "requests_per_second": 1000},
+        "crossref": {"enabled": True, "base_url": fake.url("crossref"), "requests_per_second": 1000},
+        "unpaywall": {"enabled": True, "base_url": fake.url("unpaywall"), "requests_per_second": 1000},
+    }
+    return _merge(section, overrides)

@@ -17,6 +17,8 @@ from configs import write_config
 from digest_samples import hostile_paper
 from littrack.config import Config, load_config
 from littrack.eutils.pubmed_xml import parse_papers
+from littrack.evidence.merge import PUBMED, Observation
+from littrack.fetch.changes import record_observations
 from littrack.models import ChangeKind, Paper, PaperChange
 from littrack.replay import recorded_path
 from littrack.replay.corpus import default_corpus
@@ -74,10 +76,9 @@ def deliver(store: Store, pmids: Sequence[int], profile: str = "") -> int:
 def found_erratum(store: Store, pmid: int, notice: int | None = None) -> None:
     """SYNTHETIC: a re-check "found" an erratum for a real record."""
     paper = recorded()[pmid]
+    change = PaperChange(pmid, paper.title, ChangeKind.ERRATUM_IN, "Erratum published", notice, "")
     with store.transaction() as conn:
-        ledger.save_changes(
-            conn, [PaperChange(pmid, paper.title, ChangeKind.ERRATUM_IN, "Erratum published", notice, "")]
-        )
+        record_observations(conn, [Observation(change, PUBMED, f"PMID {notice}" if notice else "")])
 
 
 def looked_up(store: Store, cfg: Config, lookups: Mapping[int | str, Sequence[int]]) -> None:

@@ -43,6 +43,7 @@ LAYERS: dict[str, int] = {
     "littrack.evidence_page.conditions": 2,
     "littrack.evidence_page.tables": 2,
     "littrack.evidence_page.claims": 2,
+    "littrack.sources": 2,
     # 3: where a part meets the store
     "littrack.trials": 3,
     # 4: the jobs
@@ -66,6 +67,7 @@ FORBIDDEN = {
     ("littrack.eutils", "littrack.fetch"),
     ("littrack.eutils", "littrack.store"),
     ("littrack.trials.client", "littrack.store"),
+    ("littrack.sources", "littrack.store"),
     ("littrack.models", "littrack.config"),
 }
 FORBIDDEN |= {  # the page's pure assembly never reads the store itself: gather.py does
@@ -73,7 +75,14 @@ FORBIDDEN |= {  # the page's pure assembly never reads the store itself: gather.
     ("littrack.evidence_page.claims", "littrack.store"),
     ("littrack.evidence_page.model", "littrack.store"),
 }
-for _low in ("littrack.store", "littrack.eutils", "littrack.trials.client", "littrack.models", "littrack.evidence"):
+for _low in (
+    "littrack.store",
+    "littrack.eutils",
+    "littrack.trials.client",
+    "littrack.sources",
+    "littrack.models",
+    "littrack.evidence",
+):
     FORBIDDEN |= {(_low, "littrack.cli"), (_low, "littrack.fetch"), (_low, "littrack.digest")}
 
 MAX_LINES = 400

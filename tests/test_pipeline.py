@@ -211,6 +211,14 @@ def test_demo_runs_offline_end_to_end_and_says_the_data_is_replayed(tmp_path):
     assert (out_dir / "index.html").is_file() and (out_dir / "feed.xml").is_file()
     evidence = (out_dir / "evidence.html").read_text(encoding="utf-8")  # the page's tables say the same
     assert "offline demo" in evidence and "NOT about the configured topics" in evidence
+    # The sources beside PubMed, replayed: a preprint section of the 24 recorded preprints (topic match synthetic,
+    # and said so) and free-full-text links (recorded Unpaywall answers of other DOIs, and said so).
+    assert html.count("Preprint — not peer-reviewed") == 24 and "their topic match is synthetic" in html
+    assert "Free full text (" in html and "recorded for OTHER papers" in html
+    per_source = (
+        r"demo: requests per source: E-utilities \d+, ClinicalTrials.gov \d+, Europe PMC \d+, Crossref 0, Unpaywall \d+"
+    )
+    assert re.search(per_source, out)
 
 
 @pytest.mark.slow
@@ -239,7 +247,7 @@ def test_demo_in_a_fresh_folder_without_config_writes_a_digest_with_every_sectio
     for topic in ("ketamine-fibromyalgia", "ketamine-crps", "ketamine-chronic-pain"):
         assert f"topic-{topic}" in sections
         assert doc.xpath(f"//section[@id='topic-{topic}']//*[contains(@class, 'paper')]"), topic
-    assert {"trials", "background", "mentions"} <= set(sections)
+    assert {"trials", "background", "mentions", "preprints"} <= set(sections)
     trials = doc.xpath("//section[@id='trials']//li[@class='trial']")
     assert len(trials) == 6  # the six recorded studies, one entry each
     texts = [" ".join(t.text_content().split()) for t in trials]

@@ -1,4 +1,5 @@
-"""The shipped tree of recorded replies: every file accounted for, each stored once, bytes never edited."""
+"""The shipped tree of recorded replies: every file accounted for, each stored once, bytes never edited (the one
+synthetic file, under ``crossref/synthetic/``, is named so, marked inside, and re-derived from its real origin)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ import pytest
 
 from littrack.replay import recorded_path
 from littrack.replay.corpus import REPLAY_SOURCES
+from littrack.replay.sources import CROSSREF_WORK_LIST, SYNTHETIC_RETRACTION, derive_synthetic_retraction
 
 ROOT = recorded_path()
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "recorded"
 ABOUT_THE_TREE = ("PROVENANCE.md", "SHA256SUMS")
+SERVICES = {"pubmed", "ctgov", "europepmc", "crossref", "unpaywall"}
+
+
+def _synthetic(name: str) -> bool:
+    return "/synthetic/" in f"/{name}"
 
 
 def _data_files() -> dict[str, bytes]:
@@ -28,7 +35,7 @@ def _manifest() -> dict[str, str]:
 
 def test_every_recorded_file_is_in_the_manifest_with_its_sha256() -> None:
     files = _data_files()
-    assert len(files) == 274
+    assert len(files) == 285  # 274 PubMed and CT.gov, 10 Europe PMC / Crossref / Unpaywall, 1 synthetic
     assert {name: hashlib.sha256(data).hexdigest() for name, data in files.items()} == _manifest()
 
 
@@ -42,7 +49,7 @@ def test_no_reply_is_stored_twice() -> None:
 def test_the_tree_is_organised_by_service_and_every_source_folder_has_provenance() -> None:
     provenance = (ROOT / "PROVENANCE.md").read_text(encoding="utf-8")
     sources = {tuple(name.split("/")[:2]) for name in _data_files()}
-    assert {service for service, _ in sources} == {"pubmed", "ctgov"}
+    assert {service for service, _ in sources} == SERVICES
     for service, source in sorted(sources):
         assert f"| `{service}/{source}/" in provenance, f"{service}/{source}/ has no row in PROVENANCE.md"
     for source in REPLAY_SOURCES:
@@ -52,5 +59,15 @@ def test_the_tree_is_organised_by_service_and_every_source_folder_has_provenance
 @pytest.mark.skipif(not SHARED.is_dir(), reason="shared/recorded not beside the repository")
 def test_every_recorded_file_is_byte_identical_to_its_original_in_shared_recorded() -> None:
     for name, data in _data_files().items():
+        if _synthetic(name):
+            continue
         _service, path = name.split("/", 1)  # <service>/<path under shared/recorded/>
         assert data == (SHARED / path).read_bytes(), name
+
+
+def test_the_only_synthetic_file_is_marked_and_re_derives_byte_for_byte_from_its_real_origin() -> None:
+    synthetic = [name for name in _data_files() if _synthetic(name)]
+    assert synthetic == ["/".join(SYNTHETIC_RETRACTION)]
+    data = recorded_path(*SYNTHETIC_RETRACTION).read_bytes()
+    assert b'"littrack-synthetic"' in data
+    assert derive_synthetic_retraction(recorded_path(*CROSSREF_WORK_LIST).read_bytes()) == data

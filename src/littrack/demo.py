@@ -1,10 +1,12 @@
 """``littrack demo``: the whole job offline, from any folder, into a fresh folder of its own.
 
-Two fake servers on loopback replay real recordings: E-utilities serves recorded PubMed records
+Three fake servers on loopback replay real recordings: E-utilities serves recorded PubMed records
 (:mod:`littrack.replay.server`), the ClinicalTrials.gov API v2 serves recorded whole study records
-(:mod:`littrack.replay.ctgov`). The real fetch and digest code runs against them with a throwaway store. What the
-demo makes up is said where it shows: which topic "matches" a record, and the earlier states of two real trials,
-staged in the store before the sync so that the digest shows changes (marked "synthetic change" there).
+(:mod:`littrack.replay.ctgov`), and Europe PMC / Crossref / Unpaywall serve their recorded replies
+(:mod:`littrack.replay.sources`). The real fetch and digest code runs against them with a throwaway store. What the
+demo makes up is said where it shows: which topic "matches" a record or a preprint, the earlier states of two real
+trials, staged in the store before the sync so that the digest shows changes (marked "synthetic change" there),
+and which papers the few recorded Unpaywall answers are given to.
 Background study mentions are not looked up: no recorded PubMed replies exist for those searches, and the
 replayed term matching would "find" unrelated records.
 """
@@ -19,17 +21,19 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from littrack.config import Config, TrialQuery
+from littrack.config import Config, SourcesConfig, TrialQuery
 from littrack.digest.job import DigestResult, digest_job
 from littrack.errors import ConfigError
+from littrack.eutils.pubmed_xml import iter_papers
 from littrack.fetch.job import fetch_job
 from littrack.fetch.topics import FetchSummary
 from littrack.models import Study
 from littrack.progress import NoProgress, Progress
-from littrack.replay.corpus import default_corpus
+from littrack.replay.corpus import Corpus, default_corpus
 from littrack.replay.ctgov import FakeCtgov, Reply, recorded_study, study_page
 from littrack.replay.replies import split_matcher
 from littrack.replay.server import FakeEutils
+from littrack.replay.sources import CROSSREF, EUROPEPMC, UNPAYWALL, FakeSources, unpaywall_recordings
 from littrack.store import open_store
 from littrack.store.trials import mark_trial_changes_reported
 from littrack.trials.parse import parse_study
@@ -39,14 +43,18 @@ DEMO_EMAIL = "littrack-demo@example.org"
 DIGEST_NOTICE = (
     "offline demo: the papers are real recorded PubMed records and the registered trials real ClinicalTrials.gov "
     "records, but they are NOT about the configured topics; which topic matches them is synthetic, and so is "
-    "every trial change marked as a synthetic change. The studies the background articles refer to were not "
-    "looked up in the demo. Run `littrack fetch` for real results."
+    "every trial change marked as a synthetic change. The preprints are real Europe PMC records (a recorded "
+    "search for cancer); their topic match is synthetic too. The free-full-text links of a few papers are real "
+    "Unpaywall answers recorded for OTHER papers, shown to demonstrate where the link appears. The studies the "
+    "background articles refer to were not looked up in the demo. Run `littrack fetch` for real results."
 )
 BANNER = (
     "demo: replaying REAL recorded NCBI responses from a fake E-utilities server on {pubmed}\n"
     "demo: replaying REAL recorded ClinicalTrials.gov study records from a fake API v2 server on {ctgov}\n"
+    "demo: replaying REAL recorded Europe PMC, Crossref and Unpaywall replies from {sources}\n"
     "demo: the recorded records are NOT about the configured topics; they only show the pipeline working"
 )
+_SERVICES = (("Europe PMC", EUROPEPMC), ("Crossref", CROSSREF), ("Unpaywall", UNPAYWALL))
 # The recorded study records the demo's trial searches return (shipped under replay/recorded/ctgov/aact/), dealt
 # to the configured topics in turn. Real records; the topic each lands in is synthetic.
 DEMO_STUDIES = ("NCT00763412", "NCT00973089", "NCT02210780", "NCT06171568", "NCT03475563", "NCT05594173")
@@ -78,6 +86,31 @@ def earlier_states() -> tuple[Study, ...]:
     )
 
 
+def demo_sources(cfg: SourcesConfig, fake: FakeSources) -> SourcesConfig:
+    """Every source on, pointed at the fake server, with the demo's contact address (Unpaywall needs one)."""
+    return dataclasses.replace(
+        cfg,
+        email=DEMO_EMAIL,
+        europepmc=dataclasses.replace(cfg.europepmc, enabled=True, base_url=fake.url(EUROPEPMC)),
+        crossref=dataclasses.replace(cfg.crossref, enabled=True, base_url=fake.url(CROSSREF)),
+        unpaywall=dataclasses.replace(cfg.unpaywall, enabled=True, base_url=fake.url(UNPAYWALL)),
+    )
+
+
+def unpaywall_aliases(corpus: Corpus) -> dict[str, str]:
+    """SYNTHETIC: the newest recorded papers with a DOI, each answered with one recorded Unpaywall reply (none of
+    the recorded Unpaywall DOIs belongs to a recorded PubMed record)."""
+    recorded = sorted(unpaywall_recordings())
+    dois: list[str] = []
+    for rec in corpus:
+        for paper in iter_papers(b"<PubmedArticleSet>" + rec.xml + b"</PubmedArticleSet>"):
+            if paper.doi and paper.doi.lower() not in dois:
+                dois.append(paper.doi.lower())
+        if len(dois) == len(recorded):
+            break
+    return dict(zip(dois, recorded, strict=False))
+
+
 def parse_study_file(nct_id: str) -> Study:
     return parse_study(json.loads(recorded_study(nct_id).read_bytes()))
 
@@ -102,6 +135,7 @@ def demo_config(
     out_dir: Path,
     ctgov_url: str | None = None,
     trial_queries: Mapping[str, TrialQuery] | None = None,
+    sources: SourcesConfig | None = None,
 ) -> Config:
     """The user's topics and digest settings, pointed at loopback, a throwaway store and no e-mail."""
     trials = (
@@ -121,6 +155,13 @@ def demo_config(
         email=dataclasses.replace(cfg.email, enabled=False),
         background=dataclasses.replace(cfg.background, resolve_mentions=False),
         trials=trials,
+        sources=sources
+        or dataclasses.replace(
+            cfg.sources,
+            europepmc=dataclasses.replace(cfg.sources.europepmc, enabled=False),
+            crossref=dataclasses.replace(cfg.sources.crossref, enabled=False),
+            unpaywall=dataclasses.replace(cfg.sources.unpaywall, enabled=False),
+        ),
     )
 
 
@@ -160,16 +201,23 @@ def run_demo(
     with (
         FakeEutils(corpus, term_matcher=split_matcher(corpus.pmids, share=0.6)) as srv,
         FakeCtgov() as ct,
+        FakeSources(unpaywall_aliases=unpaywall_aliases(corpus)) as fake,
         tempfile.TemporaryDirectory(prefix="littrack-demo-store-") as tmp,
     ):
         for topic_id, query in queries.items():
             params = {"query.cond": query.condition, "query.intr": query.intervention}
             ct.on("studies", Reply.body_json(study_page(dealt[topic_id])), params=params)
-        say(BANNER.format(pubmed=srv.base_url, ctgov=ct.base_url))
+        say(BANNER.format(pubmed=srv.base_url, ctgov=ct.base_url, sources=fake.url(EUROPEPMC).split("/europepmc")[0]))
         say(f"demo: writing to {out}" + ("" if out_dir else " (a fresh folder; your digests/ folder is untouched)"))
         store_path = Path(tmp) / "demo.sqlite3"
         demo = demo_config(
-            cfg, base_url=srv.base_url, store_path=store_path, out_dir=out, ctgov_url=ct.base_url, trial_queries=queries
+            cfg,
+            base_url=srv.base_url,
+            store_path=store_path,
+            out_dir=out,
+            ctgov_url=ct.base_url,
+            trial_queries=queries,
+            sources=demo_sources(cfg.sources, fake),
         )
         topic_of = {nct: t for t, ncts in dealt.items() for nct in ncts}
         staged = stage_earlier_trials(store_path, topic_of, dt.datetime.now(dt.UTC))
@@ -178,4 +226,9 @@ def run_demo(
         say(fetched.line())
         result = digest_job(demo, notice=DIGEST_NOTICE, synthetic_trials=staged)
         say(result.line())
+        counts = ", ".join(f"{name} {fake.count(svc)}" for name, svc in _SERVICES)
+        say(
+            f"demo: requests per source: E-utilities {fetched.requests},"
+            f" ClinicalTrials.gov {len(ct.requests)}, {counts}"
+        )
     return fetched, result

@@ -55,3 +55,13 @@ class MailError(LittrackError):
 
 class TrialsError(LittrackError):
     """ClinicalTrials.gov could not be reached or answered with something unusable."""
+
+
+class SourceError(LittrackError):
+    """An optional source beside PubMed (Europe PMC, Crossref, Unpaywall) could not be reached or answered with
+    something unusable. Never fatal to a fetch: the step records it and the next fetch tries again."""
+
+
+class SourceRejected(SourceError):
+    """The source answered, but refused this one request (HTTP 4xx): a bad query or identifier, not an outage.
+    Retrying it unchanged would fail again, so callers skip what it was about instead of failing the whole run."""

@@ -24,8 +24,10 @@ from littrack.schedule import next_fire, parse_schedule, resolve_timezone, when
 from littrack.store import Store, open_store
 from littrack.store.digests import recent_digests, waiting_pmids
 from littrack.store.papers import counts
+from littrack.store.preprints import count_preprints
 from littrack.store.runs import Run, last_run, recent_runs, watermarks
 from littrack.store.service_state import load_state
+from littrack.store.sources import count_open_access, source_health
 
 KINDS = ("fetch", "digest")
 
@@ -41,11 +43,15 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
                     waiting={"profile": cfg.digest.profile or "", "papers": 0}, last_error=None)
         info["service"] = {"running": running}
         info["jobs"] = {kind: _job(cfg, kind, None, None, now) for kind in KINDS}
+        info["sources"] = _sources(cfg, None)
         return info
     with open_store(cfg.store.path) as store:
         info["store_bytes"] = cfg.store.path.stat().st_size
         info["store_total_bytes"] = _store_bytes(cfg.store.path)
-        info["counts"] = counts(store)
+        info["counts"] = counts(store) | {
+            "preprints": count_preprints(store),
+            "free_full_text": count_open_access(store),
+        }
         info["watermarks"] = watermarks(store)
         info["runs"] = [_settled(r.as_dict(), busy) for r in recent_runs(store, limit=20)]
         state = load_state(store)
@@ -61,6 +67,7 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
         info["waiting"] = {"profile": profile, "papers": len(waiting_pmids(store, profile))}
         info["last_error"] = _last_error(store)
         info["digests"] = [_settled(d.as_dict(), busy) for d in recent_digests(store, limit=10)]
+        info["sources"] = _sources(cfg, store)
     return info
 
 
@@ -77,6 +84,34 @@ def _settled(row: dict[str, Any], busy: bool) -> dict[str, Any]:
         else "process ended before it finished"
     )
     return {**row, "status": "interrupted", "error": row.get("error") or reason}
+
+
+def _sources(cfg: Config, store: Store | None) -> dict[str, dict[str, Any]]:
+    """Each source beside PubMed: on or off (and why), its last success and last error from the run ledger."""
+    src = cfg.sources
+    states = {
+        "europepmc": ("Europe PMC (preprints)", src.europepmc.enabled, "sources.europepmc.enabled is false"),
+        "crossref": ("Crossref (corrections, retractions)", src.crossref.enabled, "sources.crossref.enabled is false"),
+        "unpaywall": (
+            "Unpaywall (free full text)",
+            src.unpaywall_on,
+            "sources.unpaywall.enabled is false"
+            if not src.unpaywall.enabled
+            else "no sources.email configured (Unpaywall requires one); set it to turn free-full-text links on",
+        ),
+    }
+    health = source_health(store, list(states)) if store is not None else {}
+    return {
+        kind: {
+            "name": name,
+            "enabled": on,
+            "off_because": None if on else why,
+            **health.get(
+                kind, {"last_success": None, "last_error": None, "last_error_at": None, "failing_since": None}
+            ),
+        }
+        for kind, (name, on, why) in states.items()
+    }
 
 
 def service_running(store_path: Path) -> bool:
@@ -169,7 +204,10 @@ def _at(iso: str | None) -> str:
 def format_status(info: dict[str, Any]) -> str:
     lines = [f"store: {info['store']} ({info.get('store_bytes', 0) // 1024} KiB)"]
     c = info.get("counts") or {}
-    lines.append(f"papers: {c.get('papers', 0)}")
+    lines.append(
+        f"papers: {c.get('papers', 0)} ({c.get('free_full_text', 0)} DOIs with free full text);"
+        f" preprints: {c.get('preprints', 0)}"
+    )
     for topic, through in sorted((info.get("watermarks") or {}).items()):
         lines.append(f"topic {topic}: fetched through {through}")
     service = info.get("service") or {}
@@ -194,6 +232,14 @@ def format_status(info: dict[str, Any]) -> str:
     if waiting is not None:
         n = waiting.get("papers", 0)
         lines.append(f"waiting for the next digest: {n} paper{'s' if n != 1 else ''}")
+    for src in (info.get("sources") or {}).values():
+        if not src["enabled"]:
+            lines.append(f"source {src['name']}: off ({src['off_because']})")
+            continue
+        ok = f"last success {_at(src['last_success'])}" if src.get("last_success") else "no successful run yet"
+        failing = f"; FAILING since {_at(src['failing_since'])}" if src.get("failing_since") else ""
+        error = f"; last error {_at(src['last_error_at'])}: {src['last_error']}" if src.get("last_error") else ""
+        lines.append(f"source {src['name']}: on; {ok}{failing}{error}")
     err = info.get("last_error")
     if err:
         since = " (a later run succeeded)" if err.get("resolved") else ""

@@ -33,6 +33,7 @@ from littrack.config.model import (
 )
 from littrack.config.section import Section
 from littrack.config.shipped import CONFIG_NAME, shipped_config_path
+from littrack.config.sources import parse_sources
 from littrack.errors import ConfigError
 from littrack.models import Topic
 
@@ -145,7 +146,13 @@ def _parse_topics(file: Path, raw: Any) -> tuple[Topic, ...]:
         tid = s.text("id", required=True)
         if not re.match(r"^[a-z0-9][a-z0-9_-]*$", tid):
             raise s.error("id", f"use lower-case letters, digits, '-' or '_', got {tid!r}")
-        topic = Topic(id=tid, name=s.text("name", tid).strip() or tid, query=s.text("query", required=True).strip())
+        preprint_query = s.text("preprint_query")
+        topic = Topic(
+            id=tid,
+            name=s.text("name", tid).strip() or tid,
+            query=s.text("query", required=True).strip(),
+            preprint_query=" ".join(preprint_query.split()) if preprint_query and preprint_query.strip() else None,
+        )
         s.done()
         if any(t.id == topic.id for t in topics):
             raise s.error("id", f"duplicate topic id {tid!r}")
@@ -381,6 +388,7 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
         schedule=_section(top, "schedule", _parse_schedule),
         background=_section(top, "background", _parse_background),
         trials=_parse_trials(top.sub("trials"), topics),
+        sources=parse_sources(top.sub("sources"), _url, valid_email),
     )
     top.done()
     return cfg

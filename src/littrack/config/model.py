@@ -16,6 +16,9 @@ from littrack.models import Topic
 
 DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 DEFAULT_CTGOV_URL = "https://clinicaltrials.gov/api/v2/"
+DEFAULT_EUROPEPMC_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
+DEFAULT_CROSSREF_URL = "https://api.crossref.org/"
+DEFAULT_UNPAYWALL_URL = "https://api.unpaywall.org/v2/"
 PLACEHOLDER_EMAIL = "you@example.org"
 
 
@@ -141,6 +144,59 @@ class TrialsConfig:
 
 
 @dataclass(frozen=True)
+class EuropePmcConfig:
+    """Preprints from Europe PMC (``SRC:PPR``), per topic."""
+
+    enabled: bool = True
+    base_url: str = DEFAULT_EUROPEPMC_URL
+    requests_per_second: float = 5.0  # Europe PMC publishes no figure; stay well below what EBI tolerates
+    page_size: int = 100  # the API allows 1,000; a week of preprints for one topic fits in one page
+    relink_limit: int = 200  # unlinked preprints re-asked per fetch whether a journal version appeared
+
+
+@dataclass(frozen=True)
+class CrossrefConfig:
+    """Crossref as a second source of corrections and retractions (and preprint relations, references)."""
+
+    enabled: bool = True
+    base_url: str = DEFAULT_CROSSREF_URL
+    # Crossref's published limits (x-rate-limit-* headers): 5 requests/s, one at a time, in the public pool;
+    # 10/s with a mailto. The client also slows down to whatever the headers say.
+    requests_per_second: float = 4.0
+    batch_size: int = 20  # DOIs per `filter=doi:…` request (URL length stays far below 8 KB)
+    recheck_days: int = 7  # a sent paper is asked again after this many days
+
+
+@dataclass(frozen=True)
+class UnpaywallConfig:
+    """Free full text from Unpaywall: needs ``sources.email``; off without it."""
+
+    enabled: bool = True
+    base_url: str = DEFAULT_UNPAYWALL_URL
+    requests_per_second: float = 5.0  # Unpaywall allows 100,000 calls a day; no per-second figure
+    refresh_days: int = 180  # a looked-up DOI is asked again after this long (embargoes end, copies appear)
+    per_run_limit: int = 500  # lookups per fetch, newest papers first; the rest wait for the next fetch
+
+
+@dataclass(frozen=True)
+class SourcesConfig:
+    """The optional sources beside PubMed; each can be switched off, and one failing never fails a fetch."""
+
+    email: str | None = None  # contact sent to Europe PMC, Crossref (polite pool) and Unpaywall (required there)
+    timeout: float = 30.0
+    max_retries: int = 4
+    backoff_seconds: float = 1.0
+    europepmc: EuropePmcConfig = field(default_factory=EuropePmcConfig)
+    crossref: CrossrefConfig = field(default_factory=CrossrefConfig)
+    unpaywall: UnpaywallConfig = field(default_factory=UnpaywallConfig)
+
+    @property
+    def unpaywall_on(self) -> bool:
+        """Unpaywall answers only requests that carry an e-mail address, so it runs only with one."""
+        return self.unpaywall.enabled and bool(self.email)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     ncbi: NcbiConfig
@@ -152,6 +208,7 @@ class Config:
     schedule: ScheduleConfig
     background: BackgroundConfig
     trials: TrialsConfig
+    sources: SourcesConfig = field(default_factory=SourcesConfig)
 
     def secrets(self) -> tuple[str, ...]:
         """The values no log line or message may show (resolved from the environment)."""

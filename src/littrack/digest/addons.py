@@ -1,5 +1,6 @@
 """The optional digest sections beside the papers: registered trials, background articles, study mentions,
-and the claims ledger entries whose status changed.
+the claims ledger entries whose status changed, and what the sources beside PubMed add (preprints, free full
+text, outages: :mod:`littrack.digest.sources`).
 
 :func:`collect` gathers them once per digest from the store and the background documents; the digest job
 puts them into the view and, on delivery, calls :meth:`Extras.mark_reported` inside its transaction. The
@@ -19,6 +20,7 @@ from littrack.background.documents import BackgroundDoc
 from littrack.background.relate import Relater
 from littrack.background.resolve import Resolution, study_mentions
 from littrack.config import Config
+from littrack.digest.sources import SourceExtras, collect_sources
 from littrack.digest.view import BackgroundDocument, MentionsSection
 from littrack.evidence_page import claims as claims_ledger
 from littrack.evidence_page.gather import gather
@@ -47,6 +49,7 @@ class Extras:
     snapshot: Snapshot | None = None  # the evidence page's; None when rebuilding a past digest
     claim_changes: tuple[ClaimChange, ...] = ()
     claim_statuses: dict[str, str] = field(default_factory=dict)  # new or changed statuses to record on delivery
+    sources: SourceExtras | None = None
     _related_cache: dict[int, tuple[RelatedPassage, ...]] = field(default_factory=dict)
 
     def relate(self, paper: Paper) -> tuple[RelatedPassage, ...]:
@@ -95,6 +98,11 @@ class Extras:
         changed = frozenset(m.key for m in self.mentions if self.shown_before.get(m.key) != m.state)
         return MentionsSection(self.mentions, full=bool(changed), changed=changed, page=page)
 
+    @property
+    def has_news(self) -> bool:
+        """Something besides new papers and corrections that is worth writing (and sending) a digest for."""
+        return bool(self.trials or self.claim_changes) or (self.sources is not None and self.sources.has_news)
+
     def mark_reported(self, conn: sqlite3.Connection, digest_id: int) -> None:
         ids = [i for t in self.trials for i in t.event_ids]
         if ids:
@@ -102,6 +110,8 @@ class Extras:
         save_reported_states(conn, self.profile, digest_id, {m.key: m.state for m in self.mentions})
         if self.claim_statuses:
             claim_store.save_reports(conn, self.profile, digest_id, self.claim_statuses, self.claim_changes)
+        if self.sources is not None:
+            self.sources.mark_reported(conn, self.profile, digest_id)
 
 
 def collect(
@@ -143,6 +153,7 @@ def collect(
         snapshot=snapshot,
         claim_changes=claim_changes,
         claim_statuses=statuses,
+        sources=collect_sources(cfg, store, profile, digest_id=digest_id),
     )
 
 

@@ -11,12 +11,33 @@ from collections.abc import Callable, Mapping, Sequence
 
 from littrack.config import Config
 from littrack.digest.briefing import summarise
-from littrack.digest.view import SAFETY, BackgroundDocument, DigestView, MentionsSection, PaperEntry, TopicSection
+from littrack.digest.view import (
+    SAFETY,
+    BackgroundDocument,
+    DigestView,
+    MentionsSection,
+    PaperEntry,
+    PreprintEntry,
+    PublishedPreprintNote,
+    TopicSection,
+)
 from littrack.evidence.classify import classify
 from littrack.evidence.corrections import is_retracted
 from littrack.evidence.rank import rank_key
 from littrack.evidence.safety import safety_signal
-from littrack.models import DateWindow, Evidence, Paper, PaperChange, RelatedPassage, TrialChange, TrialsCheck
+from littrack.models import (
+    DateWindow,
+    Evidence,
+    OpenAccessLocation,
+    Paper,
+    PaperChange,
+    Preprint,
+    RelatedPassage,
+    SourceOutage,
+    Topic,
+    TrialChange,
+    TrialsCheck,
+)
 from littrack.store.papers import StoredPaper
 
 Relate = Callable[[Paper], tuple[RelatedPassage, ...]]
@@ -45,11 +66,23 @@ def build_view(
     digest_id: int | None = None,
     full_digest_url: str | None = None,
     notice: str | None = None,
+    open_access: Mapping[str, OpenAccessLocation] | None = None,
+    preprint_versions: Mapping[int, Preprint] | None = None,
+    preprints: Sequence[tuple[Preprint, Sequence[str]]] = (),
+    published_preprints: Sequence[PublishedPreprintNote] = (),
+    outages: Sequence[SourceOutage] = (),
 ) -> DigestView:
-    """Every paper under every topic that matched it, in full at its home (see :mod:`littrack.digest.view`)."""
+    """Every paper under every topic that matched it, in full at its home (see :mod:`littrack.digest.view`).
+
+    PubMed records of type "Preprint" go to the preprint section instead, beside Europe PMC's ``preprints``
+    ((preprint, topic ids) pairs): preprints are never ranked among peer-reviewed papers. ``open_access`` is keyed
+    by lower-case DOI, ``preprint_versions`` by PMID.
+    """
     order = {t.id: i for i, t in enumerate(cfg.topics)}
     entries: list[PaperEntry] = []
     links = trial_links or {}
+    free = open_access or {}
+    versions = preprint_versions or {}
     for sp in stored:
         tids = sorted((t for t in sp.topic_ids if t in order), key=order.__getitem__)
         if not tids:
@@ -67,9 +100,13 @@ def build_view(
                 trial_ids=links.get(paper.pmid, ()),
                 safety=signal,
                 home=SAFETY if signal is not None else tids[0],
+                open_access=free.get(paper.doi.lower()) if paper.doi else None,
+                preprint_version=versions.get(paper.pmid),
             )
         )
     entries.sort(key=lambda e: rank_key(e.paper, e.evidence))
+    pubmed_preprints = tuple(e for e in entries if e.is_preprint)
+    entries = [e for e in entries if not e.is_preprint]
     sections = tuple(
         TopicSection(
             topic=t,
@@ -96,5 +133,14 @@ def build_view(
         digest_id=digest_id,
         full_digest_url=full_digest_url,
         notice=notice,
+        preprints=tuple(PreprintEntry(p, _topics(cfg.topics, tids)) for p, tids in preprints),
+        pubmed_preprints=pubmed_preprints,
+        published_preprints=tuple(published_preprints),
+        outages=tuple(outages),
     )
     return dataclasses.replace(view, briefing=summarise(view))
+
+
+def _topics(topics: Sequence[Topic], ids: Sequence[str]) -> tuple[Topic, ...]:
+    """The configured topics among ``ids``, in config order."""
+    return tuple(t for t in topics if t.id in ids)

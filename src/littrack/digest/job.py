@@ -202,7 +202,7 @@ def digest_job(
         if not dry_run:
             attempts.withdraw_leftovers(cfg, store, profile)
             reached("withdrawn")
-        if not (pmids or changes or extras.trials or extras.claim_changes or cfg.digest.write_empty):
+        if not pmids and not changes and not extras.has_news and not cfg.digest.write_empty:
             return DigestResult(None, None, 0, False, dry_run=dry_run, skipped=True)
         view = _view(
             cfg,
@@ -232,6 +232,7 @@ def _view(
 ) -> DigestView:
     stored = list(get_papers(store, pmids).values())
     public = cfg.digest.public_url
+    sources = extras.sources
     view = build_view(
         cfg,
         stored,
@@ -243,6 +244,11 @@ def _view(
         relate=extras.relate,
         background=extras.background_for(stored),
         mentions=extras.mentions_section(page=BACKGROUND_PAGE),
+        open_access=sources.open_access([sp.paper for sp in stored]) if sources else None,
+        preprint_versions=sources.preprint_versions(pmids) if sources else None,
+        preprints=sources.preprint_rows() if sources else (),
+        published_preprints=sources.published if sources else (),
+        outages=sources.outages if sources else (),
         **kwargs,
     )
     return dataclasses.replace(
@@ -272,7 +278,7 @@ def _deliver(
         reached("named")
         view = _render_and_write(view, target, cfg.digest.public_url)
         if cfg.email.enabled and (
-            view.total > 0 or view.changes or view.trials or view.claim_changes or cfg.digest.send_empty
+            view.total > 0 or view.changes or view.trials or extras.has_news or cfg.digest.send_empty
         ):
             _send(cfg, view, target, before_data=partial(_sending, store, digest_id))
             emailed = True

@@ -126,6 +126,7 @@ _CHANGE_LABELS = {
     "ErratumIn": "Erratum",
     "ExpressionOfConcernIn": "Expression of concern",
     "UpdateIn": "Updated",
+    "Cites Retracted": "Cites a retracted study",
 }
 
 
@@ -156,6 +157,27 @@ def human_date(value: dt.date | dt.datetime) -> str:
 def human_datetime(value: dt.datetime) -> str:
     zone = value.tzname() or ""
     return f"{value.day} {value:%b %Y, %H:%M} {zone}".rstrip()
+
+
+def iso_human(value: str | None) -> str:
+    """'3 Mar 2027, 06:00 UTC' from the store's ISO times; the text itself when it is not one."""
+    if not value:
+        return "an unknown time"
+    try:
+        return human_datetime(dt.datetime.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def month_year(value: dt.date | None) -> str:
+    """'March 2025' (the brief form a "now published" note uses); 'an unknown month' without a date."""
+    return f"{value:%B %Y}" if value else "an unknown month"
+
+
+def names_short(names: Iterable[str]) -> str:
+    """Europe PMC's author names, the first three then 'et al.'."""
+    listed = [n for n in names if n]
+    return ", ".join(listed[:MAX_AUTHORS]) + (", et al." if len(listed) > MAX_AUTHORS else "")
 
 
 _SHORT_DESIGNS = {
@@ -212,6 +234,9 @@ def environment() -> Environment:
         plain=to_plain,
         human_date=human_date,
         human_datetime=human_datetime,
+        iso_human=iso_human,
+        month_year=month_year,
+        names_short=names_short,
         authors_short=authors_short,
         authors_isolated=authors_isolated,
         citation=citation,

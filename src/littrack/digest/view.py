@@ -22,10 +22,14 @@ from littrack.models import (
     ClaimChange,
     DateWindow,
     Evidence,
+    LinkMethod,
+    OpenAccessLocation,
     Paper,
     PaperChange,
+    Preprint,
     RelatedPassage,
     SafetySignal,
+    SourceOutage,
     StudyMention,
     Topic,
     TrialChange,
@@ -45,6 +49,13 @@ class PaperEntry:
     trial_ids: tuple[str, ...] = ()  # NCT ids linked to this paper
     safety: SafetySignal | None = None  # set when the paper reports harm from ketamine
     home: str = ""  # SAFETY or a topic id: where the full entry is; "" means the first topic
+    open_access: OpenAccessLocation | None = None  # Unpaywall's best free copy
+    preprint_version: Preprint | None = None  # the preprint this paper is the published version of
+
+    @property
+    def is_preprint(self) -> bool:
+        """PubMed indexes some preprints itself (publication type "Preprint"); they are not peer-reviewed."""
+        return "Preprint" in self.paper.publication_types
 
     @property
     def home_id(self) -> str:
@@ -65,6 +76,25 @@ class PaperEntry:
 
     def shown_in_full_in(self, section_id: str) -> bool:
         return self.home_id == section_id
+
+
+@dataclass(frozen=True)
+class PreprintEntry:
+    """A preprint in the digest's preprint section: never ranked with peer-reviewed papers."""
+
+    preprint: Preprint
+    topics: tuple[Topic, ...]
+
+
+@dataclass(frozen=True)
+class PublishedPreprintNote:
+    """'Preprint from March 2025 now published in Pain, PMID …', said once per preprint a reader was sent."""
+
+    preprint: Preprint
+    pmid: int
+    journal: str
+    title: str  # the paper's title, safe markup
+    method: LinkMethod
 
 
 @dataclass(frozen=True)
@@ -161,12 +191,23 @@ class DigestView:
     claim_changes: tuple[ClaimChange, ...] = ()  # claims ledger entries whose status changed since the last digest
     evidence_href: str | None = None  # the evidence page, relative to the digest file ("evidence.html")
     evidence_url: str | None = None  # the same at digest.public_url, for the e-mail
+    preprints: tuple[PreprintEntry, ...] = ()  # from Europe PMC, newest first
+    pubmed_preprints: tuple[PaperEntry, ...] = ()  # PubMed records of type "Preprint", kept out of the topics
+    published_preprints: tuple[PublishedPreprintNote, ...] = ()
+    outages: tuple[SourceOutage, ...] = ()  # sources beside PubMed that could not be reached, and since when
 
     @property
     def papers(self) -> tuple[PaperEntry, ...]:
-        """Every distinct paper once, in reading order: the safety lane, then each topic's own papers."""
+        """Every distinct paper once, in reading order: the safety lane, each topic's own papers, then PubMed's
+        preprints (delivered like every paper, shown only in the preprint section)."""
         seen: dict[int, PaperEntry] = {e.paper.pmid: e for e in self.safety}
         for section in self.sections:
             for e in section.at_home:
                 seen.setdefault(e.paper.pmid, e)
+        for e in self.pubmed_preprints:
+            seen.setdefault(e.paper.pmid, e)
         return tuple(seen.values())
+
+    @property
+    def preprint_count(self) -> int:
+        return len(self.preprints) + len(self.pubmed_preprints)

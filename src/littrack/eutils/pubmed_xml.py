@@ -41,6 +41,7 @@ from littrack.models import (
     MeshHeading,
     Paper,
     PartialDate,
+    Reference,
 )
 
 log = logging.getLogger(__name__)
@@ -199,6 +200,7 @@ class _Draft:
         self.databanks: list[tuple[str, str]] = []
         self.kind = "article"
         self.publisher: str | None = None
+        self.references: list[Reference] = []
 
     def build(self) -> Paper | None:
         if self.pmid is None or self.pmid <= 0:
@@ -230,6 +232,7 @@ class _Draft:
             databanks=tuple(self.databanks),
             kind=self.kind,
             publisher=self.publisher,
+            references=tuple(self.references),
         )
 
 
@@ -310,6 +313,25 @@ def _pubmed_data(pdata: etree._Element, d: _Draft) -> None:
             _history(c, d)
         elif c.tag == "ArticleIdList":
             _article_ids(c, d)
+        elif c.tag == "ReferenceList":
+            _references(c, d)
+
+
+def _references(ref_list: etree._Element, d: _Draft) -> None:
+    """Cited works that carry a PMID or DOI (``ReferenceList`` may nest further ReferenceLists)."""
+    for ref in ref_list.iter("Reference"):
+        pmid: int | None = None
+        doi: str | None = None
+        for aid in ref.iterfind("ArticleIdList/ArticleId"):
+            kind = aid.get("IdType")
+            if kind == "pubmed" and pmid is None:
+                pmid = _int(aid.text)
+            elif kind == "doi" and doi is None:
+                doi = _doi(aid.text)
+        if pmid is not None or doi is not None:
+            found = Reference(pmid=pmid, doi=doi.lower() if doi else None)
+            if found not in d.references:
+                d.references.append(found)
 
 
 def _book(elem: etree._Element) -> Paper | None:

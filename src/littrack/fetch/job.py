@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from littrack.config import Config, require_contact_email
 from littrack.errors import StoreError
 from littrack.eutils.client import EutilsClient
-from littrack.fetch import mentions, recheck, trials
+from littrack.fetch import crossref, mentions, preprints, recheck, retracted, trials, unpaywall
 from littrack.fetch.steps import StepContext
 from littrack.fetch.topics import FetchSummary, run_fetch
 from littrack.lock import hold_lock, job_lock_path
@@ -39,6 +39,15 @@ class Step:
 # The steps after the PubMed fetch, in the order they run.
 AFTER_FETCH: tuple[Step, ...] = (
     Step("re-check sent papers for corrections", lambda cfg: cfg.fetch.recheck_limit > 0, recheck.step),
+    Step(
+        "re-check sent papers against Crossref",
+        lambda cfg: cfg.sources.crossref.enabled and cfg.fetch.recheck_limit > 0,
+        crossref.step,
+    ),
+    Step("flag reviews citing a retracted paper", lambda cfg: True, retracted.step),
+    Step("find free full text (Unpaywall)", lambda cfg: cfg.sources.unpaywall_on, unpaywall.step),
+    # After Crossref: its preprint relations from this fetch already count for the links.
+    Step("find preprints (Europe PMC)", lambda cfg: cfg.sources.europepmc.enabled, preprints.step),
     Step("sync registered trials", lambda cfg: cfg.trials.enabled, trials.step),
     Step("resolve background study mentions", lambda cfg: cfg.background.resolve_mentions, mentions.step),
 )

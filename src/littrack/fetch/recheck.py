@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from littrack.eutils.client import EutilsClient
 from littrack.eutils.pubmed_xml import iter_papers
 from littrack.evidence.corrections import detect_changes
+from littrack.evidence.merge import pubmed_observation
+from littrack.fetch.changes import record_observations
 from littrack.fetch.steps import StepContext
 from littrack.store import Store
-from littrack.store.digests import mark_checked, papers_to_recheck, save_changes
+from littrack.store.digests import mark_checked, papers_to_recheck
 from littrack.store.papers import get_papers, save_papers
 
 RECHECK_BATCH = 200
@@ -43,7 +45,8 @@ def recheck_sent(client: EutilsClient, store: Store, *, limit: int) -> RecheckSu
         changes = [c for p in fresh for c in detect_changes(old[p.pmid].paper if p.pmid in old else None, p)]
         with store.transaction() as conn:
             save_papers(conn, fresh, topic_id=None, run_id=None)
-            found += save_changes(conn, changes)
+            # A retraction Crossref reported first gains PubMed as its second source instead of a second line.
+            found += record_observations(conn, [pubmed_observation(c) for c in changes])
             # Papers PubMed no longer returns (deleted records) count as checked too, so the queue moves on.
             mark_checked(conn, chunk)
         checked += len(chunk)

@@ -7,6 +7,7 @@ here imports from another littrack layer (store, network, digest, jobs).
 - :mod:`.paper` — a PubMed record and its parts, topics, search results, date windows;
 - :mod:`.evidence` — study design, evidence badges, study details (doses, setting, n), corrections;
 - :mod:`.safety` — why a paper reports harm from ketamine (the digest's safety lane);
+- :mod:`.sources` — preprints, free full text and Crossref notices from the sources beside PubMed;
 - :mod:`.background` — passages and study mentions of the background (seed) articles;
 - :mod:`.claims` — the claims ledger of the background articles and changes to its entries;
 - :mod:`.trials` — registered trials and the changes to them worth telling a reader.
@@ -23,7 +24,9 @@ from littrack.models.claims import (
     claim_anchor,
 )
 from littrack.models.evidence import (
+    RETRACTION_KINDS,
     ChangeKind,
+    ChangeSource,
     Design,
     Dose,
     Drug,
@@ -49,6 +52,19 @@ from littrack.models.paper import (
     Topic,
 )
 from littrack.models.safety import Harm, SafetySignal
+from littrack.models.sources import (
+    CrossrefNotice,
+    CrossrefWork,
+    LinkMethod,
+    NoticeKind,
+    OaKind,
+    OpenAccessLocation,
+    Preprint,
+    PreprintLink,
+    Reference,
+    Source,
+    SourceOutage,
+)
 from littrack.models.trials import (
     Intervention,
     Study,
@@ -65,16 +81,20 @@ __all__ = [
     "LOOKUP_LABELS",
     "MONTHS",
     "NOT_YET_INDEXED",
+    "RETRACTION_KINDS",
     "AbstractSection",
     "Author",
     "BearingPaper",
     "ChangeKind",
+    "ChangeSource",
     "CitedRecord",
     "ClaimChange",
     "ClaimEntry",
     "ClaimFlag",
     "CommentCorrection",
     "Confidence",
+    "CrossrefNotice",
+    "CrossrefWork",
     "DateWindow",
     "Design",
     "Dose",
@@ -83,16 +103,25 @@ __all__ = [
     "EvidenceSource",
     "Harm",
     "Intervention",
+    "LinkMethod",
     "Lookup",
     "MeshHeading",
+    "NoticeKind",
+    "OaKind",
+    "OpenAccessLocation",
     "Paper",
     "PaperChange",
     "PartialDate",
+    "Preprint",
+    "PreprintLink",
+    "Reference",
     "Regimen",
     "RelatedPassage",
     "SafetySignal",
     "SearchResult",
     "Setting",
+    "Source",
+    "SourceOutage",
     "Study",
     "StudyDetails",
     "StudyMention",

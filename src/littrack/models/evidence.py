@@ -176,6 +176,21 @@ class ChangeKind(StrEnum):
     ERRATUM_IN = "ErratumIn"
     UPDATE_IN = "UpdateIn"
     RETRACTED_PUBLICATION = "Retracted Publication"
+    # A systematic review or meta-analysis in the store whose references include a retracted paper.
+    CITES_RETRACTED = "Cites Retracted"
+
+
+# Kinds that mean the paper itself is retracted (PubMed's link, PubMed's publication type, a Crossref notice).
+RETRACTION_KINDS = frozenset({ChangeKind.RETRACTION_IN, ChangeKind.RETRACTED_PUBLICATION})
+
+
+@dataclass(frozen=True)
+class ChangeSource:
+    """One source that reported a change, and when littrack first saw it there."""
+
+    name: str  # "PubMed", "Crossref (publisher)", "Crossref (Retraction Watch)"
+    seen_at: str  # ISO time
+    notice: str = ""  # "PMID 123" or "doi:10.1/abc", when the source names the notice
 
 
 @dataclass(frozen=True)
@@ -188,3 +203,5 @@ class PaperChange:
     description: str  # one line for the reader
     notice_pmid: int | None = None
     notice_source: str = ""
+    sources: tuple[ChangeSource, ...] = ()  # first-seen first; empty for changes not read back from the store
+    notice_doi: str | None = None

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from littrack.markup import to_plain
+from littrack.models.sources import Reference
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -120,6 +121,9 @@ class Paper:
     databanks: tuple[tuple[str, str], ...] = ()  # (DataBankName, AccessionNumber), e.g. NCT ids
     kind: str = "article"  # "article" | "book"
     publisher: str | None = None  # books
+    # The identifiers of PubMed's ReferenceList (what the paper cites), for "this review includes a retracted
+    # study". Only identifiers are kept: citation strings would multiply the record's size for no reader.
+    references: tuple[Reference, ...] = ()
 
     @property
     def year(self) -> int | None:
@@ -159,11 +163,12 @@ class Paper:
 
 @dataclass(frozen=True, slots=True)
 class Topic:
-    """A watched PubMed query."""
+    """A watched PubMed query; ``preprint_query`` is its Europe PMC form when the user wrote one."""
 
     id: str
     name: str
     query: str
+    preprint_query: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

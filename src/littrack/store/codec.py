@@ -1,5 +1,6 @@
-"""Records ⇄ JSON for the store: :class:`~littrack.models.Paper` (``papers.record``) and
-:class:`~littrack.models.Study` (``trials.state``). Each round-trips every field."""
+"""Records ⇄ JSON for the store: :class:`~littrack.models.Paper` (``papers.record``),
+:class:`~littrack.models.Study` (``trials.state``) and :class:`~littrack.models.Preprint` (``preprints.record``).
+Each round-trips every field."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from littrack.models import (
     MeshHeading,
     Paper,
     PartialDate,
+    Preprint,
+    Reference,
     Study,
     StudyReference,
 )
@@ -76,6 +79,7 @@ def paper_from_json(text: str) -> Paper:
         databanks=tuple((b[0], b[1]) for b in d.get("databanks", ())),
         kind=d.get("kind", "article"),
         publisher=d.get("publisher"),
+        references=tuple(Reference(**r) for r in d.get("references", ())),
     )
 
 
@@ -108,6 +112,25 @@ def study_from_json(text: str) -> Study:
     )
 
 
+def preprint_to_json(preprint: Preprint) -> str:
+    """Stable JSON (sorted keys) of a preprint (``preprints.record``)."""
+    return json.dumps(_plain(preprint), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def preprint_from_json(text: str) -> Preprint:
+    d = json.loads(text)
+    return Preprint(
+        id=d["id"],
+        title=d["title"],
+        server=d.get("server", "preprint server"),
+        doi=d.get("doi"),
+        version=d.get("version"),
+        authors=tuple(d.get("authors", ())),
+        first_published=_date(d.get("first_published")),
+        year=d.get("year"),
+        abstract=d.get("abstract", ""),
+        published_pmid=d.get("published_pmid"),
+    )
 def _intervention(item: Any) -> Intervention:
     # States stored before interventions carried a type and dose hold the bare name.
     return Intervention(item) if isinstance(item, str) else Intervention(**item)

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from littrack.models import ChangeKind, DateWindow, PaperChange
+from littrack.models import RETRACTION_KINDS, ChangeKind, ChangeSource, DateWindow, PaperChange
+from littrack.store.changes import change_sources_of
 from littrack.store.codec import paper_from_json
 from littrack.store.db import Store, now_iso
 
@@ -236,18 +237,6 @@ def mark_checked(conn: sqlite3.Connection, pmids: Sequence[int]) -> None:
     conn.executemany("UPDATE delivered_papers SET checked_at=? WHERE pmid=?", [(stamp, p) for p in pmids])
 
 
-def save_changes(conn: sqlite3.Connection, changes: Sequence[PaperChange]) -> int:
-    n = 0
-    for ch in changes:
-        cur = conn.execute(
-            "INSERT OR IGNORE INTO paper_changes (pmid, kind, description, notice_pmid, notice_source, detected_at)"
-            " VALUES (?,?,?,?,?,?)",
-            (ch.pmid, ch.kind, ch.description, ch.notice_pmid, ch.notice_source, now_iso()),
-        )
-        n += cur.rowcount
-    return n
-
-
 def pending_changes(store: Store, profile: str, *, digest_id: int | None = None) -> list[tuple[int, PaperChange]]:
     """Corrections not yet reported in this profile (or, with ``digest_id``, the ones that digest reported)."""
     if digest_id is None:
@@ -257,10 +246,11 @@ def pending_changes(store: Store, profile: str, *, digest_id: int | None = None)
         where = "EXISTS (SELECT 1 FROM change_reports r WHERE r.change_id = c.id AND r.digest_id = ?)"
         args = (digest_id,)
     rows = store.conn.execute(
-        f"SELECT c.id, c.pmid, c.kind, c.description, c.notice_pmid, c.notice_source, p.record FROM paper_changes c"
-        f" JOIN papers p ON p.pmid = c.pmid WHERE {where} ORDER BY c.id",
+        f"SELECT c.id, c.pmid, c.kind, c.description, c.notice_pmid, c.notice_source, c.notice_doi, p.record"
+        f" FROM paper_changes c JOIN papers p ON p.pmid = c.pmid WHERE {where} ORDER BY c.id",
         args,
-    )
+    ).fetchall()
+    sources = change_sources_of(store.conn, [r["id"] for r in rows])
     return [
         (
             r["id"],
@@ -271,6 +261,8 @@ def pending_changes(store: Store, profile: str, *, digest_id: int | None = None)
                 r["description"],
                 r["notice_pmid"],
                 r["notice_source"],
+                sources=tuple(ChangeSource(name, seen, notice) for name, seen, notice in sources.get(r["id"], ())),
+                notice_doi=r["notice_doi"],
             ),
         )
         for r in rows
@@ -281,10 +273,10 @@ def retracted_pmids(store: Store, pmids: Sequence[int]) -> set[int]:
     if not pmids:
         return set()
     marks = ",".join("?" * len(pmids))
+    kinds = tuple(str(k) for k in RETRACTION_KINDS)
     rows = store.conn.execute(
-        "SELECT DISTINCT pmid FROM paper_changes"
-        f" WHERE kind IN ('RetractionIn', 'Retracted Publication') AND pmid IN ({marks})",
-        tuple(pmids),
+        f"SELECT DISTINCT pmid FROM paper_changes WHERE kind IN ({','.join('?' * len(kinds))}) AND pmid IN ({marks})",
+        (*kinds, *pmids),
     )
     return {r[0] for r in rows}
 

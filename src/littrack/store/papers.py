@@ -65,9 +65,19 @@ def save_papers(
         else:
             conn.execute("UPDATE papers SET fetched_at=? WHERE pmid=?", (stamp, p.pmid))
             unchanged += 1
+        if row is None or row["content_hash"] != digest:
+            _save_pubmed_references(conn, p)
         if topic_id is not None:
             link_topic(conn, p.pmid, topic_id, run_id, stamp)
     return SaveCounts(new, updated, unchanged)
+
+
+def _save_pubmed_references(conn: sqlite3.Connection, paper: Paper) -> None:
+    conn.execute("DELETE FROM paper_references WHERE pmid = ? AND source = 'pubmed'", (paper.pmid,))
+    conn.executemany(
+        "INSERT INTO paper_references (pmid, source, ref_pmid, ref_doi) VALUES (?, 'pubmed', ?, ?)",
+        [(paper.pmid, r.pmid, r.doi) for r in paper.references],
+    )
 
 
 def link_topic(
