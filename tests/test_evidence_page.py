@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -35,8 +36,12 @@ from littrack.evidence_page.gather import gather
 from littrack.evidence_page.job import build_page, write_page
 from littrack.evidence_page.model import EvidencePage
 from littrack.evidence_page.render import evidence_csv, render_evidence_html
-from littrack.models import Design
+from littrack.models import Design, LinkMethod, OaKind, OpenAccessLocation, Preprint, PreprintLink
+from littrack.replay import recorded_path
+from littrack.sources.europepmc import parse_preprints
 from littrack.store import trials as trial_store
+from littrack.store.preprints import save_links, save_preprints
+from littrack.store.sources import save_open_access
 
 TOPICS = {
     FM: [RCT_2013, RCT_2012, SR_2021, SR_2018, RETRACTED, PRECLINICAL, NARRATIVE, RCT_1998],
@@ -196,3 +201,45 @@ def test_evidence_csv_cells_that_a_spreadsheet_would_run_start_with_a_quote(tmp_
     paper = type(paper)(**{**{f: getattr(paper, f) for f in paper.__slots__}, "title": start + "cmd|' /C calc'!A0"})
     rows = list(csv.DictReader(io.StringIO(evidence_csv(page_for(tmp_path, {FM: [paper]})))))
     assert rows[0]["title"] == "'" + start + "cmd|' /C calc'!A0"
+
+
+def _recorded_preprints() -> list[Preprint]:
+    page = recorded_path("europepmc", "pyEuropePMC-preprints", "tests", "fixtures", "search_1000results_cancer.json")
+    return parse_preprints(json.loads(page.read_bytes()))
+
+
+def test_preprints_are_listed_apart_from_the_studies_and_a_published_one_is_named_on_its_paper(tmp_path: Path) -> None:
+    # REAL recorded Europe PMC preprints; their topic match and the link to a journal version are SYNTHETIC.
+    first, second, *_ = _recorded_preprints()
+    cfg = config(tmp_path)
+    with open_filled(cfg, TOPICS) as store:
+        with store.transaction() as conn:
+            save_preprints(conn, [first, second], topic_id=FM)
+            save_links(conn, [PreprintLink(second.id, RCT_2013, LinkMethod.EUROPEPMC)])
+        page = build_page(gather(cfg, store), title="littrack digest", generated_at=today())
+    fm = table(page, FM)
+    assert [p.id for p in fm.preprints] == [first.id]  # the published one is its paper now, not a second finding
+    assert all(r.paper.pmid != first.id for r in fm.rows) and fm.headline.rcts == 3  # never in the table or counts
+    assert table(page, CRPS).preprints == ()
+    html = render_evidence_html(page)
+    fold = html[html.index('class="fold fold-preprints"') :]
+    assert "Preprint — not peer-reviewed" in fold and first.server in fold
+    row = html[html.index(f'id="{FM}-pmid-{RCT_2013}"') :]
+    assert f"Posted first as a preprint: <cite>{second.server}</cite>" in row[: row.index("</tr>")]
+
+
+def test_a_free_full_text_link_stands_beside_pubmed_in_the_row_and_the_csv(tmp_path: Path) -> None:
+    paper = recorded()[RCT_2013]
+    assert paper.doi
+    # SYNTHETIC: the location of a free copy as Unpaywall would store it (the URL is not a real copy).
+    location = OpenAccessLocation(paper.doi, OaKind.GREEN, "https://repository.example.org/copy.pdf")
+    cfg = config(tmp_path)
+    with open_filled(cfg, TOPICS) as store:
+        with store.transaction() as conn:
+            save_open_access(conn, paper.doi, location)
+        page = build_page(gather(cfg, store), title="littrack digest", generated_at=today())
+    html = render_evidence_html(page)
+    row = html[html.index(f'id="{FM}-pmid-{RCT_2013}"') :]
+    assert 'href="https://repository.example.org/copy.pdf">Free full text (green)</a>' in row[: row.index("</tr>")]
+    rows = {r["pmid"]: r for r in csv.DictReader(io.StringIO(evidence_csv(page)))}
+    assert rows[str(RCT_2013)]["free_full_text"] == "https://repository.example.org/copy.pdf"

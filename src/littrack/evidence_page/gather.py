@@ -23,6 +23,8 @@ from littrack.store import Store
 from littrack.store import digests as ledger
 from littrack.store.mentions import get_resolutions
 from littrack.store.papers import iter_papers
+from littrack.store.preprints import preprint_versions, topic_preprints
+from littrack.store.sources import open_access_for
 from littrack.store.trials import trial_ids_for_papers
 
 
@@ -33,6 +35,8 @@ def gather(cfg: Config, store: Store) -> Snapshot:
     pmids = [sp.paper.pmid for sp in stored]
     found = ledger.changes_for_papers(store, pmids)
     trials = trial_ids_for_papers(store, pmids)
+    free = open_access_for(store, [sp.paper.doi for sp in stored if sp.paper.doi])
+    versions = preprint_versions(store, pmids)
     corpus = load_corpus(cfg.background)
     relater = corpus.relater
     threshold = cfg.background.min_similarity or None
@@ -45,6 +49,8 @@ def gather(cfg: Config, store: Store) -> Snapshot:
             trial_ids=trials.get(sp.paper.pmid, ()),
             related=relater.relate(sp.paper, top_k=2, threshold=threshold) if relater else (),
             first_seen_at=sp.first_seen_at,
+            open_access=free.get(sp.paper.doi.lower()) if sp.paper.doi else None,
+            preprint=versions.get(sp.paper.pmid),
         )
         for sp in stored
     )
@@ -61,6 +67,7 @@ def gather(cfg: Config, store: Store) -> Snapshot:
         },
         resolve_on=cfg.background.resolve_mentions,
         same_text=relater.same_text() if relater else {},
+        preprints=tuple((sp.preprint, sp.topic_ids) for sp in topic_preprints(store)),
     )
     return with_latest_delivery(snapshot, store, cfg.digest.profile or "")
 

@@ -19,8 +19,10 @@ from littrack.models import (
     ClaimEntry,
     Drug,
     Evidence,
+    OpenAccessLocation,
     Paper,
     PaperChange,
+    Preprint,
     RelatedPassage,
     Setting,
     Topic,
@@ -57,6 +59,8 @@ class PaperFacts:
     trial_ids: tuple[str, ...] = ()
     related: tuple[RelatedPassage, ...] = ()  # background passages the paper bears on
     first_seen_at: str = ""  # when the store first saw it (ISO 8601)
+    open_access: OpenAccessLocation | None = None  # Unpaywall's best free copy, when looked up
+    preprint: Preprint | None = None  # the preprint this paper is the journal version of, when known
 
     @property
     def retracted(self) -> bool:
@@ -77,6 +81,7 @@ class Snapshot:
     latest_digest: int | None = None  # the profile's latest delivered digest
     latest_digest_at: str | None = None
     earlier_pmids: frozenset[int] = frozenset()  # delivered before that digest: every other paper is "new"
+    preprints: tuple[tuple[Preprint, tuple[str, ...]], ...] = ()  # (preprint, topic ids), journal version unknown
 
 
 @dataclass(frozen=True)
@@ -207,6 +212,7 @@ class TopicTable:
     background: tuple[SizeStatement, ...] = ()
     preclinical: tuple[EvidenceRow, ...] = ()
     notices: tuple[EvidenceRow, ...] = ()  # errata and retraction notices as records of their own
+    preprints: tuple[Preprint, ...] = ()  # not peer-reviewed: listed apart, never in the table or its counts
 
     @property
     def new_count(self) -> int:

@@ -6,7 +6,9 @@ Pure assembly over a :class:`~littrack.evidence_page.model.Snapshot`. Which pape
   it studied people or does not say (a not-yet-indexed RCT often does not); retracted papers stay in it;
 - preclinical (animal, in vitro) papers: a count and a collapsed list under the table;
 - errata and retraction notices that are records of their own: a collapsed list (their content shows in the
-  status column of the paper they concern).
+  status column of the paper they concern);
+- preprints (Europe PMC) whose journal version is not known: a collapsed list of their own, badged as not
+  peer-reviewed; once the journal version is in the store the paper's row names its preprint instead.
 
 Rows are sorted by design tier (1 first), then year (newest first), then sample size (largest first), then
 PMID. The head line counts RCTs, their participants (where the abstract states n) and systematic reviews,
@@ -95,6 +97,7 @@ def topic_tables(snapshot: Snapshot) -> tuple[TopicTable, ...]:
                 background=size_statements(topic, snapshot.topics, snapshot.mentions, snapshot.documents),
                 preclinical=tuple(sorted((r for r in rows if r.evidence.design == Design.PRECLINICAL), key=row_key)),
                 notices=tuple(sorted((r for r in rows if r.evidence.design == Design.NOTICE), key=row_key)),
+                preprints=tuple(p for p, topic_ids in snapshot.preprints if topic.id in topic_ids),
             )
         )
     return tuple(tables)

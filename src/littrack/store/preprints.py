@@ -183,6 +183,18 @@ def pending_preprints(store: Store, profile: str, *, digest_id: int | None = Non
     return [found[i] for i in ids if i in found]
 
 
+def topic_preprints(store: Store) -> list[StoredPreprint]:
+    """Every topic-matched preprint whose journal version is not known, newest first (the evidence page's list)."""
+    rows = store.conn.execute(
+        "SELECT p.id FROM preprints p WHERE EXISTS (SELECT 1 FROM preprint_topics t WHERE t.preprint_id = p.id)"
+        " AND NOT EXISTS (SELECT 1 FROM preprint_links l WHERE l.preprint_id = p.id)"
+        " ORDER BY p.first_published DESC, p.id"
+    )
+    ids = [r["id"] for r in rows]
+    found = get_preprints(store, ids)
+    return [found[i] for i in ids if i in found]
+
+
 def mark_preprints_delivered(conn: sqlite3.Connection, profile: str, digest_id: int, ids: Sequence[str]) -> None:
     """Call inside the delivery transaction; the primary key forbids sending a preprint twice."""
     conn.executemany(

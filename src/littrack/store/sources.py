@@ -61,7 +61,7 @@ def save_open_access(conn: sqlite3.Connection, doi: str, location: OpenAccessLoc
         " pdf_url=excluded.pdf_url, host_type=excluded.host_type, version=excluded.version,"
         " license=excluded.license, updated_at=excluded.updated_at",
         (
-            location.doi,
+            doi.lower(),  # the key open_access_for looks up, whatever case the caller or Unpaywall wrote
             location.kind,
             location.url,
             location.pdf_url,
