@@ -5,6 +5,10 @@ Used by the tests (real HTTP over loopback, no mocks) and by ``littrack demo`` (
 cap, the history server, HTML without ``retmode=xml``, rate limiting with HTTP 429, and on request
 (:meth:`FakeEutils.inject`) dropped connections, truncated bodies, 5xx, HTTP-200 ``<ERROR>`` bodies and
 stalls. Records are verbatim recorded bytes; envelopes are synthetic (see :mod:`littrack.replay.replies`).
+
+The rate limit counts requests the way NCBI's front end may: every request *arriving* in any sliding
+1-second window, refused ones included. ``latency`` adds a random network delay (seeded) before a request
+arrives and before its reply leaves, so a client that spaces request *starts* is not spared by luck.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import collections
 import contextlib
 import enum
 import logging
+import random
 import secrets
 import socket
 import threading
@@ -29,7 +34,7 @@ from littrack.replay.replies import CountOverride, TermMatcher
 log = logging.getLogger(__name__)
 PATH_PREFIX = "/entrez/eutils/"
 _MAX_GET_URL = 8190  # Apache's default LimitRequestLine; NCBI's Apache answered a ~2,000-id GET with 414
-_RATE_WINDOW = 0.9  # a little under NCBI's 1 s, so a client spacing requests exactly at the limit isn't hit by jitter
+_RATE_WINDOW = 1.0  # NCBI: at most 3 (10 with api_key) requests in any second, counted where they arrive
 
 
 class Fault(enum.Enum):
@@ -54,6 +59,7 @@ class RecordedRequest:
     path: str
     utility: str
     params: Mapping[str, tuple[str, ...]]
+    arrived: float = 0.0  # time.monotonic() when the request reached the server (after simulated latency)
 
     def get(self, name: str, default: str | None = None) -> str | None:
         values = self.params.get(name)
@@ -73,7 +79,9 @@ class FakeEutils:
 
     ``term_matcher`` maps an ESearch term to the PMIDs it finds (None → every record);
     ``count_override(term, mindate, maxdate)`` can claim more hits than the corpus holds, to exercise
-    the 9,999 cap. ``rate_limit`` enforces NCBI's 3/s (10/s with api_key) with HTTP 429.
+    the 9,999 cap. ``rate_limit`` enforces NCBI's 3/s (10/s with api_key) with HTTP 429. ``latency`` (seconds)
+    is the most a simulated network delays a request on its way in and its reply on its way out (uniform,
+    seeded by ``seed``).
     """
 
     def __init__(
@@ -85,6 +93,8 @@ class FakeEutils:
         rate_limit: bool = True,
         require_identity: bool = True,
         slow_seconds: float = 5.0,
+        latency: float = 0.0,
+        seed: int = 0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -94,6 +104,9 @@ class FakeEutils:
         self.rate_limit = rate_limit
         self.require_identity = require_identity
         self.slow_seconds = slow_seconds
+        self.latency = latency
+        self._rng = random.Random(seed)
+        self.refused = 0  # HTTP 429 answers of the rate limit (injected faults not included)
         self._address = (host, port)
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
@@ -158,11 +171,22 @@ class FakeEutils:
             self._faults.append(_QueuedFault(fault, times, utility, value))
 
     def reset(self) -> None:
-        """Forget recorded requests, queued faults and the rate-limit window."""
+        """Forget recorded requests, queued faults, the rate-limit window and the 429 count."""
         with self._lock:
             self._requests.clear()
             self._faults.clear()
             self._recent.clear()
+            self.refused = 0
+
+    def busiest_second(self) -> int:
+        """The most requests that arrived within any 1-second window so far (what NCBI's counter would see)."""
+        times = sorted(r.arrived for r in self.requests)
+        most = first = 0
+        for last, t in enumerate(times):
+            while times[first] <= t - _RATE_WINDOW:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
 
     # -- used by the handler ------------------------------------------------------------------------
 
@@ -180,15 +204,25 @@ class FakeEutils:
                     return queued
         return None
 
-    def _over_rate(self, who: str, limit: int) -> int | None:
-        """Count of recent requests when ``who`` is over ``limit``/s, else None."""
-        now = time.monotonic()
+    def _delay(self) -> None:
+        """One leg of the simulated network: up to ``latency`` seconds."""
+        if self.latency > 0:
+            with self._lock:
+                seconds = self._rng.uniform(0, self.latency)
+            self._stopping.wait(seconds)
+
+    def _count_arrival(self, who: str, arrived: float) -> int:
+        """Requests from ``who`` that arrived in the last second, this one included (refused ones count too)."""
         with self._lock:
             recent = self._recent[who]
-            recent.append(now)
-            while recent and recent[0] <= now - _RATE_WINDOW:
+            recent.append(arrived)
+            while recent and recent[0] <= arrived - _RATE_WINDOW:
                 recent.popleft()
-            return len(recent) if len(recent) > limit else None
+            return len(recent)
+
+    def _refuse(self) -> None:
+        with self._lock:
+            self.refused += 1
 
     def _remember(self, pmids: tuple[int, ...], webenv: str | None) -> tuple[str, str]:
         with self._lock:
@@ -276,6 +310,8 @@ def _xml(body: bytes) -> tuple[int, str, bytes]:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "littrack-fake-eutils"
+    _limit = 3
+    _remaining = 3
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -300,37 +336,39 @@ class _Handler(BaseHTTPRequestHandler):
             for key, values in form.items():
                 params.setdefault(key, []).extend(values)
         utility = url.path.removeprefix(PATH_PREFIX).removesuffix(".fcgi") if url.path.startswith(PATH_PREFIX) else ""
-        request = RecordedRequest(method, url.path, utility, {k: tuple(v) for k, v in params.items()})
+        fake._delay()  # the request's way in
+        arrived = time.monotonic()
+        request = RecordedRequest(method, url.path, utility, {k: tuple(v) for k, v in params.items()}, arrived)
         fake._record(request)
         api_key = request.get("api_key")
         limit = 10 if api_key else 3
         who = api_key or self.client_address[0]
+        in_window = fake._count_arrival(who, arrived) if fake.rate_limit else 0
+        self._limit, self._remaining = limit, max(limit - in_window, 0)
 
         if method == "GET" and len(self.path) > _MAX_GET_URL:
             body = recorded_path("fulltext", "ft_search_fails_well_entrez_limit2large__1_esummary.html").read_bytes()
-            return self._send(414, "text/html; charset=utf-8", body, limit, reason="Request-URI Too Long")
+            return self._send(414, "text/html; charset=utf-8", body, reason="Request-URI Too Long")
         if utility not in ("esearch", "efetch"):
-            return self._send(404, "text/html", replies.http_error_html(404, "Not Found"), limit)
+            return self._send(404, "text/html", replies.http_error_html(404, "Not Found"))
         if fake.require_identity and not (request.get("tool") and request.get("email")):
             body = replies.error_xml("eResult", "littrack's fake server requires tool and email on every request")
-            return self._send(400, "text/xml; charset=UTF-8", body, limit)
+            return self._send(400, "text/xml; charset=UTF-8", body)
         fault = fake._take_fault(utility)
         if fault is not None and fault.fault is not Fault.SLOW and fault.fault is not Fault.TRUNCATE:
-            return self._fault(fault, utility, who, limit)
+            return self._fault(fault, utility, who)
         if fault is not None and fault.fault is Fault.SLOW:
             fake._stopping.wait(fake.slow_seconds)
-        if fake.rate_limit:
-            over = fake._over_rate(who, limit)
-            if over is not None:
-                return self._send(
-                    429, "application/json", replies.rate_limit_json(who, over, limit), limit, {"Retry-After": "1"}
-                )
+        if in_window > limit:
+            fake._refuse()
+            body = replies.rate_limit_json(who, in_window, limit)
+            return self._send(429, "application/json", body, {"Retry-After": "1"})
         status, ctype, body = fake.esearch(request) if utility == "esearch" else fake.efetch(request)
         if fault is not None and fault.fault is Fault.TRUNCATE:
             body = body[: len(body) // 2]
-        self._send(status, ctype, body, limit)
+        self._send(status, ctype, body)
 
-    def _fault(self, fault: _QueuedFault, utility: str, who: str, limit: int) -> None:
+    def _fault(self, fault: _QueuedFault, utility: str, who: str) -> None:
         kind = fault.fault
         if kind is Fault.DROP:
             self.close_connection = True
@@ -339,33 +377,33 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(
                 429,
                 "application/json",
-                replies.rate_limit_json(who, limit + 1, limit),
-                limit,
+                replies.rate_limit_json(who, self._limit + 1, self._limit),
                 {"Retry-After": fault.retry_after},
             )
         elif kind in (Fault.HTTP_500, Fault.HTTP_502, Fault.HTTP_503):
             status = int(kind.name.removeprefix("HTTP_"))
             reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}[status]
-            self._send(status, "text/html", replies.http_error_html(status, reason), limit)
+            self._send(status, "text/html", replies.http_error_html(status, reason))
         elif kind is Fault.HTML:
-            self._send(200, "text/html; charset=UTF-8", recorded_path("biopython", "pubmed3.html").read_bytes(), limit)
+            self._send(200, "text/html; charset=UTF-8", recorded_path("biopython", "pubmed3.html").read_bytes())
         elif kind is Fault.ERROR_200:
             root = "eSearchResult" if utility == "esearch" else "eFetchResult"
-            self._send(200, "text/xml; charset=UTF-8", replies.error_xml(root, replies.BACKEND_DOWN), limit)
+            self._send(200, "text/xml; charset=UTF-8", replies.error_xml(root, replies.BACKEND_DOWN))
 
     def _send(
         self,
         status: int,
         ctype: str,
         body: bytes,
-        limit: int,
         headers: Mapping[str, str] | None = None,
         reason: str | None = None,
     ) -> None:
+        self.server.fake._delay()  # type: ignore[attr-defined]  # the reply's way out
         self.send_response(status, reason)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-RateLimit-Limit", str(limit))
+        self.send_header("X-RateLimit-Limit", str(self._limit))
+        self.send_header("X-RateLimit-Remaining", str(self._remaining))
         self.send_header("X-Littrack-Fake", "synthetic envelope; records are verbatim recorded PubMed XML")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
