@@ -173,8 +173,9 @@ def test_second_service_on_the_same_store_is_refused_with_exit_75(
 def test_failing_job_is_logged_and_retried_and_the_service_keeps_running(
     tmp_path: Path, fake_eutils: FakeEutils, start_service: Callable[[Path], Service],
 ) -> None:
-    # Two 503s: the first fetch and its one retry fail; the next scheduled fetch succeeds.
-    fake_eutils.inject(Fault.HTTP_503, times=2)
+    # Four 503s: the first fetch (both topics: one topic's failure does not stop the other) and its one retry
+    # fail; the next scheduled fetch succeeds.
+    fake_eutils.inject(Fault.HTTP_503, times=4)
     config = service_config(tmp_path, fake_eutils, ncbi={"max_retries": 0})
     svc = start_service(config)
     svc.wait_for_log(r"ERROR littrack\.service: fetch failed after \d+\.\ds: .*; retry 1/1 at ")

@@ -13,7 +13,7 @@ from pathlib import Path
 from littrack.config import Config
 from littrack.digest.job import DigestResult, digest_job
 from littrack.fetch.job import fetch_job
-from littrack.fetch.topics import FetchSummary
+from littrack.fetch.summary import FetchSummary
 from littrack.progress import NoProgress, Progress
 from littrack.replay.corpus import default_corpus
 from littrack.replay.replies import split_matcher

@@ -22,6 +22,7 @@ from littrack.store.digests import recent_digests, waiting_pmids
 from littrack.store.papers import counts
 from littrack.store.runs import Run, last_run, recent_runs, watermarks
 from littrack.store.service_state import load_state
+from littrack.store.unreadable import unreadable_pmids
 
 KINDS = ("fetch", "digest")
 
@@ -33,7 +34,7 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
     running = service_running(cfg.store.path)
     if not cfg.store.path.exists():
         info.update(runs=[], counts={}, watermarks={}, store_bytes=0, store_total_bytes=0, digests=[],
-                    waiting={"profile": cfg.digest.profile or "", "papers": 0}, last_error=None)
+                    waiting={"profile": cfg.digest.profile or "", "papers": 0}, last_error=None, unreadable=[])
         info["service"] = {"running": running}
         info["jobs"] = {kind: _job(cfg, kind, None, None, now) for kind in KINDS}
         return info
@@ -54,6 +55,7 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
         profile = cfg.digest.profile or ""
         info["waiting"] = {"profile": profile, "papers": len(waiting_pmids(store, profile))}
         info["last_error"] = _last_error(store)
+        info["unreadable"] = list(unreadable_pmids(store))
         info["digests"] = [d.as_dict() for d in recent_digests(store, limit=10)]
     return info
 
@@ -112,7 +114,8 @@ def _duration(run: Run | None) -> int | None:
 
 def _last_error(store: Store) -> dict[str, Any] | None:
     row = store.conn.execute(
-        "SELECT id, kind, started_at, error FROM runs WHERE status IN ('failed', 'interrupted') AND error IS NOT NULL"
+        "SELECT id, kind, started_at, error FROM runs WHERE status IN ('failed', 'interrupted', 'partial')"
+        " AND error IS NOT NULL"
         " ORDER BY id DESC LIMIT 1"
     ).fetchone()
     if row is None:
@@ -153,6 +156,11 @@ def format_status(info: dict[str, Any]) -> str:
     if waiting is not None:
         n = waiting.get("papers", 0)
         lines.append(f"waiting for the next digest: {n} paper{'s' if n != 1 else ''}")
+    unreadable = info.get("unreadable") or []
+    if unreadable:
+        n = len(unreadable)
+        lines.append(f"{n} record{'s' if n != 1 else ''} could not be read (tried again on every fetch):"
+                     f" PMID{'s' if n != 1 else ''} {', '.join(map(str, unreadable))}")
     err = info.get("last_error")
     if err:
         since = " (a later run succeeded)" if err.get("resolved") else ""
@@ -167,8 +175,9 @@ def format_status(info: dict[str, Any]) -> str:
     for r in runs[:10]:
         window = f" window {r['window_start']}..{r['window_end']}" if r.get("window_start") else ""
         err_text = f" — {r['error']}" if r.get("error") else ""
+        skipped = f", could not read PMID {r['skipped'].replace(',', ', ')}" if r.get("skipped") else ""
         lines.append(
             f"{r['kind']} #{r['id']} {r['status']} at {r['started_at']}{window}: {r['new_count']} new,"
-            f" {r['updated_count']} updated, {r['requests']} requests{err_text}"
+            f" {r['updated_count']} updated, {r['requests']} requests{skipped}{err_text}"
         )
     return "\n".join(lines)

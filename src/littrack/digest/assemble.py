@@ -41,6 +41,7 @@ def build_view(
     digest_id: int | None = None,
     full_digest_url: str | None = None,
     notice: str | None = None,
+    unreadable: Sequence[int] = (),
 ) -> DigestView:
     """Each paper appears once, under its first matching topic (config order), tagged with all of them."""
     order = {t.id: i for i, t in enumerate(cfg.topics)}
@@ -87,4 +88,5 @@ def build_view(
         digest_id=digest_id,
         full_digest_url=full_digest_url,
         notice=notice,
+        unreadable=tuple(unreadable),
     )

@@ -31,6 +31,7 @@ from littrack.store import Store, open_store
 from littrack.store import digests as ledger
 from littrack.store.papers import get_papers
 from littrack.store.runs import finish_run, mark_interrupted, start_run
+from littrack.store.unreadable import unreadable_pmids
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,8 @@ def _period(store: Store, profile: str) -> DateWindow | None:
         "SELECT max(delivered_at) FROM digests WHERE profile=? AND status='delivered'", (profile,)
     ).fetchone()[0]
     row = store.conn.execute(
-        "SELECT min(window_start), max(window_end) FROM runs WHERE kind='fetch' AND status='ok' AND ended_at > ?",
+        "SELECT min(window_start), max(window_end) FROM runs WHERE kind='fetch' AND status IN ('ok', 'partial')"
+        " AND ended_at > ?",
         (last or "",),
     ).fetchone()
     if not row[0]:
@@ -175,6 +177,7 @@ def _view(
         relate=extras.relate,
         background=extras.background_for(stored),
         mentions=extras.mentions,
+        unreadable=unreadable_pmids(store),
         **kwargs,
     )
 

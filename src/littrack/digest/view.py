@@ -69,3 +69,4 @@ class DigestView:
     digest_id: int | None = None
     full_digest_url: str | None = None  # for the e-mail's "read the full digest" link
     notice: str | None = None  # a plain-text banner, e.g. the offline demo's "replayed data" warning
+    unreadable: tuple[int, ...] = ()  # PMIDs a fetch could not read (it asks for them again every time)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import enum
 import hashlib
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -79,9 +80,48 @@ def error_xml(root: str, message: str) -> bytes:
     )
 
 
-def efetch_xml(records: Iterable[bytes]) -> bytes:
-    """A PubmedArticleSet around verbatim recorded records (no separator, as NCBI sends them)."""
-    return EFETCH_HEAD + b"".join(records) + EFETCH_TAIL
+def efetch_xml(records: Iterable[bytes], *, entity_bomb: bool = False) -> bytes:
+    """A PubmedArticleSet around verbatim recorded records (no separator, as NCBI sends them).
+
+    ``entity_bomb`` swaps NCBI's DOCTYPE for one declaring :data:`ENTITY_BOMB` (SYNTHETIC, for hostile tests).
+    """
+    head = EFETCH_HEAD
+    if entity_bomb:
+        head = b'<?xml version="1.0" ?>\n' + ENTITY_BOMB + SYNTHETIC + b"<PubmedArticleSet>\n"
+    return head + b"".join(records) + EFETCH_TAIL
+
+
+class Tamper(enum.Enum):
+    """SYNTHETIC damage to a real recorded record, as an outside fault campaign served it (issue 11 §5).
+
+    :func:`tamper` inserts it at the start of the title (the CDATA case: of the first abstract section) and
+    marks the record with a comment saying so. Only CDATA_ERROR leaves the record well-formed.
+    """
+
+    CONTROL_REF = b"&#x1b;"  # a character reference to ESC: XML 1.0 forbids it
+    RAW_ESC = b"\x1b"  # the raw ESC byte: forbidden as well
+    INVALID_UTF8 = b"M\xfcller \xff "  # Latin-1 bytes in a UTF-8 document
+    ENTITY_BOMB = b"&lol9;"  # "billion laughs": needs efetch_xml(entity_bomb=True)
+    CDATA_ERROR = b"<![CDATA[<ERROR>x</ERROR>]]> "  # well-formed text that merely looks like an NCBI error
+
+
+def _entity_bomb() -> bytes:
+    # "Billion laughs": each entity is ten of the one before, so &lol9; stands for 10^9 "lol"s.
+    lines = [b"<!DOCTYPE PubmedArticleSet [", b'<!ENTITY lol0 "lol">']
+    lines += [b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10) for i in range(1, 10)]
+    return b"\n".join([*lines, b"]>", b""])
+
+
+ENTITY_BOMB = _entity_bomb()
+
+
+def tamper(record: bytes, how: Tamper) -> bytes:
+    """``record`` with ``how`` inserted (SYNTHETIC; the rest of the bytes are the recorded ones)."""
+    where = b"<AbstractText" if how is Tamper.CDATA_ERROR and b"<AbstractText" in record else b"<ArticleTitle"
+    at = record.index(b">", record.index(where)) + 1
+    marked = record[:at] + how.value + record[at:]
+    first = marked.index(b">") + 1  # after <PubmedArticle>: say what was done, where a reader of the bytes looks
+    return marked[:first] + f"<!-- synthetic damage by littrack's fake server: {how.name} -->".encode() + marked[first:]
 
 
 def rate_limit_json(who: str, count: int, limit: int) -> bytes:

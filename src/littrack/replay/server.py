@@ -4,74 +4,32 @@ Used by the tests (real HTTP over loopback, no mocks) and by ``littrack demo`` (
 ``esearch.fcgi`` and ``efetch.fcgi`` like NCBI does, including the parts that hurt: the 9,999-record
 cap, the history server, HTML without ``retmode=xml``, rate limiting with HTTP 429, and on request
 (:meth:`FakeEutils.inject`) dropped connections, truncated bodies, 5xx, HTTP-200 ``<ERROR>`` bodies and
-stalls. Records are verbatim recorded bytes; envelopes are synthetic (see :mod:`littrack.replay.replies`).
+stalls, and (:meth:`FakeEutils.tamper`) hostile records. Records are verbatim recorded bytes unless tampered
+with; envelopes and damage are synthetic (see :mod:`littrack.replay.replies`).
 
 The rate limit counts requests the way NCBI's front end may: every request *arriving* in any sliding
 1-second window, refused ones included. ``latency`` adds a random network delay (seeded) before a request
 arrives and before its reply leaves, so a client that spaces request *starts* is not spared by luck.
+This module holds the fake's state and controls and answers the two E-utilities; the HTTP side (parsing a
+request, faults, the order of checks) is :mod:`littrack.replay.handler`.
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
-import enum
-import logging
 import random
 import secrets
-import socket
 import threading
-import time
-from collections.abc import Mapping
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from http.server import ThreadingHTTPServer
 
 from littrack.replay import replies
 from littrack.replay.corpus import Corpus, default_corpus, recorded_path
-from littrack.replay.replies import CountOverride, TermMatcher
+from littrack.replay.handler import PATH_PREFIX, EutilsHandler, Fault, QueuedFault, RecordedRequest
+from littrack.replay.replies import CountOverride, Tamper, TermMatcher
 
-log = logging.getLogger(__name__)
-PATH_PREFIX = "/entrez/eutils/"
-_MAX_GET_URL = 8190  # Apache's default LimitRequestLine; NCBI's Apache answered a ~2,000-id GET with 414
+__all__ = ["PATH_PREFIX", "FakeEutils", "Fault", "RecordedRequest"]
+
 _RATE_WINDOW = 1.0  # NCBI: at most 3 (10 with api_key) requests in any second, counted where they arrive
-
-
-class Fault(enum.Enum):
-    """Ways the fake server can misbehave on purpose (see :meth:`FakeEutils.inject`)."""
-
-    HTTP_429 = "HTTP 429 with Retry-After"
-    HTTP_500 = "HTTP 500"
-    HTTP_502 = "HTTP 502"
-    HTTP_503 = "HTTP 503"
-    DROP = "close the connection without a reply"
-    TRUNCATE = "send only the first half of the body"
-    HTML = "send recorded pubmed3.html with HTTP 200"
-    ERROR_200 = "HTTP 200 with <ERROR>Search Backend failed</ERROR>"
-    SLOW = "stall past the client's timeout"
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the server saw (form and query parameters merged)."""
-
-    method: str
-    path: str
-    utility: str
-    params: Mapping[str, tuple[str, ...]]
-    arrived: float = 0.0  # time.monotonic() when the request reached the server (after simulated latency)
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        values = self.params.get(name)
-        return values[0] if values else default
-
-
-@dataclass
-class _QueuedFault:
-    fault: Fault
-    remaining: int
-    utility: str | None
-    retry_after: str
 
 
 class FakeEutils:
@@ -110,7 +68,8 @@ class FakeEutils:
         self._address = (host, port)
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
-        self._faults: list[_QueuedFault] = []
+        self._faults: list[QueuedFault] = []
+        self._tampered: dict[int, Tamper] = {}
         self._history: dict[str, list[tuple[int, ...]]] = {}
         self._recent: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
         self._stopping = threading.Event()
@@ -120,7 +79,7 @@ class FakeEutils:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> FakeEutils:
-        httpd = ThreadingHTTPServer(self._address, _Handler)
+        httpd = ThreadingHTTPServer(self._address, EutilsHandler)
         httpd.daemon_threads = True
         httpd.fake = self  # type: ignore[attr-defined]
         self._httpd = httpd
@@ -168,7 +127,17 @@ class FakeEutils:
         """
         value = retry_after if isinstance(retry_after, str) else f"{retry_after:g}"
         with self._lock:
-            self._faults.append(_QueuedFault(fault, times, utility, value))
+            self._faults.append(QueuedFault(fault, times, utility, value))
+
+    def tamper(self, pmid: int, how: Tamper) -> None:
+        """Serve record ``pmid`` with SYNTHETIC damage from now on (see :class:`~littrack.replay.replies.Tamper`)."""
+        with self._lock:
+            self._tampered[pmid] = how
+
+    def untamper(self, pmid: int) -> None:
+        """Serve record ``pmid`` as recorded again, as when NCBI corrects a record."""
+        with self._lock:
+            self._tampered.pop(pmid, None)
 
     def reset(self) -> None:
         """Forget recorded requests, queued faults, the rate-limit window and the 429 count."""
@@ -194,7 +163,7 @@ class FakeEutils:
         with self._lock:
             self._requests.append(request)
 
-    def _take_fault(self, utility: str) -> _QueuedFault | None:
+    def _take_fault(self, utility: str) -> QueuedFault | None:
         with self._lock:
             for queued in self._faults:
                 if queued.utility in (None, utility):
@@ -299,113 +268,12 @@ class FakeEutils:
             pmids = stored[retstart : retstart + retmax]
         else:
             return _xml(replies.error_xml("eFetchResult", "Empty id list - nothing todo"))
-        found = (self.corpus.get(pmid) for pmid in pmids)
-        return _xml(replies.efetch_xml(rec.xml for rec in found if rec is not None))
+        with self._lock:
+            damage = {pmid: self._tampered[pmid] for pmid in pmids if pmid in self._tampered}
+        found = [rec for rec in (self.corpus.get(pmid) for pmid in pmids) if rec is not None]
+        records = [replies.tamper(r.xml, damage[r.pmid]) if r.pmid in damage else r.xml for r in found]
+        return _xml(replies.efetch_xml(records, entity_bomb=Tamper.ENTITY_BOMB in damage.values()))
 
 
 def _xml(body: bytes) -> tuple[int, str, bytes]:
     return 200, "text/xml; charset=UTF-8", body
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "littrack-fake-eutils"
-    _limit = 3
-    _remaining = 3
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug("fake eutils: " + format, *args)
-
-    def handle(self) -> None:
-        with contextlib.suppress(ConnectionError, TimeoutError):  # the client gave up (SLOW, DROP)
-            super().handle()
-
-    def _handle(self, method: str) -> None:
-        fake: FakeEutils = self.server.fake  # type: ignore[attr-defined]
-        url = urlsplit(self.path)
-        params = parse_qs(url.query, keep_blank_values=True)
-        if method == "POST":
-            length = int(self.headers.get("Content-Length") or 0)
-            form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"), keep_blank_values=True)
-            for key, values in form.items():
-                params.setdefault(key, []).extend(values)
-        utility = url.path.removeprefix(PATH_PREFIX).removesuffix(".fcgi") if url.path.startswith(PATH_PREFIX) else ""
-        fake._delay()  # the request's way in
-        arrived = time.monotonic()
-        request = RecordedRequest(method, url.path, utility, {k: tuple(v) for k, v in params.items()}, arrived)
-        fake._record(request)
-        api_key = request.get("api_key")
-        limit = 10 if api_key else 3
-        who = api_key or self.client_address[0]
-        in_window = fake._count_arrival(who, arrived) if fake.rate_limit else 0
-        self._limit, self._remaining = limit, max(limit - in_window, 0)
-
-        if method == "GET" and len(self.path) > _MAX_GET_URL:
-            body = recorded_path("fulltext", "ft_search_fails_well_entrez_limit2large__1_esummary.html").read_bytes()
-            return self._send(414, "text/html; charset=utf-8", body, reason="Request-URI Too Long")
-        if utility not in ("esearch", "efetch"):
-            return self._send(404, "text/html", replies.http_error_html(404, "Not Found"))
-        if fake.require_identity and not (request.get("tool") and request.get("email")):
-            body = replies.error_xml("eResult", "littrack's fake server requires tool and email on every request")
-            return self._send(400, "text/xml; charset=UTF-8", body)
-        fault = fake._take_fault(utility)
-        if fault is not None and fault.fault is not Fault.SLOW and fault.fault is not Fault.TRUNCATE:
-            return self._fault(fault, utility, who)
-        if fault is not None and fault.fault is Fault.SLOW:
-            fake._stopping.wait(fake.slow_seconds)
-        if in_window > limit:
-            fake._refuse()
-            body = replies.rate_limit_json(who, in_window, limit)
-            return self._send(429, "application/json", body, {"Retry-After": "1"})
-        status, ctype, body = fake.esearch(request) if utility == "esearch" else fake.efetch(request)
-        if fault is not None and fault.fault is Fault.TRUNCATE:
-            body = body[: len(body) // 2]
-        self._send(status, ctype, body)
-
-    def _fault(self, fault: _QueuedFault, utility: str, who: str) -> None:
-        kind = fault.fault
-        if kind is Fault.DROP:
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
-        elif kind is Fault.HTTP_429:
-            self._send(
-                429,
-                "application/json",
-                replies.rate_limit_json(who, self._limit + 1, self._limit),
-                {"Retry-After": fault.retry_after},
-            )
-        elif kind in (Fault.HTTP_500, Fault.HTTP_502, Fault.HTTP_503):
-            status = int(kind.name.removeprefix("HTTP_"))
-            reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}[status]
-            self._send(status, "text/html", replies.http_error_html(status, reason))
-        elif kind is Fault.HTML:
-            self._send(200, "text/html; charset=UTF-8", recorded_path("biopython", "pubmed3.html").read_bytes())
-        elif kind is Fault.ERROR_200:
-            root = "eSearchResult" if utility == "esearch" else "eFetchResult"
-            self._send(200, "text/xml; charset=UTF-8", replies.error_xml(root, replies.BACKEND_DOWN))
-
-    def _send(
-        self,
-        status: int,
-        ctype: str,
-        body: bytes,
-        headers: Mapping[str, str] | None = None,
-        reason: str | None = None,
-    ) -> None:
-        self.server.fake._delay()  # type: ignore[attr-defined]  # the reply's way out
-        self.send_response(status, reason)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-RateLimit-Limit", str(self._limit))
-        self.send_header("X-RateLimit-Remaining", str(self._remaining))
-        self.send_header("X-Littrack-Fake", "synthetic envelope; records are verbatim recorded PubMed XML")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
