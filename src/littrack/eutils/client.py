@@ -83,6 +83,21 @@ class EutilsClient:
         Raises :class:`ResultCapExceeded` (not retried) when more than 9,999 records match, so the
         caller can split the window; :class:`PubMedError` when NCBI keeps failing.
         """
+        result = self._esearch(term, window, retmax=retmax, usehistory=usehistory)
+        if result.count > PUBMED_CAP:
+            where = f" in {window}" if window else ""
+            raise ResultCapExceeded(
+                f"PubMed reports {result.count} results{where}, more than the {PUBMED_CAP} ESearch hands out; "
+                "split the date window",
+                count=result.count,
+            )
+        return result
+
+    def count(self, term: str, window: DateWindow | None) -> int:
+        """How many records ``term`` finds in ``window``, however many: ESearch with ``retmax=0`` (no IDs)."""
+        return self._esearch(term, window, retmax=0, usehistory=False).count
+
+    def _esearch(self, term: str, window: DateWindow | None, *, retmax: int, usehistory: bool) -> SearchResult:
         params: dict[str, str] = {
             "db": "pubmed",
             "term": term,
@@ -95,15 +110,7 @@ class EutilsClient:
         if window is not None:
             params |= {"datetype": "edat", "mindate": _ncbi_date(window.start), "maxdate": _ncbi_date(window.end)}
         # POST: topic queries can be long, and NCBI answers over-long URLs with HTTP 414.
-        result = self._call("esearch", params, "POST", parse_esearch)
-        if result.count > PUBMED_CAP:
-            where = f" in {window}" if window else ""
-            raise ResultCapExceeded(
-                f"PubMed reports {result.count} results{where}, more than the {PUBMED_CAP} ESearch hands out; "
-                "split the date window",
-                count=result.count,
-            )
-        return result
+        return self._call("esearch", params, "POST", parse_esearch)
 
     def efetch_history(self, webenv: str, query_key: str, retstart: int, retmax: int) -> bytes:
         """Fetch records ``retstart .. retstart+retmax`` of a history-server result as PubMed XML."""

@@ -1,7 +1,8 @@
 """Fetching the topics from PubMed: where the E-utilities client, the XML parser and the store meet.
 
-Per topic: plan an Entrez-date window from the store's watermark, ESearch it (splitting the window while a
-slice holds more than PubMed's 9,999 retrievable records), EFetch only what the store lacks or what may have
+Per topic: plan an Entrez-date window from the store's watermark, ESearch it (split where its records are
+when it holds more than PubMed's 9,999 retrievable records: :mod:`littrack.fetch.slices`), EFetch in batches
+across the slices only what the store lacks or what may have
 changed (and what an earlier fetch could not read), save batch by batch, and advance the topic's watermark in
 the same transaction as its last save. A record that cannot be read is set aside and named; it does not fail
 its batch (:mod:`littrack.fetch.batches`). A topic that fails leaves its watermark where the last good run
@@ -12,13 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from littrack.config import Config, FetchConfig
 from littrack.errors import ParseError, PubMedError
-from littrack.eutils.client import EutilsClient, ResultCapExceeded
+from littrack.eutils.client import EutilsClient
 from littrack.fetch.batches import fetch_batches, read_batch
+from littrack.fetch.slices import search_slices
 from littrack.fetch.summary import FetchSummary, TopicFailure, TopicResult
 from littrack.models import NOT_YET_INDEXED, DateWindow, SearchResult, Topic
 from littrack.progress import NoProgress, Progress
@@ -30,10 +32,6 @@ from littrack.store.unreadable import note_unreadable, open_unreadable, resolve_
 from littrack.trials.link import link_papers
 
 log = logging.getLogger(__name__)
-
-# PubMed serves at most 9,999 records of one query (NCBI.md); a slice must fit under it.
-MAX_RETRIEVABLE = 9_999
-
 
 @dataclass
 class RunContext:
@@ -56,27 +54,6 @@ def plan_window(store: Store, topic: Topic, cfg: FetchConfig, today: dt.date) ->
     return DateWindow(min(start, today), today)
 
 
-def search_slices(client: EutilsClient, query: str, window: DateWindow) -> Iterator[tuple[DateWindow, SearchResult]]:
-    """ESearch ``window``, halving it until every slice's hits are all retrievable. Never truncates."""
-    try:
-        result = client.esearch(query, window)
-    except ResultCapExceeded as exc:
-        count = exc.count
-    else:
-        if result.count <= MAX_RETRIEVABLE and len(result.ids) >= result.count:
-            yield window, result
-            return
-        count = result.count
-    if window.days < 2:
-        raise ResultCapExceeded(
-            f"{count} records were added to PubMed on {window.start} for one topic query, more than the 9,999 "
-            "PubMed lets a query retrieve; narrow the topic's query",
-            count=count,
-        )
-    for half in window.halves():
-        yield from search_slices(client, query, half)
-
-
 def _refresh_due(status: str, fetched_at: str, today: dt.date) -> bool:
     # Records not yet indexed gain publication types and MeSH within weeks; re-fetch them once a day.
     return status in NOT_YET_INDEXED and fetched_at[:10] < today.isoformat()
@@ -84,10 +61,36 @@ def _refresh_due(status: str, fetched_at: str, today: dt.date) -> bool:
 
 def fetch_topic(client: EutilsClient, store: Store, topic: Topic, window: DateWindow, run: RunContext) -> TopicResult:
     found = [result for _, result in search_slices(client, topic.query, window)]
+    retry = [u.pmid for u in open_unreadable(store, topic.id)]
+    saved = _fetch_new(client, store, topic, found, retry, run)
+    with store.transaction() as conn:
+        set_watermark(conn, topic.id, topic.query, window.end, run.run_id)
+    return TopicResult(
+        topic.id,
+        window,
+        sum(result.count for result in found),
+        saved.counts.new,
+        saved.counts.updated,
+        saved.fetched,
+        skipped=tuple(sorted(saved.skipped)),
+        repaired=tuple(sorted(saved.repaired)),
+        recovered=tuple(sorted(saved.recovered)),
+    )
+
+
+def _fetch_new(
+    client: EutilsClient,
+    store: Store,
+    topic: Topic,
+    found: Sequence[SearchResult],
+    retry: Sequence[int],
+    run: RunContext,
+) -> _Saved:
+    """File the stored papers ``found`` under the topic and EFetch the others, with ``retry`` (set aside before)."""
     ids = list(dict.fromkeys(p for result in found for p in result.ids))
     known = known_pmids(store, ids)
     wanted = [p for p in ids if p not in known or _refresh_due(*known[p], run.today)]
-    wanted += [u.pmid for u in open_unreadable(store, topic.id) if u.pmid not in set(wanted)]
+    wanted += [p for p in retry if p not in set(wanted)]
     # Records this run already failed to read (for another topic) are not asked for twice.
     again = {p: run.skipped[p] for p in wanted if p in run.skipped}
     wanted = [p for p in wanted if p not in again]
@@ -99,19 +102,8 @@ def fetch_topic(client: EutilsClient, store: Store, topic: Topic, window: DateWi
                 link_topic(conn, pmid, topic.id, run.run_id, stamp)
         note_unreadable(conn, topic.id, run.run_id, again)
     saved = _fetch_and_save(client, store, topic, found, wanted, run)
-    with store.transaction() as conn:
-        set_watermark(conn, topic.id, topic.query, window.end, run.run_id)
-    return TopicResult(
-        topic.id,
-        window,
-        sum(result.count for result in found),
-        saved.counts.new,
-        saved.counts.updated,
-        saved.fetched,
-        skipped=tuple(sorted(saved.skipped | set(again))),
-        repaired=tuple(sorted(saved.repaired)),
-        recovered=tuple(sorted(saved.recovered)),
-    )
+    saved.skipped |= set(again)
+    return saved
 
 
 @dataclass
@@ -121,6 +113,16 @@ class _Saved:
     skipped: set[int] = field(default_factory=set)
     repaired: set[int] = field(default_factory=set)
     recovered: set[int] = field(default_factory=set)
+
+    def add(self, other: _Saved) -> None:
+        self.counts = SaveCounts(
+            self.counts.new + other.counts.new,
+            self.counts.updated + other.counts.updated,
+            self.counts.unchanged + other.counts.unchanged,
+        )
+        self.fetched += other.fetched
+        for name in ("skipped", "repaired", "recovered"):
+            getattr(self, name).update(getattr(other, name))
 
 
 def _fetch_and_save(
@@ -142,14 +144,7 @@ def _fetch_and_save(
             saved.recovered |= resolve_readable(conn, [p.pmid for p in batch.papers], run.run_id)
             note_unreadable(conn, topic.id, run.run_id, batch.skipped)
             set_run_skipped(conn, run.run_id, list(run.skipped))
-        saved.counts = SaveCounts(
-            saved.counts.new + counts.new,
-            saved.counts.updated + counts.updated,
-            saved.counts.unchanged + counts.unchanged,
-        )
-        saved.fetched += len(batch.papers)
-        saved.skipped |= set(batch.skipped)
-        saved.repaired |= set(batch.repaired)
+        saved.add(_Saved(counts, len(batch.papers), set(batch.skipped), set(batch.repaired)))
         run.progress.advance(len(batch.papers) + len(batch.skipped))
     return saved
 

@@ -8,6 +8,7 @@ SYNTHETIC: eSearchResult envelopes, ID lists, error bodies. Their *shape* copies
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import enum
@@ -190,6 +191,48 @@ def wide_window_override(max_days: int, count: int = 12_000) -> CountOverride:
         return count if span.days + 1 > max_days else None
 
     return override
+
+
+class SyntheticHits:
+    """SYNTHETIC search hits for big backfills: ``total`` made-up PMIDs spread over Entrez dates by a weight per
+    year (evenly over each year's days, never after ``end``).
+
+    The fake server adds them to every ESearch (counts and ID lists, newest first); EFetch finds no record
+    for them, as NCBI omits a PMID it holds no record for. So a backfill of 18,672 hits can be run and its
+    requests counted without inventing a single record.
+    """
+
+    FIRST_PMID = 900_000_001  # far above any real PMID (about 41 million in 2026)
+
+    def __init__(self, total: int, weights: Mapping[int, float], *, end: dt.date) -> None:
+        years = sorted(y for y, w in weights.items() if w > 0)
+        mass = sum(weights[y] for y in years)
+        shares = {y: total * weights[y] / mass for y in years}
+        counts = {y: int(shares[y]) for y in years}
+        # Largest remainders get the leftover hits, so the years add up to exactly ``total``.
+        for y in sorted(years, key=lambda y: counts[y] - shares[y])[: total - sum(counts.values())]:
+            counts[y] += 1
+        days: list[dt.date] = []
+        for y in years:
+            first, last = dt.date(y, 1, 1), min(dt.date(y, 12, 31), end)
+            span = (last - first).days + 1
+            days += [first + dt.timedelta(days=i * span // counts[y]) for i in range(counts[y])] if span > 0 else []
+        self._days = days  # oldest first; PMIDs grow with the date, as PubMed's do
+        self.pmids = tuple(range(self.FIRST_PMID, self.FIRST_PMID + len(days)))
+
+    def __len__(self) -> int:
+        return len(self._days)
+
+    def in_window(self, start: dt.date | None, end: dt.date | None) -> list[tuple[dt.date, int]]:
+        """(Entrez date, PMID) of the hits in ``start..end`` (None = open), newest first."""
+        lo = 0 if start is None else bisect.bisect_left(self._days, start)
+        hi = len(self._days) if end is None else bisect.bisect_right(self._days, end)
+        return [(self._days[i], self.pmids[i]) for i in range(hi - 1, lo - 1, -1)]
+
+    def count(self, start: dt.date | None, end: dt.date | None) -> int:
+        lo = 0 if start is None else bisect.bisect_left(self._days, start)
+        hi = len(self._days) if end is None else bisect.bisect_right(self._days, end)
+        return max(hi - lo, 0)
 
 
 def _unit(text: str) -> float:

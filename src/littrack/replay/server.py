@@ -17,6 +17,7 @@ request, faults, the order of checks) is :mod:`littrack.replay.handler`.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import random
 import secrets
 import threading
@@ -25,7 +26,7 @@ from http.server import ThreadingHTTPServer
 from littrack.replay import replies
 from littrack.replay.corpus import Corpus, default_corpus, recorded_path
 from littrack.replay.handler import PATH_PREFIX, EutilsHandler, Fault, QueuedFault, RecordedRequest
-from littrack.replay.replies import CountOverride, Tamper, TermMatcher
+from littrack.replay.replies import CountOverride, SyntheticHits, Tamper, TermMatcher
 
 __all__ = ["PATH_PREFIX", "FakeEutils", "Fault", "RecordedRequest"]
 
@@ -37,7 +38,8 @@ class FakeEutils:
 
     ``term_matcher`` maps an ESearch term to the PMIDs it finds (None → every record);
     ``count_override(term, mindate, maxdate)`` can claim more hits than the corpus holds, to exercise
-    the 9,999 cap. ``rate_limit`` enforces NCBI's 3/s (10/s with api_key) with HTTP 429. ``latency`` (seconds)
+    the 9,999 cap; ``synthetic`` adds SYNTHETIC hits (counts and IDs, no records) to every search, for big
+    backfills. ``rate_limit`` enforces NCBI's 3/s (10/s with api_key) with HTTP 429. ``latency`` (seconds)
     is the most a simulated network delays a request on its way in and its reply on its way out (uniform,
     seeded by ``seed``).
     """
@@ -48,6 +50,7 @@ class FakeEutils:
         *,
         term_matcher: TermMatcher | None = None,
         count_override: CountOverride | None = None,
+        synthetic: SyntheticHits | None = None,
         rate_limit: bool = True,
         require_identity: bool = True,
         slow_seconds: float = 5.0,
@@ -59,6 +62,7 @@ class FakeEutils:
         self.corpus = corpus if corpus is not None else default_corpus()
         self.term_matcher = term_matcher
         self.count_override = count_override
+        self.synthetic = synthetic
         self.rate_limit = rate_limit
         self.require_identity = require_identity
         self.slow_seconds = slow_seconds
@@ -227,6 +231,8 @@ class FakeEutils:
         allowed = self.term_matcher(term) if self.term_matcher else None
         if allowed is not None:
             matched = tuple(pmid for pmid in matched if pmid in allowed)
+        if self.synthetic is not None:
+            matched = self._with_synthetic(matched, start, end)
         count = len(matched)
         if self.count_override is not None:
             override = self.count_override(term, mindate, maxdate)
@@ -248,6 +254,15 @@ class FakeEutils:
         return _xml(
             replies.esearch_xml(count, ids, retstart, term, webenv=webenv, query_key=query_key, warnings=warnings)
         )
+
+    def _with_synthetic(
+        self, matched: tuple[int, ...], start: dt.date | None, end: dt.date | None
+    ) -> tuple[int, ...]:
+        """The recorded matches and the synthetic hits of the window, newest Entrez date first."""
+        assert self.synthetic is not None
+        dated = [(rec.entrez_date or dt.date.min, pmid) for pmid in matched if (rec := self.corpus.get(pmid))]
+        dated += self.synthetic.in_window(start, end)
+        return tuple(pmid for _, pmid in sorted(dated, reverse=True))
 
     def efetch(self, p: RecordedRequest) -> tuple[int, str, bytes]:
         if (p.get("db") or "") != "pubmed":
