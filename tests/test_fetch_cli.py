@@ -204,7 +204,8 @@ def test_bad_config_is_one_line_naming_the_key_with_exit_code_2(tmp_path):
     code, _out, err = run_cli(cfg, "fetch")
     assert code == 2
     assert err.strip().endswith(
-        "fetch.overlap_dayz: unknown key (known keys: backfill, batch_size, overlap_days, recheck_limit)"
+        "fetch.overlap_dayz: unknown key (known keys: backfill, batch_size, overlap_days, recheck_limit,"
+        " reconcile_days)"
     )
     assert str(cfg) in err and err.count("\n") == 1
 

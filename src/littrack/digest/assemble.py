@@ -32,6 +32,7 @@ def build_view(
     retrying: bool = False,
     changes: Sequence[PaperChange] = (),
     retracted: set[int] | frozenset[int] = frozenset(),
+    late: set[int] | frozenset[int] = frozenset(),
     trials: Sequence[TrialChange] = (),
     trial_links: Mapping[int, tuple[str, ...]] | None = None,
     relate: Relate | None = None,
@@ -62,6 +63,7 @@ def build_view(
             related=relate(paper) if relate else (),
             retracted=paper.pmid in retracted or is_retracted(paper),
             trial_ids=links.get(paper.pmid, ()),
+            late=paper.pmid in late,
         )
         by_topic[tids[0]].append(entry)
     sections = tuple(

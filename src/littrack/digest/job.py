@@ -29,6 +29,7 @@ from littrack.lock import hold_lock, job_lock_path
 from littrack.models import DateWindow, Paper, PaperChange
 from littrack.store import Store, open_store
 from littrack.store import digests as ledger
+from littrack.store.coverage import late_pmids
 from littrack.store.papers import get_papers
 from littrack.store.runs import finish_run, mark_interrupted, start_run
 from littrack.store.unreadable import unreadable_pmids
@@ -172,6 +173,7 @@ def _view(
         stored,
         changes=changes,
         retracted=ledger.retracted_pmids(store, pmids),
+        late=late_pmids(store, pmids),
         trials=[t.change for t in extras.trials],
         trial_links=extras.trial_links(pmids),
         relate=extras.relate,

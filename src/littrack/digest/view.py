@@ -32,6 +32,7 @@ class PaperEntry:
     related: tuple[RelatedPassage, ...] = ()  # at most two
     retracted: bool = False
     trial_ids: tuple[str, ...] = ()  # NCT ids linked to this paper
+    late: bool = False  # found by a reconciliation sweep after the window of its Entrez date had passed
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ when it holds more than PubMed's 9,999 retrievable records: :mod:`littrack.fetch
 across the slices only what the store lacks or what may have
 changed (and what an earlier fetch could not read), save batch by batch, and advance the topic's watermark in
 the same transaction as its last save. A record that cannot be read is set aside and named; it does not fail
-its batch (:mod:`littrack.fetch.batches`). A topic that fails leaves its watermark where the last good run
-put it, so the next run repeats its window; the other topics go on.
+its batch (:mod:`littrack.fetch.batches`). Every ``fetch.reconcile_days`` a topic is also swept without a
+window (:mod:`littrack.fetch.reconcile`); papers found so, with an Entrez date before the window, are marked
+late. A topic that fails leaves its watermark (and its sweep) where the last good run put them, so the next
+run repeats its window; the other topics go on.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from dataclasses import dataclass, field
 from littrack.config import Config, FetchConfig
 from littrack.errors import ParseError, PubMedError
 from littrack.eutils.client import EutilsClient
+from littrack.fetch import reconcile
 from littrack.fetch.batches import fetch_batches, read_batch
 from littrack.fetch.slices import search_slices
 from littrack.fetch.summary import FetchSummary, TopicFailure, TopicResult
 from littrack.models import NOT_YET_INDEXED, DateWindow, SearchResult, Topic
 from littrack.progress import NoProgress, Progress
 from littrack.store import Store
+from littrack.store.coverage import Coverage, get_coverage, note_late, set_coverage, topic_size
 from littrack.store.db import now_iso
 from littrack.store.papers import SaveCounts, known_pmids, link_topic, save_papers
 from littrack.store.runs import get_watermark, set_watermark
@@ -40,6 +44,7 @@ class RunContext:
     run_id: int
     today: dt.date
     batch_size: int
+    reconcile_days: int = 0
     progress: Progress = field(default_factory=NoProgress)
     skipped: dict[int, str] = field(default_factory=dict)  # pmid → why it could not be read, this run
 
@@ -60,11 +65,20 @@ def _refresh_due(status: str, fetched_at: str, today: dt.date) -> bool:
 
 
 def fetch_topic(client: EutilsClient, store: Store, topic: Topic, window: DateWindow, run: RunContext) -> TopicResult:
+    coverage = get_coverage(store, topic.id, topic.query)  # None: the first run (or a new query), a backfill
     found = [result for _, result in search_slices(client, topic.query, window)]
     retry = [u.pmid for u in open_unreadable(store, topic.id)]
     saved = _fetch_new(client, store, topic, found, retry, run)
+    reconciled_on = coverage.reconciled_on if coverage else run.today  # a backfill covers all there is
+    swept = coverage is not None and reconcile.due(coverage.reconciled_on, run.reconcile_days, run.today)
+    if coverage is not None and swept:
+        covered = DateWindow(min(coverage.covered_from, window.start), window.end)
+        found_by_sweep = reconcile.sweep(client, topic.query, covered, topic_size(store, topic.id))
+        saved.add(_fetch_new(client, store, topic, found_by_sweep, [], run, late_before=window.start))
+        reconciled_on = run.today
     with store.transaction() as conn:
         set_watermark(conn, topic.id, topic.query, window.end, run.run_id)
+        set_coverage(conn, topic.id, Coverage(coverage.covered_from if coverage else window.start, reconciled_on))
     return TopicResult(
         topic.id,
         window,
@@ -75,6 +89,8 @@ def fetch_topic(client: EutilsClient, store: Store, topic: Topic, window: DateWi
         skipped=tuple(sorted(saved.skipped)),
         repaired=tuple(sorted(saved.repaired)),
         recovered=tuple(sorted(saved.recovered)),
+        late=tuple(sorted(saved.late)),
+        reconciled=swept,
     )
 
 
@@ -85,6 +101,8 @@ def _fetch_new(
     found: Sequence[SearchResult],
     retry: Sequence[int],
     run: RunContext,
+    *,
+    late_before: dt.date | None = None,
 ) -> _Saved:
     """File the stored papers ``found`` under the topic and EFetch the others, with ``retry`` (set aside before)."""
     ids = list(dict.fromkeys(p for result in found for p in result.ids))
@@ -101,7 +119,7 @@ def _fetch_new(
             if pmid in known:
                 link_topic(conn, pmid, topic.id, run.run_id, stamp)
         note_unreadable(conn, topic.id, run.run_id, again)
-    saved = _fetch_and_save(client, store, topic, found, wanted, run)
+    saved = _fetch_and_save(client, store, topic, found, wanted, run, late_before=late_before)
     saved.skipped |= set(again)
     return saved
 
@@ -113,6 +131,7 @@ class _Saved:
     skipped: set[int] = field(default_factory=set)
     repaired: set[int] = field(default_factory=set)
     recovered: set[int] = field(default_factory=set)
+    late: set[int] = field(default_factory=set)
 
     def add(self, other: _Saved) -> None:
         self.counts = SaveCounts(
@@ -121,7 +140,7 @@ class _Saved:
             self.counts.unchanged + other.counts.unchanged,
         )
         self.fetched += other.fetched
-        for name in ("skipped", "repaired", "recovered"):
+        for name in ("skipped", "repaired", "recovered", "late"):
             getattr(self, name).update(getattr(other, name))
 
 
@@ -132,8 +151,13 @@ def _fetch_and_save(
     found: Sequence[SearchResult],
     wanted: Sequence[int],
     run: RunContext,
+    *,
+    late_before: dt.date | None = None,
 ) -> _Saved:
-    """EFetch ``wanted``, saving each batch in its own transaction, with what it could not read set aside."""
+    """EFetch ``wanted``, saving each batch in its own transaction, with what it could not read set aside.
+
+    ``late_before``: papers with an Entrez date before this day are marked found late (by a sweep).
+    """
     saved = _Saved()
     for pmids, body in fetch_batches(client, found, wanted, run.batch_size):
         batch = read_batch(client.efetch_ids, pmids, body)
@@ -144,7 +168,11 @@ def _fetch_and_save(
             saved.recovered |= resolve_readable(conn, [p.pmid for p in batch.papers], run.run_id)
             note_unreadable(conn, topic.id, run.run_id, batch.skipped)
             set_run_skipped(conn, run.run_id, list(run.skipped))
-        saved.add(_Saved(counts, len(batch.papers), set(batch.skipped), set(batch.repaired)))
+            late = [p.pmid for p in batch.papers if late_before and p.entrez_date and p.entrez_date < late_before]
+            note_late(conn, topic.id, run.run_id, late)
+        saved.add(
+            _Saved(counts, len(batch.papers), set(batch.skipped), set(batch.repaired), set(), set(late))
+        )
         run.progress.advance(len(batch.papers) + len(batch.skipped))
     return saved
 
@@ -161,7 +189,7 @@ def run_fetch(
 ) -> FetchSummary:
     """Fetch every configured topic. A topic that fails (NCBI unreachable, a window over the cap) keeps its
     watermark and is listed in ``failed``; the others go on. A store that cannot be written stops the run."""
-    run = RunContext(run_id, today, cfg.fetch.batch_size, progress or NoProgress())
+    run = RunContext(run_id, today, cfg.fetch.batch_size, cfg.fetch.reconcile_days, progress or NoProgress())
     results, failed = [], []
     for topic in cfg.topics:
         window = plan_window(store, topic, cfg.fetch, today)

@@ -74,6 +74,7 @@ class FakeEutils:
         self._requests: list[RecordedRequest] = []
         self._faults: list[QueuedFault] = []
         self._tampered: dict[int, Tamper] = {}
+        self._withheld: set[int] = set()
         self._history: dict[str, list[tuple[int, ...]]] = {}
         self._recent: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
         self._stopping = threading.Event()
@@ -142,6 +143,16 @@ class FakeEutils:
         """Serve record ``pmid`` as recorded again, as when NCBI corrects a record."""
         with self._lock:
             self._tampered.pop(pmid, None)
+
+    def withhold(self, *pmids: int) -> None:
+        """Act as if these records were not in PubMed yet: no search finds them, no EFetch returns them."""
+        with self._lock:
+            self._withheld.update(pmids)
+
+    def release(self, *pmids: int) -> None:
+        """The withheld records appear, with the Entrez dates they were recorded with (in the past)."""
+        with self._lock:
+            self._withheld.difference_update(pmids)
 
     def reset(self) -> None:
         """Forget recorded requests, queued faults, the rate-limit window and the 429 count."""
@@ -233,6 +244,9 @@ class FakeEutils:
             matched = tuple(pmid for pmid in matched if pmid in allowed)
         if self.synthetic is not None:
             matched = self._with_synthetic(matched, start, end)
+        with self._lock:
+            withheld = set(self._withheld)
+        matched = tuple(pmid for pmid in matched if pmid not in withheld)
         count = len(matched)
         if self.count_override is not None:
             override = self.count_override(term, mindate, maxdate)
@@ -286,6 +300,7 @@ class FakeEutils:
         with self._lock:
             damage = {pmid: self._tampered[pmid] for pmid in pmids if pmid in self._tampered}
         found = [rec for rec in (self.corpus.get(pmid) for pmid in pmids) if rec is not None]
+        found = [rec for rec in found if rec.pmid not in self._withheld]
         records = [replies.tamper(r.xml, damage[r.pmid]) if r.pmid in damage else r.xml for r in found]
         return _xml(replies.efetch_xml(records, entity_bomb=Tamper.ENTITY_BOMB in damage.values()))
 
