@@ -211,3 +211,15 @@ def test_when_every_topic_fails_the_run_fails_with_the_first_error(tmp_path: Pat
     assert last_run(cfg)["status"] == "failed"
     assert db(cfg).execute("SELECT count(*) FROM watermarks").fetchone()[0] == 0
 
+
+
+def test_a_sent_paper_whose_record_turns_unreadable_does_not_fail_the_recheck(tmp_path: Path) -> None:
+    with FakeEutils(rate_limit=False) as srv:
+        cfg = write_config(tmp_path, srv.base_url, fetch={"recheck_limit": 400})
+        assert run_cli(cfg, "fetch")[0] == 0
+        assert run_cli(cfg, "digest")[0] == 0  # every paper is now sent, so the next fetch re-checks them
+        srv.tamper(BAD, Tamper.INVALID_UTF8)
+        code, out, err = run_cli(cfg, "fetch")
+    assert code == 0, err
+    assert f"re-checked {len(CORPUS)} sent papers" in out
+    assert last_run(cfg)["status"] == "ok"
