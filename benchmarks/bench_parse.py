@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_parse.py [--records 20000] [--repeat 3] [--check]
 
-The corpus is real: every PubmedArticle/PubmedBookArticle in tests/recorded/pubmed/ (see PROVENANCE.md there),
+The corpus is real: every PubmedArticle/PubmedBookArticle in littrack/replay/recorded/pubmed/ (see PROVENANCE.md),
 replicated round-robin into one PubmedArticleSet of ``--records`` records, written to a temporary file. Each
 contender parses that file in a fresh subprocess, so peak RSS (ru_maxrss) is its own: interpreter and imports
 included, the corpus itself not held in memory. The time is the parse alone, best of ``--repeat`` runs
@@ -27,8 +27,10 @@ from pathlib import Path
 
 from lxml import etree
 
+from littrack.replay import recorded_path
+
 ROOT = Path(__file__).resolve().parent.parent
-RECORDED = ROOT / "tests" / "recorded" / "pubmed"
+PUBMED = recorded_path("pubmed")
 RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle")
 # Entrez.read needs a DOCTYPE to find its DTD (Biopython ships pubmed_250101.dtd); littrack ignores it.
 HEADER = (
@@ -46,7 +48,7 @@ def real_records() -> list[bytes]:
     """Every recorded PubMed record, serialised on its own."""
     parser = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False, remove_blank_text=False)
     records = []
-    for path in sorted(RECORDED.rglob("*.xml")):
+    for path in sorted(PUBMED.rglob("*.xml")):
         data = path.read_bytes()
         if b"<PubmedArticleSet" not in data[:4096]:
             continue

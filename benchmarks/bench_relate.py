@@ -1,7 +1,7 @@
 """Benchmark: relate 1,000 papers to every background passage, against the obvious alternatives.
 
-Papers are the real recorded PubMed records in tests/recorded/pubmed/ (copies of shared/recorded/) (about 680 distinct ones, cycled to
-1,000 with fresh PMIDs so no cache helps). Compared in the same run:
+Papers are the real recorded PubMed records in littrack/replay/recorded/pubmed/ (copies of shared/recorded/; about 680
+distinct ones, cycled to 1,000 with fresh PMIDs so no cache helps). Compared in the same run:
   * littrack's Relater (dict postings, built once);
   * rank-bm25's BM25Okapi over the same tokens (if installed: `pip install rank-bm25`), scoring each paper
     against every passage; it gives raw BM25, not littrack's normalised score, so this compares speed only;

@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "littrack.schedule": 1,
     "littrack.progress": 1,
     "littrack.lock": 1,
+    "littrack.redact": 1,
     "littrack.ratelimit": 1,
     "littrack.http": 1,
     # 2: the parts: network clients, parsers, storage, pure domain logic

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import feedparser
 import lxml.etree
 import lxml.html
 
+from configs import write_config
+from littrack.config import load_config
 from littrack.digest.archive import ArchiveEntry, render_feed, render_index
+from littrack.digest.job import digest_job
 from littrack.models import DateWindow
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+STORE = "urn:littrack:3f0c9a2e-5b1d-4e0f-9a7c-2d8e6b1f4a90"
+FEED = f"{STORE}:feed:default"
 
 
 def entries() -> list[ArchiveEntry]:
@@ -65,15 +71,15 @@ def test_index_without_digests_says_how_to_make_one() -> None:
 
 
 def test_feed_is_valid_atom_with_one_entry_per_digest_newest_first() -> None:
-    xml = render_feed(entries(), feed_id="urn:littrack:feed:default", self_url=None)
+    xml = render_feed(entries(), feed_id=FEED, id_base=STORE, self_url=None)
     root = lxml.etree.fromstring(xml.encode("utf-8"))
     assert root.tag == f"{ATOM}feed"
     for required in ("id", "title", "updated"):
         assert root.find(f"{ATOM}{required}") is not None and root.findtext(f"{ATOM}{required}")
-    assert root.findtext(f"{ATOM}id") == "urn:littrack:feed:default"
+    assert root.findtext(f"{ATOM}id") == FEED
     assert root.findtext(f"{ATOM}updated").startswith("2026-11-21T07:00:00")
     feed_entries = root.findall(f"{ATOM}entry")
-    assert [e.findtext(f"{ATOM}id") for e in feed_entries] == [f"urn:littrack:digest:{n}" for n in (3, 2, 1)]
+    assert [e.findtext(f"{ATOM}id") for e in feed_entries] == [f"{STORE}:digest:{n}" for n in (3, 2, 1)]
     for e in feed_entries:
         for required in ("id", "title", "updated"):
             assert e.findtext(f"{ATOM}{required}")
@@ -85,7 +91,7 @@ def test_feed_is_valid_atom_with_one_entry_per_digest_newest_first() -> None:
 
 
 def test_feed_parses_with_an_independent_parser_and_absolute_links_from_self_url() -> None:
-    xml = render_feed(entries(), feed_id="urn:littrack:feed:default", self_url="https://example.org/digests/feed.xml")
+    xml = render_feed(entries(), feed_id=FEED, id_base=STORE, self_url="https://example.org/digests/feed.xml")
     parsed = feedparser.parse(xml)
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "atom10"
@@ -95,12 +101,33 @@ def test_feed_parses_with_an_independent_parser_and_absolute_links_from_self_url
 
 
 def test_feed_entry_ids_are_stable_across_renders() -> None:
-    first = render_feed(entries(), feed_id="urn:littrack:feed:default", self_url=None)
-    again = render_feed(list(reversed(entries())), feed_id="urn:littrack:feed:default", self_url=None)
+    first = render_feed(entries(), feed_id=FEED, id_base=STORE, self_url=None)
+    again = render_feed(list(reversed(entries())), feed_id=FEED, id_base=STORE, self_url=None)
     ids = lambda xml: [e.findtext(f"{ATOM}id") for e in lxml.etree.fromstring(xml.encode()).findall(f"{ATOM}entry")]  # noqa: E731
     assert ids(first) == ids(again)
 
 
 def test_empty_feed_is_still_valid_atom() -> None:
-    parsed = feedparser.parse(render_feed([], feed_id="urn:littrack:feed:default", self_url=None))
+    parsed = feedparser.parse(render_feed([], feed_id=FEED, id_base=STORE, self_url=None))
     assert not parsed.bozo and parsed.version == "atom10" and parsed.entries == []
+
+
+def test_two_stores_never_share_a_feed_entry_id_and_public_url_makes_every_link_absolute(tmp_path: Path) -> None:
+    feeds = {}
+    for clinic in ("clinic-a", "clinic-b"):
+        folder = tmp_path / clinic
+        folder.mkdir()
+        public = f"https://intranet.example.org/{clinic}/"
+        cfg = load_config(write_config(folder, "http://127.0.0.1:9/", digest={"public_url": public}), environ={})
+        digest_job(cfg)  # digest #1 of each store (no papers: write_empty is on)
+        digest_job(cfg)  # digest #2: the store keeps its id, so #1's entry id does not change
+        feeds[clinic] = feedparser.parse((cfg.digest.output_dir / "feed.xml").read_bytes())
+    a, b = feeds["clinic-a"], feeds["clinic-b"]
+    assert not a.bozo and not b.bozo
+    ids_a, ids_b = [e.id for e in a.entries], [e.id for e in b.entries]
+    assert len(set(ids_a)) == 2 and not set(ids_a) & set(ids_b)
+    assert ids_a[1].endswith(":digest:1") and ids_a[1].split(":digest:")[0] == ids_a[0].split(":digest:")[0]
+    assert a.feed.id != b.feed.id
+    for clinic, feed in feeds.items():
+        links = [e.link for e in feed.entries] + [link.href for link in feed.feed.links]
+        assert links and all(link.startswith(f"https://intranet.example.org/{clinic}/") for link in links), links

@@ -12,6 +12,13 @@ from littrack.config import BackgroundConfig
 from littrack.errors import ConfigError
 
 SHARED_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+# sha256 of each seed as received (shared/seeds/), so the byte check runs from a fresh clone too.
+RECEIVED_SHA256 = {
+    "000_4ec8881802964787.txt": "c22419ad0ded00528eb8521db87c097ea09923f3dcc4f27ce17a38eabaca9c84",
+    "001_c2cb4d4bb0e51bba.txt": "bf3ac65f60548f8586cea59f7d55eb26fd6fb1e7b36d60dfecda128176908447",
+    "002_c8d19a46328c936e.txt": "dea54458ed05e1d152217ecba0fc0d0562fc8e6681195f0988e565fc757d5d2f",
+    "003_f0a4c62e0672e98c.txt": "095321c4dc950e5983446c386bdb4ea71287444fecaa13066ec6be05ced72b89",
+}
 
 
 def test_shipped_seeds_are_the_four_documents_with_provenance() -> None:
@@ -28,13 +35,20 @@ def test_shipped_seeds_are_the_four_documents_with_provenance() -> None:
     assert docs[3].date_label == "c. 2024"
 
 
-@pytest.mark.skipif(not SHARED_SEEDS.is_dir(), reason="shared/seeds not beside the repository")
 def test_shipped_seed_text_is_byte_identical_to_the_received_files() -> None:
-    for doc in shipped_documents():
+    docs = shipped_documents()
+    assert sorted(d.path.name for d in docs if d.path is not None) == sorted(RECEIVED_SHA256)
+    for doc in docs:
         assert doc.path is not None
-        original = SHARED_SEEDS / doc.path.name
-        assert hashlib.sha256(doc.path.read_bytes()).digest() == hashlib.sha256(original.read_bytes()).digest()
-        assert doc.text == original.read_text(encoding="utf-8")
+        data = doc.path.read_bytes()
+        assert hashlib.sha256(data).hexdigest() == RECEIVED_SHA256[doc.path.name]
+        assert doc.text == doc.path.read_text(encoding="utf-8")  # the loader keeps the text as received
+
+
+@pytest.mark.skipif(not SHARED_SEEDS.is_dir(), reason="shared/seeds not beside the repository")
+def test_recorded_seed_digests_are_those_of_the_files_in_shared_seeds() -> None:
+    for name, digest in RECEIVED_SHA256.items():
+        assert hashlib.sha256((SHARED_SEEDS / name).read_bytes()).hexdigest() == digest
 
 
 def test_load_documents_appends_user_files_after_the_seeds(tmp_path: Path) -> None:

@@ -7,13 +7,11 @@ from collections.abc import Iterable
 import pytest
 
 from background_eval.measure import relation_figures
-from background_eval.recorded_papers import RECORDED, recorded_papers
+from background_eval.recorded_papers import recorded_papers
 from littrack.background.documents import shipped_documents
 from littrack.background.passages import Passage, split_all
 from littrack.background.relate import DEFAULT_THRESHOLD, EXCERPT_CHARS, Relater, excerpt, tokens
 from littrack.models import AbstractSection, Paper
-
-needs_recorded = pytest.mark.skipif(not RECORDED.is_dir(), reason="shared/recorded not beside the repository")
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +41,6 @@ def papers_by_document(
     return {doc: [pmid for _, pmid in sorted(hits, key=lambda x: (-x[0], x[1]))] for doc, hits in best.items()}
 
 
-@needs_recorded
 def test_relation_quality_on_labelled_pairs_meets_the_measured_figures() -> None:
     # Measured at DEFAULT_THRESHOLD on tests/background_eval/relation_pairs.json: precision 1.00, recall 0.50.
     figures = relation_figures()
@@ -51,7 +48,6 @@ def test_relation_quality_on_labelled_pairs_meets_the_measured_figures() -> None
     assert figures.recall >= 0.45
 
 
-@needs_recorded
 def test_ketamine_depression_review_relates_to_the_depression_passages(relater: Relater) -> None:
     paper = recorded_papers()[38011560]
     related = relater.relate(paper)
@@ -62,14 +58,12 @@ def test_ketamine_depression_review_relates_to_the_depression_passages(relater: 
     assert "depress" in " ".join(r.excerpt for r in related).lower()
 
 
-@needs_recorded
 def test_unrelated_recorded_papers_get_no_passages(relater: Relater) -> None:
     papers = recorded_papers()
     for pmid in (9575322, 23685357, 11731716, 3966235, 1669026):  # back pain, spines, drug policy, phthalates, Belgium
         assert relater.relate(papers[pmid]) == ()
 
 
-@needs_recorded
 def test_papers_by_document_lists_new_papers_under_the_article_they_bear_on(relater: Relater) -> None:
     by_doc = papers_by_document(relater, recorded_papers().values())
     assert 38011560 in by_doc["healthrising-stephanie"]

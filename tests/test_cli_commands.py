@@ -33,6 +33,7 @@ def fetched(tmp_path: Path) -> Path:
     return cfg
 
 
+@pytest.mark.slow
 def test_export_ris_for_one_topic_parses_back_with_rispy(fetched: Path) -> None:
     code, out, err = cli(fetched, "export", "--format", "ris", "--topic", "ketamine-crps")
     assert code == 0
@@ -41,6 +42,7 @@ def test_export_ris_for_one_topic_parses_back_with_rispy(fetched: Path) -> None:
     assert err.strip() == "export: 7 papers (ris)"
 
 
+@pytest.mark.slow
 def test_export_csl_json_to_a_file_covers_the_whole_store(fetched: Path, tmp_path: Path) -> None:
     target = tmp_path / "all.json"
     code, _, err = cli(fetched, "export", "--format", "csl-json", "-o", str(target))
@@ -48,6 +50,7 @@ def test_export_csl_json_to_a_file_covers_the_whole_store(fetched: Path, tmp_pat
     assert len(json.loads(target.read_text())) == len(default_corpus())
 
 
+@pytest.mark.slow
 def test_export_since_today_finds_everything_and_since_tomorrow_nothing(fetched: Path) -> None:
     import datetime as dt
 
@@ -66,6 +69,7 @@ def test_export_since_today_finds_everything_and_since_tomorrow_nothing(fetched:
         (["--since", "2026-02-30"], "--since: expected a date YYYY-MM-DD"),
     ],
 )
+@pytest.mark.slow
 def test_export_rejects_bad_arguments_in_one_line(fetched: Path, args: list[str], message: str) -> None:
     code, _, err = cli(fetched, "export", "--format", "bibtex", *args)
     assert code == 2 and message in err and err.count("\n") == 1
@@ -114,6 +118,7 @@ def test_invalid_sections_are_one_line_naming_the_key(tmp_path: Path, sections: 
     assert code == 2 and message in err and err.count("\n") == 1, err
 
 
+@pytest.mark.slow
 def test_empty_digest_is_not_written_when_write_empty_is_false(fetched: Path, tmp_path: Path) -> None:
     assert cli(fetched, "digest")[0] == 0
     cfg = write_config(tmp_path, "http://127.0.0.1:9/", digest={"write_empty": False})

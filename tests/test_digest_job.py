@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from configs import write_config
+from digest_checks import assert_folder_agrees, ledger, no_temp_files
 from littrack.cli import main
 from littrack.replay.corpus import default_corpus
 from littrack.replay.server import FakeEutils
@@ -55,6 +57,7 @@ def fetched(tmp_path: Path):
     return make
 
 
+@pytest.mark.slow
 def test_digest_writes_file_archive_feed_and_exports_and_marks_every_paper_once(fetched):
     cfg = fetched()
     n = len(default_corpus())
@@ -75,6 +78,7 @@ def test_digest_writes_file_archive_feed_and_exports_and_marks_every_paper_once(
     assert "No new papers this period" in second.read_text()
 
 
+@pytest.mark.slow
 def test_dry_run_marks_nothing_and_sends_nothing(fetched):
     with SmtpTestServer() as smtp:
         cfg = fetched(email=_email(smtp))
@@ -92,8 +96,8 @@ def _email(smtp: SmtpTestServer, **extra):  # type: ignore[no-untyped-def]
         "host": smtp.host,
         "port": smtp.port,
         "security": smtp.security,
-        "from": "littrack@example.org",
-        "to": ["reader@example.org"],
+        "from": "littrack@clinic.test",
+        "to": ["reader@clinic.test"],
         "timeout": 5,
     }
     if smtp.ca_path:
@@ -104,10 +108,12 @@ def _email(smtp: SmtpTestServer, **extra):  # type: ignore[no-untyped-def]
     return conf
 
 
+@pytest.mark.slow
 def test_digest_is_emailed_over_starttls_with_auth_as_multipart_alternative(fetched, monkeypatch):
     monkeypatch.setenv("LITTRACK_SMTP_PASSWORD", "s3cret")
     with SmtpTestServer(starttls=True, auth=("clinic", "s3cret")) as smtp:
-        cfg = fetched(email=_email(smtp))
+        # A public copy to link to (without one the digest goes along as an attachment: see below).
+        cfg = fetched(email=_email(smtp), digest={"public_url": "https://clinic.example.org/digests/"})
         code, out, err = cli(cfg, "digest")
         assert code == 0, err
         assert "written and e-mailed" in out
@@ -115,12 +121,33 @@ def test_digest_is_emailed_over_starttls_with_auth_as_multipart_alternative(fetc
         assert smtp.deliveries[0].tls and smtp.deliveries[0].auth_user == "clinic"
     assert msg.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
-    assert msg["Subject"].startswith(f"littrack: {len(default_corpus())} new papers")
+    # Issue 13: the subject says what matters in short and ends with the total (was "littrack: N new papers …").
+    assert re.fullmatch(rf"littrack: (\d+ \w[\w ]*, )*{len(default_corpus())} new papers \(.+\)", msg["Subject"])
     assert "s3cret" not in out + err
     row = db(cfg).execute("SELECT emailed, status FROM digests").fetchone()
     assert row["emailed"] == 1 and row["status"] == "delivered"
 
 
+@pytest.mark.slow
+def test_without_a_public_url_the_full_digest_is_attached(fetched):
+    with SmtpTestServer() as smtp:
+        cfg = fetched(email=_email(smtp))
+        assert cli(cfg, "digest")[0] == 0
+        (msg,) = smtp.messages
+    assert msg.get_content_type() == "multipart/mixed"
+    body, attached = msg.iter_parts()
+    assert [p.get_content_type() for p in body.iter_parts()] == ["text/plain", "text/html"]
+    name = db(cfg).execute("SELECT filename FROM digests").fetchone()[0]
+    assert attached.get_filename() == name and attached.get_content_type() == "text/html"
+    assert attached.get_content() == (cfg.parent / "digests" / name).read_text(encoding="utf-8")
+    plain = " ".join(msg.get_body(("plain",)).get_content().split())
+    assert f"The full digest is attached to this e-mail ({name})" in plain
+    assert name in msg.get_body(("html",)).get_content()
+    row = db(cfg).execute("SELECT emailed, status FROM digests").fetchone()
+    assert row["emailed"] == 1 and row["status"] == "delivered"
+
+
+@pytest.mark.slow
 def test_smtp_down_marks_nothing_and_the_next_digest_retries_the_same_papers(fetched, tmp_path):
     with SmtpTestServer() as smtp:
         port = smtp.port
@@ -130,8 +157,8 @@ def test_smtp_down_marks_nothing_and_the_next_digest_retries_the_same_papers(fet
             "host": "127.0.0.1",
             "port": port,
             "security": "none",
-            "from": "littrack@example.org",
-            "to": ["reader@example.org"],
+            "from": "littrack@clinic.test",
+            "to": ["reader@clinic.test"],
             "timeout": 2,
         }
     )
@@ -151,18 +178,69 @@ def test_smtp_down_marks_nothing_and_the_next_digest_retries_the_same_papers(fet
     assert len(list((cfg.parent / "digests").glob("20*.html"))) == 1  # the failed attempt's file was replaced
 
 
+def _smtp_down() -> dict[str, object]:
+    with SmtpTestServer() as smtp:
+        port = smtp.port  # closed again: nothing listens there any more
+    return {"enabled": True, "host": "127.0.0.1", "port": port, "security": "none",
+            "from": "littrack@clinic.test", "to": ["reader@clinic.test"], "timeout": 2}
+
+
+@pytest.mark.slow
+def test_a_later_digest_never_deletes_the_page_a_delivered_digest_owns(fetched, tmp_path):
+    # The fault campaign's sequence (issue 11 §1): failed attempt, delivery under the same name, one more digest.
+    cfg = fetched(email=_smtp_down())
+    code, _, err = cli(cfg, "digest")
+    assert code == 1 and "cannot reach SMTP server" in err
+    cfg = write_config(tmp_path, "http://127.0.0.1:9/", fetch={"recheck_limit": 0})
+    code, out, err = cli(cfg, "digest")
+    assert code == 0 and "(written)" in out, err
+    delivered = [r for r in ledger(tmp_path / "store.sqlite3") if r["status"] == "delivered"]
+    page = tmp_path / "digests" / delivered[0]["filename"]
+    before = page.read_bytes()
+    code, out, err = cli(cfg, "digest")
+    assert code == 0 and out.startswith("digest: 0 papers"), err
+    assert page.is_file(), f"{page.name}, delivered by digest #{delivered[0]['id']}, was deleted"
+    assert page.read_bytes() == before
+    # Re-rendering the failed attempt, whose name the delivered digest took over, writes beside it.
+    code, out, err = cli(cfg, "digest", "--rebuild", "1")
+    assert code == 0 and out.rstrip().endswith("rebuild-1.html (nothing marked or sent)"), err
+    assert page.read_bytes() == before
+    assert_folder_agrees(tmp_path / "store.sqlite3", tmp_path / "digests", expect_pmids=set(default_corpus().pmids))
+    assert no_temp_files(tmp_path / "digests") == []
+
+
+@pytest.mark.slow
+def test_a_digest_the_smtp_server_may_have_delivered_is_announced_when_its_papers_are_sent_again(fetched, tmp_path):
+    # A refused recipient after the others accepted: the message went out, yet the digest counts as failed.
+    with SmtpTestServer(refuse={"gone@clinic.test"}) as smtp:
+        cfg = fetched(email=_email(smtp, to=["reader@clinic.test", "gone@clinic.test"]))
+        assert cli(cfg, "digest")[0] == 1
+        assert len(smtp.messages) == 1
+    (first,) = ledger(tmp_path / "store.sqlite3")
+    assert first["status"] == "failed" and first["sending_at"]
+    with SmtpTestServer() as smtp:
+        cfg = write_config(tmp_path, "http://127.0.0.1:9/", fetch={"recheck_limit": 0}, email=_email(smtp))
+        code, _, err = cli(cfg, "digest")
+        assert code == 0, err
+        assert "digest #1 may have been e-mailed already" in err and "readers may get them twice" in err
+        (msg,) = smtp.messages
+    assert "may have reached you already" in msg.get_body(("plain",)).get_content()
+
+
 def _reusable(port: int) -> bool:
     return False  # the test server picks its own port; a fresh config points at it
 
 
+@pytest.mark.slow
 def test_refused_recipient_counts_as_not_delivered(fetched):
-    with SmtpTestServer(refuse={"gone@example.org"}) as smtp:
-        cfg = fetched(email=_email(smtp, to=["reader@example.org", "gone@example.org"]))
+    with SmtpTestServer(refuse={"gone@clinic.test"}) as smtp:
+        cfg = fetched(email=_email(smtp, to=["reader@clinic.test", "gone@clinic.test"]))
         code, _, err = cli(cfg, "digest")
-    assert code == 1 and "gone@example.org" in err
+    assert code == 1 and "gone@clinic.test" in err
     assert delivered_counts(cfg) == {}
 
 
+@pytest.mark.slow
 def test_unwritable_output_directory_marks_nothing(fetched, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the digests folder should be")
@@ -189,6 +267,7 @@ KILL_AFTER_WRITE = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_kill_between_writing_and_marking_then_rerun_delivers_each_paper_exactly_once(fetched):
     cfg = fetched()
     proc = subprocess.run(
@@ -207,9 +286,10 @@ def test_kill_between_writing_and_marking_then_rerun_delivers_each_paper_exactly
     counts = delivered_counts(cfg)
     assert len(counts) == len(default_corpus()) and set(counts.values()) == {1}
     statuses = [r["status"] for r in db(cfg).execute("SELECT status FROM digests ORDER BY id")]
-    assert statuses == ["pending", "delivered"]
+    assert statuses == ["interrupted", "delivered"]
 
 
+@pytest.mark.slow
 def test_rebuild_rerenders_a_digest_without_changing_the_ledger(fetched):
     cfg = fetched()
     assert cli(cfg, "digest")[0] == 0
@@ -224,6 +304,7 @@ def test_rebuild_rerenders_a_digest_without_changing_the_ledger(fetched):
     assert code == 1 and "no digest #99" in err
 
 
+@pytest.mark.slow
 def test_status_json_includes_the_digest_ledger(fetched):
     cfg = fetched()
     assert cli(cfg, "digest")[0] == 0
@@ -233,6 +314,7 @@ def test_status_json_includes_the_digest_ledger(fetched):
 
 
 @pytest.mark.parametrize("public_url", [None, "https://clinic.example.org/digests"])
+@pytest.mark.slow
 def test_emailed_abstracts_are_shortened_with_a_link_readers_can_open(fetched, public_url):
     digest = {"email_abstract_chars": 80}
     if public_url:
@@ -248,7 +330,7 @@ def test_emailed_abstracts_are_shortened_with_a_link_readers_can_open(fetched, p
         name = db(cfg).execute("SELECT filename FROM digests").fetchone()[0]
         assert f'href="{public_url}/{name}#pmid-' in html and f"{public_url}/{name}#pmid-" in text
     else:
-        assert "read the full abstract on PubMed" in html and "https://pubmed.ncbi.nlm.nih.gov/" in text
+        assert "The full abstract on PubMed" in html and "https://pubmed.ncbi.nlm.nih.gov/" in text
 
 
 def test_public_url_must_be_http(tmp_path):

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import lxml.html
 import pytest
 
-from digest_samples import HOSTILE_TITLE, build_view, empty_view, hostile_paper, long_author_paper, real_papers
-from littrack.digest.render import doi_url, render_email_html, render_html, render_text, safe_href, shorten_markup
+from digest_samples import (
+    HOSTILE_TITLE,
+    RLO,
+    bidi_paper,
+    build_view,
+    empty_view,
+    hostile_paper,
+    long_author_paper,
+    real_papers,
+)
+from littrack.digest.email_html import render_email_html
+from littrack.digest.render import doi_url, render_html, render_text, safe_href, shorten_markup
 from littrack.digest.view import DigestView
-from littrack.models import Paper
+from littrack.models import Design, Evidence, EvidenceSource, Paper, StudyDetails, Subjects
 
 # Event-handler attributes and URL-bearing attributes a browser would act on.
 _URL_ATTRS = ("href", "src", "action", "formaction", "xlink:href")
@@ -62,20 +73,24 @@ def test_digest_is_semantic_self_contained_html(html: str) -> None:
     assert doc.xpath("//link") == [] and doc.xpath("//script") == [] and doc.xpath("//img") == []
     assert "@import" not in html and "url(" not in html
     assert doc.xpath("//style") and doc.xpath("//time[@datetime='2026-11-14']")
-    headings = [h.text_content().strip() for h in doc.xpath("//h2")]
-    assert headings[:2] == ["This period", "Changes to papers you were sent"]
-    assert headings[2].startswith("Ketamine for fibromyalgia") and headings[3].startswith("Ketamine for CRPS")
-    assert headings[4:] == ["Registered trials", "Background articles", "Studies the background articles refer to"]
+    headings = [" ".join(h.text_content().split()) for h in doc.xpath("//h2")]
+    # Issue 13: the briefing on top, then the safety lane before the topics.
+    assert headings[:3] == ["What matters this period", "Changes to papers you were sent", "Safety reports 1"]
+    assert headings[3].startswith("Ketamine for fibromyalgia") and headings[4].startswith("Ketamine for CRPS")
+    assert headings[5:] == ["Registered trials", "Background articles", "Studies the background articles refer to"]
 
 
-def test_header_shows_period_queries_counts_and_retry_note(html: str, view: DigestView) -> None:
+def test_header_shows_period_counts_and_retry_note_and_the_footer_the_queries(html: str, view: DigestView) -> None:
     doc = tree(html)
     header = doc.xpath("//header")[0].text_content()
     assert "14 Nov 2026" in header and "20 Nov 2026" in header and "Entrez dates" in header
     assert "21 Nov 2026, 07:00 UTC" in header
-    codes = [c.text_content() for c in doc.xpath("//header//details[@class='queries']//code")]
+    # Issue 13 moved the PubMed queries from the top to the footer.
+    codes = [c.text_content() for c in doc.xpath("//footer//details[@class='queries']//code")]
     assert codes == [s.topic.query for s in view.sections]
-    assert f"{view.total} new papers" in " ".join(header.split())
+    assert doc.xpath("//header//code") == []
+    counts = " ".join(doc.xpath("//p[@class='counts']")[0].text_content().split())
+    assert counts.endswith(f"{view.total - 3} other papers")  # the RCT, the review and the safety report are named
     assert "Retrying: some of these papers were in a digest that could not be delivered" in " ".join(header.split())
 
 
@@ -129,14 +144,20 @@ def test_links_have_meaningful_text_and_safe_targets(html: str, papers: dict[int
         assert links[f"Full text in PMC ({paper.pmcid})"].endswith(f"/pmc/articles/{paper.pmcid}/")
 
 
-def test_paper_matched_by_two_topics_appears_once_tagged_with_both(html: str, view: DigestView) -> None:
+def test_paper_matched_by_two_topics_is_in_full_once_and_one_line_under_the_other(html: str, view: DigestView) -> None:
     first = view.sections[0].entries[0].paper
     doc = tree(html)
     assert len(doc.xpath(f'//article[@id="pmid-{first.pmid}"]')) == 1
     tags = [t.text_content() for t in article(html, first.pmid).xpath(".//span[@class='topic-tag']")]
     assert tags == ["Ketamine for fibromyalgia", "Ketamine for CRPS"]
-    # The CRPS count includes the paper shown under fibromyalgia, and says so.
-    assert "1 listed under another topic" in doc.xpath("//header")[0].text_content()
+    # Issue 13 (was: shown once, "listed under another topic"): the CRPS section lists it too, as one line
+    # pointing up to the full entry, so the CRPS heading counts what the CRPS section shows.
+    (line,) = doc.xpath(f'//section[@id="topic-ketamine-crps"]//p[@class="also"][a[@href="#pmid-{first.pmid}"]]')
+    assert "also under Ketamine for fibromyalgia ↑" in " ".join(line.text_content().split())
+    crps = doc.xpath('//section[@id="topic-ketamine-crps"]')[0]
+    shown = len(crps.xpath(".//ol[@class='papers']/li"))
+    heading = crps.xpath(".//h2/span[@class='count']")[0].text_content()
+    assert int(heading) == shown == view.sections[1].count
 
 
 def test_entry_shows_evidence_badges_related_passage_and_trials(html: str, view: DigestView) -> None:
@@ -166,7 +187,10 @@ def test_optional_sections_render_their_rows(html: str) -> None:
     background = doc.xpath("//section[@id='background']")[0].text_content()
     assert "Background article (not peer-reviewed)" in background and "New since this article" in background
     mentions = doc.xpath("//section[@id='mentions']")[0]
-    assert "Unresolved" in mentions.text_content() and mentions.xpath(".//a[starts-with(@href,'https://pubmed')]")
+    text = " ".join(mentions.text_content().split())
+    # Issue 13: "no PubMed record matched" (searched) is told apart from "not looked up" (never searched).
+    assert "no PubMed record matched" in text and "not looked up yet" in text and "too vague to search" in text
+    assert mentions.xpath(".//a[starts-with(@href,'https://pubmed')]")
     assert doc.xpath("//section[@id='changes']//a[text()='Read the notice (PMID 35767954)']")
     assert doc.xpath("//section[@id='changes']//span[@class='kind']")[0].text_content() == "Erratum"
 
@@ -213,25 +237,31 @@ def test_hostile_text_stays_plain_in_text_part(view: DigestView) -> None:
     assert HOSTILE_TITLE in text  # plain text carries no markup meaning; the words are shown as they are
 
 
-def test_email_html_has_no_details_and_shortens_abstracts(view: DigestView, papers: dict[int, Paper]) -> None:
+def test_email_html_has_no_details_and_shortens_abstracts_to_results_and_conclusions(
+    view: DigestView, papers: dict[int, Paper]
+) -> None:
     v = DigestView(**{**view.__dict__, "full_digest_url": "https://example.org/digests/2026-11-21.html"})
     doc = tree(render_email_html(v, abstract_chars=200))
     assert doc.xpath("//details") == [] and doc.xpath("//style")
-    body = doc.xpath('//article[@id="pmid-35830032"]//div[@class="abstract-body"]')[0]
-    more = body.xpath(".//a")[-1]
-    assert more.text_content() == "… read the full abstract in the digest"
-    assert more.get("href") == "https://example.org/digests/2026-11-21.html#pmid-35830032"
-    shown = body.text_content().replace(more.text_content(), "")
-    assert len(" ".join(shown.split())) < len(papers[35830032].abstract_plain)
+    # The real RCT (structured abstract) is the first paper to read; its e-mail abstract keeps the conclusion.
+    rct = papers[23435529]
+    (entry,) = doc.xpath(f'//table[@id="pmid-{rct.pmid}"]')
+    body = " ".join(entry.text_content().split())
+    conclusion = next(s for s in rct.abstract if s.category == "CONCLUSIONS")
+    assert " ".join(conclusion.text.split())[:80] in body
+    assert "BACKGROUND" not in body.upper().split("CONCLUSION")[0]
+    more = [a for a in entry.xpath(".//a") if a.text_content() == "The full abstract in the digest"]
+    assert more[0].get("href") == f"https://example.org/digests/2026-11-21.html#pmid-{rct.pmid}"
+    assert len(body) < len(rct.abstract_plain)
 
 
 def test_text_part_has_every_paper_links_and_shortened_abstracts(view: DigestView) -> None:
     v = DigestView(**{**view.__dict__, "full_digest_url": "https://example.org/d.html"})
     text = render_text(v, abstract_chars=300)
     for section in view.sections:
-        for e in section.entries:
+        for e in (*section.entries, *section.preclinical):
             assert e.paper.pubmed_url in text
-    assert "… read the full abstract in the digest: https://example.org/d.html#pmid-35830032" in text
+    assert "… the full abstract: https://example.org/d.html#pmid-23435529" in text
     assert "neither endorsed nor certified by the NCBI" in " ".join(text.split())
 
 
@@ -265,3 +295,69 @@ def test_shorten_markup_keeps_tags_balanced_and_entities_whole() -> None:
     text, cut = shorten_markup("<b>bold words continue here</b>", 10)
     assert cut and text == "<b>bold words</b>…"
     assert shorten_markup("short", 10) == ("short", False)
+
+
+def _with_evidence(view: DigestView, evidence: Evidence) -> DigestView:
+    section = view.sections[0]
+    entry = dataclasses.replace(section.entries[0], evidence=evidence)
+    first = dataclasses.replace(section, entries=(entry, *section.entries[1:]))
+    return dataclasses.replace(view, sections=(first, *view.sections[1:]))
+
+
+def test_paper_card_shows_both_labels_when_pubmed_and_the_abstract_disagree(view: DigestView) -> None:
+    # SYNTHETIC evidence row: what littrack.evidence returns for an abstract that contradicts its indexing.
+    evidence = Evidence(
+        Design.NARRATIVE_REVIEW,
+        "Narrative review",
+        6,
+        EvidenceSource.INDEXED,
+        True,
+        ("n = 48", "chronic pain / infusion clinic", "ketamine 0.5 mg/kg/h IV"),
+        indexed_as="Meta-Analysis",
+        text_design=Design.NARRATIVE_REVIEW,
+        text_label="Narrative review",
+        automated=True,
+    )
+    changed = _with_evidence(view, evidence)
+    pmid = changed.sections[0].entries[0].paper.pmid
+    badges = [b.text_content() for b in article(render_html(changed), pmid).xpath(".//li[contains(@class,'badge')]")]
+    assert "PubMed: Meta-Analysis · abstract: narrative review · indexed (automated)" in badges
+    assert {"chronic pain / infusion clinic", "ketamine 0.5 mg/kg/h IV"} <= set(badges)
+    text = render_text(changed, abstract_chars=300)
+    assert "PubMed: Meta-Analysis · abstract: narrative review (indexed (automated))" in text
+    assert "ketamine 0.5 mg/kg/h IV" in text
+
+
+def test_paper_card_says_animal_study_in_words(view: DigestView) -> None:
+    # SYNTHETIC evidence row for a rat study.
+    evidence = Evidence(
+        Design.PRECLINICAL,
+        "Preclinical (animal / in vitro)",
+        7,
+        EvidenceSource.FROM_TEXT,
+        False,
+        details=StudyDetails(subjects=Subjects.ANIMAL),
+    )
+    changed = _with_evidence(view, evidence)
+    pmid = changed.sections[0].entries[0].paper.pmid
+    assert "Preclinical: animal study · from text" in article(render_html(changed), pmid).text_content()
+    assert "Preclinical: animal study (from text)" in render_text(changed, abstract_chars=300)
+
+
+def test_bidi_overrides_stay_inside_their_own_field_in_html(papers: dict[int, Paper]) -> None:
+    view = build_view([papers[35830032], bidi_paper()])
+    node = article(render_html(view), 99999996)
+    holders = [t.getparent() for t in node.xpath(f'.//text()[contains(., "{RLO}")]')]
+    assert len(holders) == 3 and all(h.tag == "bdi" for h in holders)  # title, the author, the journal
+    assert [b.text_content() for b in node.xpath('.//p[@class="byline"]/bdi')] == [f"{RLO}Evil A", "Smith B"]
+    # The e-mail's HTML part shows the paper in its own (table) layout: every overridden run is isolated there too.
+    mail = tree(render_email_html(view, abstract_chars=200))
+    holders = [t.getparent() for t in mail.xpath(f'//text()[contains(., "{RLO}")]')]
+    assert holders and all(h.tag == "bdi" for h in holders)
+
+
+def test_bidi_overrides_are_dropped_from_the_text_part(papers: dict[int, Paper]) -> None:
+    text = render_text(build_view([papers[35830032], bidi_paper()]), abstract_chars=200)
+    assert RLO not in text
+    # The text part lists this paper on one line (title and link; authors and journal only for papers in full).
+    assert "Ketamine reversed" in text

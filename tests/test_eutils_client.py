@@ -20,12 +20,13 @@ from littrack.eutils.client import EutilsClient, validate_efetch
 from littrack.eutils.esearch import BackendError, parse_esearch
 from littrack.models import DateWindow
 from littrack.ratelimit import RateLimiter, shared_limiter
-from littrack.replay.corpus import recorded_path
+from littrack.replay import recorded_path
 from littrack.replay.replies import wide_window_override
 from littrack.replay.server import FakeEutils, Fault
 
 EVERYTHING = DateWindow(dt.date(1900, 1, 1), dt.date(2100, 12, 31))
 SECRET = "ncbi-secret-key-0123456789"
+BIOPYTHON = recorded_path("pubmed", "biopython", "Tests", "Entrez")
 
 
 class Recorder:
@@ -306,6 +307,7 @@ def test_rate_limiter_block_until_holds_every_start() -> None:
         assert clock.now == pytest.approx(102.0)
 
 
+@pytest.mark.slow  # the second request waits out a real second
 def test_rate_limiter_waits_for_a_request_still_in_flight_in_another_thread() -> None:
     limiter = RateLimiter(1, margin=0.0)
     order: list[str] = []
@@ -337,6 +339,7 @@ def test_shared_limiter_is_one_instance_per_host_and_rate() -> None:
         assert one.limiter is two.limiter is shared_limiter(3.0, host)
 
 
+@pytest.mark.slow
 def test_client_with_a_real_limiter_stays_under_the_servers_rate_limit() -> None:
     with FakeEutils() as srv:  # rate limit on: 3/s without a key
         cfg = NcbiConfig(email="dev@example.org", tool="littrack-tests", base_url=srv.base_url, max_retries=3)
@@ -350,15 +353,16 @@ def test_client_with_a_real_limiter_stays_under_the_servers_rate_limit() -> None
 
 
 def test_parse_esearch_reads_history_from_a_recorded_reply() -> None:
-    result = parse_esearch(recorded_path("biopython", "esearch2.xml").read_bytes())
+    result = parse_esearch((BIOPYTHON / "esearch2.xml").read_bytes())
     assert (result.count, len(result.ids), result.query_key) == (42249, 100, "1")
     assert result.webenv == "MCID_6927d6e7fee3e90f880ec190"
-    recorded = parse_esearch(recorded_path("biocommons", "test_esearchresult__1_esearch.xml").read_bytes())
+    biocommons = recorded_path("pubmed", "biocommons-eutils", "extracted_bodies", "test_esearchresult__1_esearch.xml")
+    recorded = parse_esearch(biocommons.read_bytes())
     assert recorded.count == 34 == len(recorded.ids) and recorded.webenv
 
 
 def test_parse_esearch_treats_phrase_not_found_as_zero_hits() -> None:
-    result = parse_esearch(recorded_path("biopython", "esearch8.xml").read_bytes())
+    result = parse_esearch((BIOPYTHON / "esearch8.xml").read_bytes())
     assert (result.count, result.ids) == (0, ())
     assert result.warnings == ("PhraseNotFound: abcXYZ", "OutputMessage: No items found.")
 
@@ -366,9 +370,9 @@ def test_parse_esearch_treats_phrase_not_found_as_zero_hits() -> None:
 @pytest.mark.parametrize(
     ("body", "error"),
     [
-        (recorded_path("biopython", "pubmed3.html").read_bytes(), ParseError),
-        (recorded_path("biopython", "einfo4.xml").read_bytes(), ParseError),
-        (recorded_path("biopython", "esummary8.xml").read_bytes(), ParseError),  # an <ERROR> but not eSearchResult
+        ((BIOPYTHON / "pubmed3.html").read_bytes(), ParseError),
+        ((BIOPYTHON / "einfo4.xml").read_bytes(), ParseError),
+        ((BIOPYTHON / "esummary8.xml").read_bytes(), ParseError),  # an <ERROR> but not eSearchResult
         (
             b"<eSearchResult><ERROR>Search Backend failed: Database is not supported: pubmed</ERROR></eSearchResult>",
             BackendError,
@@ -383,14 +387,15 @@ def test_parse_esearch_rejects_what_is_not_an_answer(body: bytes, error: type[Ex
 
 def test_validate_efetch_accepts_recorded_replies_and_rejects_broken_ones() -> None:
     for name in ("pubmed1.xml", "pubmed7.xml"):
-        validate_efetch(recorded_path("biopython", name).read_bytes())
-    validate_efetch(recorded_path("metapub", "37909814.xml").read_bytes())  # an empty set is an answer
-    whole = recorded_path("hawc", "TestPubmed.test_search__2_efetch.xml").read_bytes()
+        validate_efetch((BIOPYTHON / name).read_bytes())
+    empty = recorded_path("pubmed", "metapub", "tests", "fixtures", "pmid_xml", "37909814.xml")
+    validate_efetch(empty.read_bytes())  # an empty set is an answer
+    whole = recorded_path("pubmed", "hawc", "extracted_bodies", "TestPubmed.test_search__2_efetch.xml").read_bytes()
     with pytest.raises(ParseError, match="truncated"):
         validate_efetch(whole[: len(whole) // 2])
     with pytest.raises(ParseError, match="not XML"):
-        validate_efetch(recorded_path("biopython", "pubmed3.html").read_bytes())
+        validate_efetch((BIOPYTHON / "pubmed3.html").read_bytes())
     with pytest.raises(ParseError, match="not a PubmedArticleSet"):
-        validate_efetch(recorded_path("biopython", "einfo4.xml").read_bytes())
+        validate_efetch((BIOPYTHON / "einfo4.xml").read_bytes())
     with pytest.raises(BackendError):
         validate_efetch(b'<?xml version="1.0" ?><eFetchResult><ERROR>Search Backend failed</ERROR></eFetchResult>')

@@ -6,8 +6,10 @@ import dataclasses
 
 import pytest
 
+from evidence_eval.evalset import load_corpus
 from evidence_eval.records import by_pmid
 from littrack.evidence.classify import DESIGNS, classify
+from littrack.evidence.indexed import MESH_OBSERVATIONAL
 from littrack.models import AbstractSection, Paper
 
 
@@ -22,7 +24,6 @@ def _synthetic(title: str, abstract: str = "") -> Paper:
         (23435529, "rct"),  # PT Randomized Controlled Trial
         (22663011, "rct"),  # RCT + Clinical Trial, Phase III: randomized wins
         (33856845, "systematic_review"),  # PT Systematic Review
-        (35830032, "systematic_review"),  # PT Meta-Analysis + Review
         (25364329, "case_report"),  # PT Case Reports
         (38962805, "notice"),  # PT Published Erratum
         (34529508, "editorial"),  # PT Editorial + Comment
@@ -34,6 +35,27 @@ def test_classify_uses_indexing_when_it_is_informative(pmid: int, design: str) -
     evidence = classify(by_pmid(pmid))
     assert (evidence.design, evidence.source) == (design, "indexed")
     assert (evidence.label, evidence.tier) == DESIGNS[design]
+
+
+def test_classify_shows_both_labels_when_indexing_says_meta_analysis_and_the_abstract_narrative_review() -> None:
+    # 35830032 is indexed Meta-Analysis + Review; its abstract: "The purpose of this narrative review ...".
+    # Until issue 12 this test expected a tier-1 systematic review: PubMed's label won over the abstract.
+    evidence = classify(by_pmid(35830032))
+    assert evidence.display == "PubMed: Meta-Analysis · abstract: narrative review"
+    assert (evidence.design, evidence.tier) == ("narrative_review", DESIGNS["narrative_review"][1])
+
+
+def test_classify_calls_an_in_vitro_assay_indexed_case_report_preclinical() -> None:
+    # 2917345 "Use of primary cultures of human hepatocytes in toxicology studies", PT Case Reports.
+    evidence = classify(by_pmid(2917345))
+    assert (evidence.design, evidence.human, evidence.display) == ("preclinical", False, "Preclinical: in vitro")
+
+
+def test_classify_says_when_the_indexing_was_automated() -> None:
+    automated = next(p for p in load_corpus() if p.indexing_method == "Automated" and classify(p).source == "indexed")
+    assert classify(automated).automated
+    assert classify(automated).source_note == "indexed (automated)"
+    assert not classify(by_pmid(23435529)).automated
 
 
 def test_classify_marks_animal_work_as_not_human_and_rcts_as_human() -> None:
@@ -53,10 +75,23 @@ def test_classify_reads_an_untagged_guideline_of_a_medline_record_from_its_title
 
 
 def test_classify_never_claims_a_trial_from_text_for_a_fully_indexed_record() -> None:
-    # The real RCT's indexing with its design tags removed, as a MEDLINE record without them would look.
-    paper = dataclasses.replace(by_pmid(23121403), publication_types=("Journal Article",))
+    # The real RCT's indexing with its design tags removed, as a MEDLINE record without them would look
+    # (its MeSH "Follow-Up Studies" is a design tag too since the label table follows MeSH's Epidemiologic
+    # Studies branch, so it goes with the publication types).
+    real = by_pmid(23121403)
+    paper = dataclasses.replace(
+        real,
+        publication_types=("Journal Article",),
+        mesh=tuple(m for m in real.mesh if m.descriptor not in MESH_OBSERVATIONAL),
+    )
     assert paper.status == "MEDLINE"
     assert classify(paper).design == "other"
+
+
+def test_indexed_review_is_a_review_whatever_study_design_mesh_it_carries() -> None:
+    # 34334504 is indexed Review with MeSH Humans + Prospective Studies ("This review aimed to discuss ...").
+    evidence = classify(by_pmid(34334504))
+    assert (evidence.design, evidence.indexed_as) == ("narrative_review", "Review")
 
 
 def test_classify_falls_back_to_text_for_records_not_yet_indexed() -> None:
@@ -133,3 +168,14 @@ def test_classify_fills_detail_chips_and_sample_size() -> None:
     evidence = classify(by_pmid(23121403))
     assert evidence.sample_size == 822
     assert "n = 822" in evidence.chips
+
+
+def test_a_real_rct_without_trial_or_blinding_words_is_read_as_an_rct_from_text() -> None:
+    # 9505772: "In a randomized, prospective study, patients ... were managed with either early or late
+    # tracheal extubation." (Randomized Controlled Trial). The first pass called it observational.
+    assert classify(by_pmid(9505772), use_indexing=False).design == "rct"
+
+
+def test_a_real_case_report_that_reports_a_unique_case_is_not_a_narrative_review() -> None:
+    # 29635139 (Case Reports): "We report a unique case of a young girl ..."; the first pass said narrative review.
+    assert classify(by_pmid(29635139), use_indexing=False).design == "case_report"

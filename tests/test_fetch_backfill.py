@@ -34,6 +34,8 @@ SHAPES = {
     "even since 1990": dict.fromkeys(range(1990, TODAY.year + 1), 1.0),
 }
 
+pytestmark = pytest.mark.slow  # about 40 requests through the real rate limiter per run
+
 
 def window_of(request: RecordedRequest) -> tuple[dt.date, dt.date]:
     return (

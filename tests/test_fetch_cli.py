@@ -48,6 +48,7 @@ def corpus_size() -> int:
     return len(default_corpus())
 
 
+@pytest.mark.slow
 def test_first_fetch_stores_every_recorded_record_and_prints_one_summary_line(fake_eutils, tmp_path, corpus_size):
     cfg = write_config(tmp_path, fake_eutils.base_url)
     code, out, err = run_cli(cfg, "fetch")
@@ -66,6 +67,7 @@ def test_first_fetch_stores_every_recorded_record_and_prints_one_summary_line(fa
     assert links == 2 * corpus_size
 
 
+@pytest.mark.slow
 def test_every_request_identifies_tool_and_email_and_uses_entrez_dates(fake_eutils, tmp_path):
     cfg = write_config(tmp_path, fake_eutils.base_url)
     assert run_cli(cfg, "fetch")[0] == 0
@@ -76,6 +78,7 @@ def test_every_request_identifies_tool_and_email_and_uses_entrez_dates(fake_euti
         assert req.get("mindate") == "1950/01/01" and req.get("maxdate") == TODAY.strftime("%Y/%m/%d")
 
 
+@pytest.mark.slow
 def test_first_fetch_pages_through_the_history_server_in_batches(fake_eutils, tmp_path, corpus_size):
     cfg = write_config(tmp_path, fake_eutils.base_url)
     assert run_cli(cfg, "fetch")[0] == 0
@@ -86,6 +89,7 @@ def test_first_fetch_pages_through_the_history_server_in_batches(fake_eutils, tm
     assert len(fake_eutils.requests_to("esearch")) == 2
 
 
+@pytest.mark.slow
 def test_immediate_second_fetch_finds_nothing_new_with_one_search_per_topic(fake_eutils, tmp_path):
     cfg = write_config(tmp_path, fake_eutils.base_url)
     assert run_cli(cfg, "fetch")[0] == 0
@@ -96,6 +100,7 @@ def test_immediate_second_fetch_finds_nothing_new_with_one_search_per_topic(fake
     assert [r.utility for r in fake_eutils.requests] == ["esearch", "esearch"]
 
 
+@pytest.mark.slow
 def test_later_fetch_starts_at_watermark_minus_overlap(fake_eutils, tmp_path):
     cfg = write_config(tmp_path, fake_eutils.base_url, fetch={"overlap_days": 5})
     assert run_cli(cfg, "fetch")[0] == 0
@@ -117,6 +122,7 @@ def test_later_fetch_starts_at_watermark_minus_overlap(fake_eutils, tmp_path):
     [Fault.HTTP_429, Fault.HTTP_500, Fault.HTTP_503, Fault.DROP, Fault.TRUNCATE, Fault.HTML, Fault.ERROR_200],
 )
 @pytest.mark.parametrize("utility", ["esearch", "efetch"])
+@pytest.mark.slow
 def test_transient_fault_is_retried_and_the_run_completes(fake_eutils, tmp_path, corpus_size, fault, utility):
     cfg = write_config(tmp_path, fake_eutils.base_url)
     fake_eutils.inject(fault, times=1, utility=utility, retry_after=0)
@@ -126,6 +132,7 @@ def test_transient_fault_is_retried_and_the_run_completes(fake_eutils, tmp_path,
     assert runs(cfg)[-1]["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_persistent_backend_error_fails_in_one_line_and_keeps_the_watermark(fake_eutils, tmp_path, corpus_size):
     cfg = write_config(tmp_path, fake_eutils.base_url, ncbi={"max_retries": 1})
     fake_eutils.inject(Fault.ERROR_200, times=50, utility="esearch")
@@ -147,6 +154,7 @@ def test_persistent_backend_error_fails_in_one_line_and_keeps_the_watermark(fake
     assert paper_count(cfg) == corpus_size
 
 
+@pytest.mark.slow
 def test_failure_in_second_topic_advances_only_the_first_topics_watermark(tmp_path, corpus_size):
     crps_only: set[int] = set()
 
@@ -178,6 +186,7 @@ def test_failure_in_second_topic_advances_only_the_first_topics_watermark(tmp_pa
     assert runs(cfg)[-1]["status"] == "partial"
 
 
+@pytest.mark.slow
 def test_more_than_9999_hits_splits_the_window_until_every_slice_fits(tmp_path, corpus_size):
     def over_cap(term: str, mindate: str | None, maxdate: str | None) -> int | None:
         # Synthetic: claim 12,000 hits for any window longer than ~20 years, so littrack must split.
@@ -243,6 +252,7 @@ def test_verbose_shows_the_traceback(tmp_path):
     assert "Traceback" in result.stderr and "littrack: error:" in result.stderr
 
 
+@pytest.mark.slow
 def test_status_json_reports_the_run_ledger_and_counts(fake_eutils, tmp_path, corpus_size):
     cfg = write_config(tmp_path, fake_eutils.base_url)
     assert run_cli(cfg, "fetch")[0] == 0
@@ -254,6 +264,7 @@ def test_status_json_reports_the_run_ledger_and_counts(fake_eutils, tmp_path, co
     assert set(info["watermarks"]) == {"ketamine-fibromyalgia", "ketamine-crps"}
 
 
+@pytest.mark.slow
 def test_killed_fetch_leaves_a_consistent_store_and_the_rerun_completes_it(tmp_path, corpus_size):
     """SIGKILL in the middle of a fetch (after some batches were saved), then a clean rerun."""
     with FakeEutils(default_corpus(), rate_limit=False, slow_seconds=30) as srv:
@@ -301,6 +312,7 @@ def test_killed_fetch_leaves_a_consistent_store_and_the_rerun_completes_it(tmp_p
     assert dupes == []
 
 
+@pytest.mark.slow
 def test_fetch_while_another_process_holds_the_store_exits_75_with_a_clear_message(fake_eutils, tmp_path, monkeypatch):
     import littrack.lock
 

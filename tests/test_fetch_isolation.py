@@ -93,6 +93,7 @@ def test_a_well_formed_record_with_error_text_in_cdata_passes_validation() -> No
 # -- unreadable records ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", [Tamper.INVALID_UTF8, Tamper.ENTITY_BOMB], ids=lambda t: t.name)
 def test_an_unreadable_record_is_skipped_named_everywhere_and_read_once_ncbi_corrects_it(
     tmp_path: Path, how: Tamper
@@ -135,6 +136,7 @@ def test_an_unreadable_record_is_skipped_named_everywhere_and_read_once_ncbi_cor
     assert [r.get("id") for r in srv.requests_to("efetch")] == [str(BAD)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", [Tamper.CONTROL_REF, Tamper.RAW_ESC], ids=lambda t: t.name)
 def test_a_record_with_a_control_character_is_stored_exactly_as_without_it(tmp_path: Path, how: Tamper) -> None:
     with FakeEutils(rate_limit=False) as srv:
@@ -166,6 +168,7 @@ def fail_searches_for(srv: FakeEutils, word: str) -> None:
     srv.esearch = esearch  # type: ignore[method-assign]
 
 
+@pytest.mark.slow
 def test_a_failing_first_topic_does_not_stop_the_second_and_the_run_is_partial(tmp_path: Path) -> None:
     with FakeEutils(rate_limit=False) as srv:
         fail_searches_for(srv, "fibromyalgia")  # topic 1
@@ -201,6 +204,7 @@ def test_a_failing_first_topic_does_not_stop_the_second_and_the_run_is_partial(t
     }
 
 
+@pytest.mark.slow
 def test_when_every_topic_fails_the_run_fails_with_the_first_error(tmp_path: Path) -> None:
     with FakeEutils(rate_limit=False) as srv:
         fail_searches_for(srv, "ketamine")  # both topics
@@ -213,6 +217,7 @@ def test_when_every_topic_fails_the_run_fails_with_the_first_error(tmp_path: Pat
 
 
 
+@pytest.mark.slow
 def test_a_sent_paper_whose_record_turns_unreadable_does_not_fail_the_recheck(tmp_path: Path) -> None:
     with FakeEutils(rate_limit=False) as srv:
         cfg = write_config(tmp_path, srv.base_url, fetch={"recheck_limit": 400})

@@ -27,6 +27,8 @@ CORPUS = default_corpus()
 LATE = 27454254  # a real recorded record, Entrez date 2016-07-28
 TODAY = dt.date.today()
 
+pytestmark = pytest.mark.slow  # several fetch runs through the real rate limiter
+
 
 def db(cfg: Path) -> sqlite3.Connection:
     return sqlite3.connect(cfg.parent / "store.sqlite3")

@@ -234,7 +234,23 @@ def test_format_subject_flattens_hostile_data_so_nothing_is_injected(smtp_server
 
 
 def test_format_subject_uses_the_default_template() -> None:
+    # Issue 13: the default subject says what matters in short (was "{count} new papers ({start} to {end})").
     cfg = EmailConfig()
+    subject = format_subject(
+        cfg,
+        count=17,
+        start="2026-11-25",
+        end="2026-12-01",
+        profile=None,
+        title="t",
+        summary="2 RCTs, 1 retraction, 17 new papers",
+        dates="25 Nov–1 Dec",
+    )
+    assert subject == "littrack: 2 RCTs, 1 retraction, 17 new papers (25 Nov–1 Dec)"
+
+
+def test_format_subject_keeps_the_old_placeholders_working() -> None:
+    cfg = EmailConfig(subject="littrack: {count} new papers ({start} to {end})")
     assert format_subject(cfg, count=0, start="2024-02-26", end="2024-03-04", profile=None, title="t") == (
         "littrack: 0 new papers (2024-02-26 to 2024-03-04)"
     )
@@ -282,3 +298,15 @@ def test_username_without_password_is_a_mail_error_naming_the_variable(smtp_serv
     with pytest.raises(MailError, match="MY_SMTP_PW"):
         send_message(cfg, _message(cfg))
     assert srv.messages == []
+
+
+def test_an_attached_digest_makes_the_message_mixed_and_arrives_byte_for_byte() -> None:
+    cfg = EmailConfig(sender="littrack@example.org", recipients=("reader@example.org",))
+    page = "<!DOCTYPE html>\n<title>Müller</title>\n<p>line one\nline two</p>\n"
+    msg = build_message(cfg, subject="s", text=TEXT, html=HTML, now=NOW, attachment=("2026-12-01.html", page))
+    assert msg.get_content_type() == "multipart/mixed"
+    body, attached = msg.iter_parts()
+    assert [p.get_content_type() for p in body.iter_parts()] == ["text/plain", "text/html"]
+    assert attached.get_filename() == "2026-12-01.html" and attached.get_content_charset() == "utf-8"
+    assert attached.get_payload(decode=True) == page.encode("utf-8")  # LF line ends kept, no CRLF rewrite
+    assert msg.as_bytes().isascii()

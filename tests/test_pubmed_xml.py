@@ -1,4 +1,4 @@
-"""littrack.eutils.pubmed_xml against real recorded EFetch replies (tests/recorded/pubmed/, see PROVENANCE.md).
+"""littrack.eutils.pubmed_xml against real recorded EFetch replies (``recorded_path("pubmed")``, see PROVENANCE.md).
 
 Every recorded PubmedArticleSet is parsed and cross-checked against Biopython's Entrez.read as an independent
 reference; the edge cases below were checked by hand against the XML. Inputs built here (a hostile title,
@@ -21,9 +21,10 @@ from littrack.errors import ParseError
 from littrack.eutils.pubmed_xml import iter_papers, parse_papers
 from littrack.markup import to_plain
 from littrack.models import Author, CommentCorrection, MeshHeading, Paper, PartialDate
+from littrack.replay import recorded_path
 
-RECORDED = Path(__file__).parent / "recorded" / "pubmed"
-PUBMED_FILES = sorted(p for p in RECORDED.rglob("*.xml") if b"<PubmedArticleSet" in p.read_bytes()[:4096])
+PUBMED = recorded_path("pubmed")
+PUBMED_FILES = sorted(p for p in PUBMED.rglob("*.xml") if b"<PubmedArticleSet" in p.read_bytes()[:4096])
 METAPUB = "metapub/tests/fixtures/pmid_xml"
 FATCAT = "fatcat/python/tests/files/pubmedsample_2019.xml"
 HAWC = "hawc/extracted_bodies"
@@ -35,7 +36,7 @@ _RAW_MARKUP = re.compile(r"[<>]|&(?!(?:amp|lt|gt|quot|#x?[0-9a-fA-F]+);)")
 
 
 def _read(rel: str) -> bytes:
-    return (RECORDED / rel).read_bytes()
+    return (PUBMED / rel).read_bytes()
 
 
 def _one(rel: str, pmid: int | None = None) -> Paper:
@@ -51,15 +52,16 @@ def _assert_safe_markup(text: str) -> None:
 
 
 def _ids(rel: str) -> str:
-    return str(Path(rel).relative_to(RECORDED))
+    return str(Path(rel).relative_to(PUBMED))
 
 
 # --- every recorded reply ------------------------------------------------------------------------
 
 
 def test_the_recorded_corpus_is_present() -> None:
-    # 265 recorded PubmedArticleSet bodies: a failed copy must not silently shrink the parametrised tests.
-    assert len(PUBMED_FILES) >= 265
+    # 246 distinct recorded PubmedArticleSet bodies (the 265 files of the old tests/recorded/ held 19 byte-identical
+    # metapub copies): a failed copy must not silently shrink the parametrised tests.
+    assert len(PUBMED_FILES) >= 246
 
 
 @pytest.mark.parametrize("path", PUBMED_FILES, ids=_ids)
@@ -374,7 +376,7 @@ def test_empty_article_set_is_a_valid_reply_with_no_papers() -> None:
 
 
 def test_path_file_and_bytes_sources_give_the_same_papers() -> None:
-    path = RECORDED / f"{METAPUB}/35830032.xml"
+    path = PUBMED / f"{METAPUB}/35830032.xml"
     from_bytes = parse_papers(path.read_bytes())
     with path.open("rb") as handle:
         from_file = list(iter_papers(handle))

@@ -19,6 +19,8 @@ from littrack.replay.server import FakeEutils
 RUN = 40  # requests per run, as in the issue
 KEY = "ncbi-test-key-not-a-secret"
 
+pytestmark = pytest.mark.slow  # 40 requests through the real rate limiter, 4-16 s each
+
 
 @pytest.mark.parametrize("batch", [100, 500])
 @pytest.mark.parametrize("api_key", [None, KEY], ids=["no key (3/s)", "api key (10/s)"])

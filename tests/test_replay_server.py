@@ -14,7 +14,8 @@ from lxml import etree
 
 from littrack.errors import ResultCapExceeded
 from littrack.eutils.esearch import parse_esearch
-from littrack.replay.corpus import Corpus, default_corpus, recorded_path
+from littrack.replay import recorded_path
+from littrack.replay.corpus import Corpus, default_corpus
 from littrack.replay.replies import split_matcher, substring_matcher
 from littrack.replay.server import FakeEutils, Fault
 
@@ -34,7 +35,7 @@ def post(srv: FakeEutils, utility: str, data: Mapping[str, object] | list[tuple[
 
 
 def test_corpus_slices_every_record_verbatim_with_its_real_entrez_date() -> None:
-    path = recorded_path("hawc", "TestPubmed.test_search__2_efetch.xml")
+    path = recorded_path("pubmed", "hawc", "extracted_bodies", "TestPubmed.test_search__2_efetch.xml")
     body = path.read_bytes()
     corpus = Corpus.from_files([path])
     assert len(corpus) == 259
@@ -111,7 +112,7 @@ def test_efetch_by_ids_returns_records_in_order_and_skips_unknown_ids(fake_eutil
 def test_efetch_without_retmode_xml_answers_html_like_ncbi(fake_eutils: FakeEutils) -> None:
     resp = get(fake_eutils, "efetch", db="pubmed", id="38011560")
     assert resp.headers["Content-Type"].startswith("text/html")
-    assert resp.content == recorded_path("biopython", "pubmed3.html").read_bytes()
+    assert resp.content == recorded_path("pubmed", "biopython", "Tests", "Entrez", "pubmed3.html").read_bytes()
 
 
 def test_requests_without_tool_or_email_are_refused_and_all_requests_are_recorded(fake_eutils: FakeEutils) -> None:

@@ -56,6 +56,7 @@ def test_a_full_disk_rolls_the_transaction_back_and_says_so(tmp_path):
         assert store.conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 0
 
 
+@pytest.mark.slow
 def test_fetch_on_a_full_disk_fails_in_one_line_and_keeps_the_watermark(fake_eutils, tmp_path, monkeypatch):
     import littrack.fetch.job
 
@@ -77,3 +78,13 @@ def test_fetch_on_a_full_disk_fails_in_one_line_and_keeps_the_watermark(fake_eut
     monkeypatch.setattr(littrack.fetch.job, "open_store", open_store)
     assert CliRunner().invoke(main, ["--config", str(cfg), "fetch"]).exit_code == 0
     assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == len(default_corpus())
+
+
+def test_codec_round_trips_every_recorded_pubmed_record() -> None:
+    # Every field of Paper, including NLM's IndexingMethod, survives the papers.record JSON column.
+    from evidence_eval.evalset import load_corpus
+    from littrack.store.codec import paper_from_json, paper_to_json
+
+    papers = load_corpus()
+    assert any(p.indexing_method == "Automated" for p in papers)
+    assert all(paper_from_json(paper_to_json(p)) == p for p in papers)

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from fake_ctgov import FakeCtgov, Reply, recorded_json
 from littrack.config import TrialQuery, TrialsConfig
 from littrack.errors import TrialsError
 from littrack.ratelimit import RateLimiter
+from littrack.replay.ctgov import FakeCtgov, Reply, recorded_json
 from littrack.trials.client import CtgovClient
 from littrack.trials.parse import parse_page, parse_study
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 
-from fake_ctgov import recorded_json
 from littrack.errors import TrialsError
-from littrack.models import Study, date_end
+from littrack.models import Intervention, Study, date_end
+from littrack.replay.ctgov import recorded_json, recorded_study
 from littrack.store.codec import study_from_json, study_to_json
-from littrack.trials.parse import parse_page, parse_study
+from littrack.trials.parse import parse_page, parse_study, registered_dose
 
 
 def test_single_study_reply_parses_every_tracked_field() -> None:
@@ -26,7 +27,8 @@ def test_single_study_reply_parses_every_tracked_field() -> None:
     assert study.start_date == "2016-07"  # the registry's precision is kept
     assert study.completion_date == "2019-12-20"
     assert study.sponsor == "Tocagen Inc."
-    assert study.interventions == ("Toca 511", "Toca FC")
+    assert [i.name for i in study.interventions] == ["Toca 511", "Toca FC"]
+    assert all(i.type is None and i.dose is None for i in study.interventions)  # trimmed: names only
     assert study.countries == ("United States",)  # three US sites, one country
     assert "Melanoma" in study.conditions and len(study.conditions) == 12
     assert study.has_results is False and study.last_update is None and study.references == ()
@@ -129,3 +131,66 @@ def test_date_end_reads_any_registry_precision(text: str | None, end: dt.date | 
 
 def test_study_url_points_at_the_registry_page() -> None:
     assert Study("NCT02576665", "t").url == "https://clinicaltrials.gov/study/NCT02576665"
+
+
+def _whole(nct_id: str) -> Study:
+    """A whole recorded single-study record (AACT's specs): every module, descriptions included."""
+    return parse_study(json.loads(recorded_study(nct_id).read_bytes()))
+
+
+def test_whole_record_reads_intervention_types_and_the_dose_in_the_registrys_words() -> None:
+    repaglinide = _whole("NCT00763412")
+    assert repaglinide.interventions == (
+        # The placebo's "1 pill ... more than 20 grams of carbohydrate" is a meal, not a dose.
+        Intervention("placebo", "DRUG", None),
+        # The arm's short sentence wins over the intervention's eligibility-laden one that says the same.
+        Intervention("repaglinide", "DRUG", "repaglinide 0.5 mg before each meal 3-4 times a day for 2 years."),
+    )
+    dupilumab, placebo = _whole("NCT02210780").interventions
+    assert dupilumab.dose is not None and dupilumab.dose.startswith("Two subcutaneous injections of Dupilumab 300 mg")
+    assert placebo == Intervention("Placebo", "DRUG", None)  # its arm names no amount
+    assert _whole("NCT03475563").interventions == (
+        Intervention("Coronary angioplasty with stent implantation", "PROCEDURE", None),
+    )
+
+
+def test_whole_record_reads_date_types_enrollment_type_and_why_stopped() -> None:
+    withdrawn = _whole("NCT00973089")
+    assert (withdrawn.overall_status, withdrawn.enrollment, withdrawn.enrollment_type) == ("WITHDRAWN", 0, "ACTUAL")
+    assert withdrawn.why_stopped == "recruiting or enrolling participants has halted prematurely and will not resume"
+    assert (withdrawn.start_date, withdrawn.start_date_type) == ("2010-05", None)  # recorded without a type
+    planned = _whole("NCT06171568")
+    assert (planned.start_date, planned.start_date_type) == ("2024-02-01", "ESTIMATED")
+    assert (planned.completion_date, planned.completion_date_type) == ("2025-02-01", "ESTIMATED")
+    assert (planned.enrollment, planned.enrollment_type) == (400, "ESTIMATED")
+    assert _whole("NCT00763412").why_stopped is None
+
+
+@pytest.mark.parametrize("nct_id", ["NCT00763412", "NCT00973089", "NCT02210780", "NCT03475563", "NCT05594173"])
+def test_whole_records_round_trip_through_json(nct_id: str) -> None:
+    study = _whole(nct_id)
+    assert study_from_json(study_to_json(study)) == study
+
+
+def test_a_state_stored_before_interventions_had_types_still_loads() -> None:
+    stored = study_to_json(_whole("NCT00763412")).replace(
+        '"interventions":[{"dose":null,"name":"placebo","type":"DRUG"},{"dose":"repaglinide 0.5 mg before each meal'
+        ' 3-4 times a day for 2 years.","name":"repaglinide","type":"DRUG"}]',
+        '"interventions":["placebo","repaglinide"]',
+    )
+    assert '"interventions":["placebo","repaglinide"]' in stored  # the old shape: bare names
+    assert [i.name for i in study_from_json(stored).interventions] == ["placebo", "repaglinide"]
+
+
+@pytest.mark.parametrize(
+    ("texts", "dose"),
+    [
+        (["Ketamine 0.5 mg/kg/h IV over 4 hours. Placebo saline."], "Ketamine 0.5 mg/kg/h IV over 4 hours."),
+        (["Given daily.", "Arm B: ketamine 10-20 mg orally."], "Arm B: ketamine 10-20 mg orally."),
+        (["Participants eat 20 grams of protein."], None),
+        (["Infusion over 4 weeks; no dose stated."], None),
+        ([""], None),
+    ],
+)
+def test_registered_dose_is_a_sentence_stating_an_amount_never_a_guess(texts: list[str], dose: str | None) -> None:
+    assert registered_dose("Ketamine", texts) == dose  # SYNTHETIC description texts

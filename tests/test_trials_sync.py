@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from fake_ctgov import RECORDED, FakeCtgov, Reply, recorded_json
 from littrack.config import DEFAULT_TRIAL_QUERIES, TrialQuery, TrialsConfig, load_config
 from littrack.errors import TrialsError
 from littrack.eutils.pubmed_xml import iter_papers
 from littrack.ratelimit import RateLimiter
+from littrack.replay import recorded_path
+from littrack.replay.ctgov import FakeCtgov, Reply, recorded_json
 from littrack.store import Store, open_store
 from littrack.store.papers import save_papers
 from littrack.store.runs import last_run
@@ -128,13 +129,21 @@ def test_second_sync_reports_status_results_enrollment_and_passed_completion(fak
     # Incremental: only studies updated since the last sync (one day of overlap).
     assert fake.requests[0].params["filter.advanced"] == "AREA[LastUpdatePostDate]RANGE[2026-08-11,MAX]"
     assert (summary.new, summary.changed) == (0, 5)
-    rows = [(p.change.nct_id, p.change.what, p.change.before, p.change.after) for p in pending_trial_changes(store)]
+    # One row per trial, every change of the period in it (issue 13 §4; it was one row per kind of change).
+    rows = [
+        (p.change.nct_id, [(u.what, u.before, u.after) for u in p.change.changes]) for p in pending_trial_changes(store)
+    ]
     assert rows == [
-        ("NCT04114136", "status", "Recruiting", "Terminated"),
-        ("NCT06970236", "status", "Recruiting", "Completed"),
-        ("NCT06970236", "results posted", "no results", "results posted"),
-        ("NCT06970236", "completion date passed", None, "2026-12"),
-        ("NCT06970236", "enrollment", "40", "38 (actual)"),
+        ("NCT04114136", [("status", "Recruiting", "Terminated")]),
+        (
+            "NCT06970236",
+            [
+                ("status", "Recruiting", "Completed"),
+                ("results posted", None, None),
+                ("completion date passed", None, "Dec 2026"),
+                ("enrollment", "40", "38 (actual)"),
+            ],
+        ),
     ]
     assert [s.overall_status for _, s in trial_history(store, "NCT06970236")] == ["RECRUITING", "COMPLETED"]
     assert len(trial_history(store, "NCT04318717")) == 1
@@ -180,10 +189,16 @@ def test_completed_study_without_paper_is_flagged_once(fake: FakeCtgov, store: S
         add_paper_links(conn, [(22663011, "NCT05105685", "abstract")])  # SYNTHETIC link, for the rule only
     summary = sync_trials(cfg, store, client(cfg), topics=[TOPIC], today=FIRST_DAY, now=FIRST_NOW)
     assert summary.flags == 2
-    flagged = [p for p in pending_trial_changes(store) if p.change.what == "no publication"]
-    assert [(p.change.nct_id, p.change.after) for p in flagged] == [
-        ("NCT01525901", "completed 2016-08-23; no linked paper after 365 days"),
-        ("NCT02710084", "completed 2020-07-29; no linked paper after 365 days"),
+    # A new trial's row carries its flag (issue 13 §4: one row per trial; the flag was a row of its own).
+    flagged = [
+        (p.change.what, p.change.nct_id, u.after)
+        for p in pending_trial_changes(store)
+        for u in p.change.changes
+        if u.what == "no publication"
+    ]
+    assert flagged == [
+        ("new", "NCT01525901", "completed 2016-08-23; no linked paper after 365 days"),
+        ("new", "NCT02710084", "completed 2020-07-29; no linked paper after 365 days"),
     ]
     with store.transaction() as conn:
         mark_trial_changes_reported(conn, 7, [i for p in pending_trial_changes(store) for i in p.event_ids])
@@ -245,7 +260,8 @@ def test_default_queries_cover_the_shipped_topics_when_config_names_none(tmp_pat
 
 
 def test_first_sync_links_papers_stored_before_trials_were_tracked(fake: FakeCtgov, store: Store) -> None:
-    (paper,) = iter_papers((RECORDED / "pubmed_efetch_citation_22663011.xml").read_bytes())  # real, cites NCT01245062
+    metric = recorded_path("pubmed", "biomcp", "testdata", "sources", "pubmed", "efetch_citation_22663011.xml")
+    (paper,) = iter_papers(metric.read_bytes())  # real, cites NCT01245062
     with store.transaction() as conn:
         save_papers(conn, [paper], topic_id=None, run_id=None)
     cfg = config(fake)

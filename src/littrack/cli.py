@@ -1,7 +1,8 @@
 """The thin click layer: parse options, load config, call a job, print one line.
 
 Errors from littrack are turned into one line on stderr and an exit code here, and only here; a traceback
-is shown only with ``--verbose``.
+is shown only with ``--verbose``. Everything this layer prints or logs passes the :class:`Redactor`, which
+learns the config's secrets as soon as the config is loaded.
 
 Each command imports what it runs inside its function, on purpose: importing every job up front costs about
 0.3 s more per command (measured: 0.19 s for this module alone vs 0.51 s with every command's modules,
@@ -22,25 +23,53 @@ from typing import Any, TypeVar
 import click
 
 from littrack import __version__
-from littrack.config import Config, load_config
+from littrack.config import CONFIG_NAME, Config, check_store_folder, load_config, shipped_config_path
 from littrack.errors import LittrackError
+from littrack.redact import RedactingFormatter, Redactor
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("littrack")
 
 
 class State:
-    def __init__(self, config_path: str | None, verbose: bool) -> None:
+    def __init__(self, config_path: str | None, verbose: bool, redact: Redactor | None = None) -> None:
         self.config_path = config_path
         self.verbose = verbose
+        self.redact = redact or Redactor()
         self._config: Config | None = None
+
+    @property
+    def named_config(self) -> str | None:
+        """The config file the user named (--config, then $LITTRACK_CONFIG), if any."""
+        return self.config_path or os.environ.get("LITTRACK_CONFIG") or None
+
+    @property
+    def config_file(self) -> Path:
+        return Path(self.named_config or CONFIG_NAME)
 
     @property
     def config(self) -> Config:
         if self._config is None:
-            path = self.config_path or os.environ.get("LITTRACK_CONFIG") or "config.yaml"
-            self._config = load_config(path)
+            cfg = self.load(self.config_file)
+            check_store_folder(cfg)
+            self._config = cfg
         return self._config
+
+    def load(self, path: str | Path) -> Config:
+        """Load and validate a config; from then on its secrets are masked in everything printed or logged."""
+        cfg = load_config(path)
+        self.redact.add(*cfg.secrets())
+        return cfg
+
+    def say(self, text: str, *, err: bool = False, nl: bool = True) -> None:
+        """Print (redacted) to stdout, or stderr with ``err``."""
+        click.echo(self.redact(text), err=err, nl=nl)
+
+    def config_or_shipped(self) -> tuple[Config, bool]:
+        """The user's config; with none named and none in this folder, littrack's shipped defaults (True)."""
+        if self.named_config or self.config_file.exists():
+            return self.config, False
+        return self.load(shipped_config_path()), True
 
 
 def handle_errors(fn: F) -> F:
@@ -48,29 +77,46 @@ def handle_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        state = click.get_current_context().find_object(State)
+        state = click.get_current_context().find_object(State) or State(None, verbose=False)
         try:
             return fn(*args, **kwargs)
         except LittrackError as exc:
-            if state is not None and state.verbose:
-                traceback.print_exc()
-            click.echo(f"littrack: error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(state, str(exc), exc.exit_code)
         except KeyboardInterrupt:
             click.echo("littrack: interrupted; nothing half-done was recorded as complete", err=True)
             sys.exit(130)
+        except click.ClickException:
+            raise
+        except Exception as exc:  # a bug: still one line (secrets masked); the traceback with --verbose
+            detail = " ".join(str(exc).split()) or "no details"
+            _fail(state, f"unexpected {type(exc).__name__}: {detail} (a bug in littrack; run with -v for the "
+                  "traceback and please report it)", 1)
 
     return wrapper  # type: ignore[return-value]
 
 
-def setup_logging(verbose: bool, level: str | None = None, log_file: str | None = None) -> None:
-    """Logging is configured here only (the entry point), never in library modules."""
+def _fail(state: State, message: str, code: int) -> None:
+    if state.verbose:
+        state.say(traceback.format_exc(), err=True, nl=False)
+    state.say(f"littrack: error: {message}", err=True)
+    sys.exit(code)
+
+
+def setup_logging(
+    verbose: bool, level: str | None = None, log_file: str | None = None, redact: Redactor | None = None
+) -> None:
+    """Logging is configured here only (the entry point), never in library modules.
+
+    Every record, whichever library logged it, is formatted and then redacted; warnings are logged too, so
+    they pass the same formatter.
+    """
     name = level or ("DEBUG" if verbose else "WARNING")
     handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", redact or Redactor()))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(name.upper())
+    logging.captureWarnings(True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,7 +133,7 @@ def setup_logging(verbose: bool, level: str | None = None, log_file: str | None 
 def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     """littrack: new PubMed evidence on ketamine for fibromyalgia and CRPS, as digests."""
     ctx.obj = State(config_path, verbose)
-    setup_logging(verbose)
+    setup_logging(verbose, redact=ctx.obj.redact)
 
 
 pass_state = click.make_pass_decorator(State)
@@ -109,7 +155,7 @@ def fetch(state: State) -> None:
             line = fetch_job(cfg, progress=progress).line()
         except PartialFetch as exc:  # the summary still goes to stdout; the error line and exit code 3 follow
             line, partial = exc.summary, exc
-    click.echo(line)
+    state.say(line)
     if partial is not None:
         raise partial
 
@@ -126,9 +172,9 @@ def status(state: State, as_json: bool) -> None:
     if as_json:
         import json
 
-        click.echo(json.dumps(info, indent=2, sort_keys=True, default=str))
+        state.say(json.dumps(info, indent=2, sort_keys=True, default=str))
     else:
-        click.echo(format_status(info))
+        state.say(format_status(info))
 
 
 def _path(p: str | None) -> Path | None:
@@ -149,9 +195,9 @@ def run(state: State, log_file: str | None, log_level: str) -> None:
     """Run as a service: fetch and digest on the configured schedule (SIGTERM stops, SIGHUP reloads)."""
     from littrack.service import run_service
 
-    setup_logging(state.verbose, "DEBUG" if state.verbose else log_level, log_file)
+    setup_logging(state.verbose, "DEBUG" if state.verbose else log_level, log_file, state.redact)
     cfg = state.config  # validated before anything starts
-    run_service(cfg.path, initial=cfg)
+    run_service(cfg.path, initial=cfg, load=state.load)
 
 
 @main.command()
@@ -172,9 +218,9 @@ def digest(state: State, dry_run: bool, rebuild_id: int | None) -> None:
 
     cfg = state.config
     if rebuild_id is not None:
-        click.echo(f"digest: re-rendered #{rebuild_id} → {rebuild_digest(cfg, rebuild_id)} (nothing marked or sent)")
+        state.say(f"digest: re-rendered #{rebuild_id} → {rebuild_digest(cfg, rebuild_id)} (nothing marked or sent)")
         return
-    click.echo(digest_job(cfg, dry_run=dry_run).line())
+    state.say(digest_job(cfg, dry_run=dry_run).line())
 
 
 @main.command()
@@ -183,16 +229,47 @@ def digest(state: State, dry_run: bool, rebuild_id: int | None) -> None:
     "out_dir",
     type=click.Path(file_okay=False),
     default=None,
-    help="Write the demo digest here (default: the configured digests/ folder).",
+    help="Write the demo digest here (default: a fresh folder it names; never the configured digests/ folder).",
 )
 @pass_state
 @handle_errors
 def demo(state: State, out_dir: str | None) -> None:
-    """Run fetch and digest offline against recorded NCBI data (fake E-utilities on loopback)."""
+    """Run fetch and digest offline against recorded NCBI and ClinicalTrials.gov data (fake servers on loopback).
+
+    Works from any folder: without a config file it uses littrack's shipped defaults.
+    """
     from littrack.demo import run_demo
     from littrack.progress import TerminalProgress
 
-    run_demo(state.config, out_dir=_path(out_dir), say=click.echo, progress=lambda: TerminalProgress("demo fetch"))
+    cfg, shipped = state.config_or_shipped()
+    if shipped:
+        state.say(
+            f"demo: no {state.config_file} here, so the demo uses littrack's shipped defaults ({cfg.path});"
+            " `littrack init` writes a copy for you to edit"
+        )
+    run_demo(
+        cfg,
+        out_dir=_path(out_dir),
+        say=state.say,
+        progress=lambda: TerminalProgress("demo fetch"),
+        real_digests=None if shipped else cfg.digest.output_dir,
+    )
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path())
+@click.option("--force", is_flag=True, help="Replace an existing file with the defaults.")
+@pass_state
+@handle_errors
+def init(state: State, path: str | None, force: bool) -> None:
+    """Write littrack's default config.yaml for you to edit (to PATH; default: --config, else ./config.yaml)."""
+    from littrack.config import write_default_config
+
+    target = write_default_config(Path(path) if path else state.config_file, force=force)
+    click.echo(f"init: wrote littrack's default config to {target}")
+    here = target == (Path.cwd() / CONFIG_NAME).absolute()
+    fetch = "`littrack fetch` in this folder" if here else f"`littrack --config {target} fetch`"
+    click.echo(f"init: set ncbi.email to your address, then run {fetch}")
 
 
 @main.command()
@@ -239,4 +316,4 @@ def background(state: State, passages: bool) -> None:
     from littrack.background.describe import describe_documents
 
     corpus = load_corpus(state.config.background)
-    click.echo(describe_documents(corpus.documents, corpus.passages, corpus.mentions, show_passages=passages))
+    state.say(describe_documents(corpus.documents, corpus.passages, corpus.mentions, show_passages=passages))

@@ -3,7 +3,8 @@
 Pure formatting of :class:`littrack.models.Paper` records; writing the files and choosing the papers
 (a digest's, or the store filtered by topic/date) is the caller's job. RIS goes through ``rispy``; BibTeX
 is written here because its escaping rules need care (LaTeX specials, balanced braces); CSL-JSON and CSV
-use the standard library.
+use the standard library. Every format is plain text, so bidi override controls are stripped from it
+(:func:`littrack.markup.strip_bidi_controls`); CSV cells are also defused against formula injection.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import rispy
 
 from littrack.evidence.classify import classify
 from littrack.evidence.corrections import is_retracted
+from littrack.markup import strip_bidi_controls
 from littrack.models import Author, Evidence, Paper
 
 FORMATS = ("ris", "bibtex", "csl-json", "csv")
@@ -123,7 +125,7 @@ class _PlainRisWriter(rispy.RisWriter):  # type: ignore[misc]  # rispy ships no 
 
 def to_ris(papers: Iterable[Paper]) -> str:
     """RIS records (TY … ER) for Zotero, EndNote, Mendeley."""
-    return str(rispy.dumps([_ris_entry(p) for p in papers], implementation=_PlainRisWriter))
+    return strip_bidi_controls(str(rispy.dumps([_ris_entry(p) for p in papers], implementation=_PlainRisWriter)))
 
 
 # --- BibTeX ---------------------------------------------------------------------------------------
@@ -212,7 +214,7 @@ _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "
 
 def to_bibtex(papers: Iterable[Paper]) -> str:
     """BibTeX entries (@article, @book, @incollection), one per paper, keys unique by PMID."""
-    return "\n\n".join(_bibtex_entry(p) for p in papers) + "\n"
+    return strip_bidi_controls("\n\n".join(_bibtex_entry(p) for p in papers) + "\n")
 
 
 # --- CSL-JSON -------------------------------------------------------------------------------------
@@ -268,7 +270,7 @@ def csl_item(paper: Paper) -> dict[str, Any]:
 
 def to_csl_json(papers: Iterable[Paper]) -> str:
     """A CSL-JSON array of items."""
-    return json.dumps([csl_item(p) for p in papers], ensure_ascii=False, indent=2) + "\n"
+    return strip_bidi_controls(json.dumps([csl_item(p) for p in papers], ensure_ascii=False, indent=2) + "\n")
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -296,36 +298,52 @@ CSV_COLUMNS = (
 )
 
 
+# OWASP's CSV-injection advice: a spreadsheet runs a cell starting with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A cell a spreadsheet shows as text: a leading formula character gets a ``'`` in front (OWASP)."""
+    if isinstance(value, str):
+        value = strip_bidi_controls(value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
+    return value
+
+
 def to_csv(papers: Iterable[Paper], evidence: Mapping[int, Evidence] | None = None) -> str:
-    """CSV with a header row; ``evidence`` by PMID, classified here for papers it lacks."""
+    """CSV with a header row; ``evidence`` by PMID, classified here for papers it lacks.
+
+    Every cell is quoted (a spreadsheet splitting on ``;`` cannot start a new cell inside one) and passes
+    :func:`csv_cell`.
+    """
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writeheader()
     for paper in papers:
         ev = (evidence or {}).get(paper.pmid) or classify(paper)
-        writer.writerow(
-            {
-                "pmid": paper.pmid,
-                "title": paper.title_plain,
-                "authors": "; ".join(a.display for a in paper.authors),
-                "journal": paper.journal or "",
-                "year": paper.year or "",
-                "volume": paper.volume or "",
-                "issue": paper.issue or "",
-                "pages": paper.pages or "",
-                "doi": paper.doi or "",
-                "pmcid": paper.pmcid or "",
-                "publication_types": "; ".join(paper.publication_types),
-                "design": ev.design,
-                "design_label": ev.label,
-                "tier": ev.tier,
-                "evidence_source": ev.source,
-                "details": "; ".join(ev.chips),
-                "retracted": "yes" if is_retracted(paper) else "no",
-                "status": paper.status,
-                "url": paper.pubmed_url,
-            }
-        )
+        row = {
+            "pmid": paper.pmid,
+            "title": paper.title_plain,
+            "authors": "; ".join(a.display for a in paper.authors),
+            "journal": paper.journal or "",
+            "year": paper.year or "",
+            "volume": paper.volume or "",
+            "issue": paper.issue or "",
+            "pages": paper.pages or "",
+            "doi": paper.doi or "",
+            "pmcid": paper.pmcid or "",
+            "publication_types": "; ".join(paper.publication_types),
+            "design": ev.design,
+            "design_label": ev.label,
+            "tier": ev.tier,
+            "evidence_source": ev.source,
+            "details": "; ".join(ev.chips),
+            "retracted": "yes" if is_retracted(paper) else "no",
+            "status": paper.status,
+            "url": paper.pubmed_url,
+        }
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from littrack.errors import LockError
+from littrack.errors import LockError, StoreError
 
 # How long a one-off command waits for a running job before giving up with a clear message.
 JOB_LOCK_WAIT = 10.0
@@ -34,8 +34,12 @@ def hold_lock(path: Path, *, wait: float | None = 0.0, what: str = "the store", 
     """Hold an exclusive lock on ``path``, waiting up to ``wait`` seconds (None: :data:`JOB_LOCK_WAIT`);
     LockError if it is still taken."""
     wait = JOB_LOCK_WAIT if wait is None else wait
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # the config check saw a writable folder; it changed since, or the disk is read-only
+        raise StoreError(
+            f"cannot open the lock file {path}: {exc.strerror or exc}; the store's folder must exist and be writable"
+        ) from None
     deadline = time.monotonic() + wait
     try:
         while True:

@@ -65,8 +65,9 @@ _IDLE_WAKE = 300.0  # the main loop wakes this often even without signals
 Emit = Callable[[str], None]
 
 
-def run_service(config_path: Path, initial: Config) -> None:
-    """Serve until SIGTERM/SIGINT. LockError (exit 75) if another ``littrack run`` serves the same store."""
+def run_service(config_path: Path, initial: Config, load: Callable[[Path], Config] = load_config) -> None:
+    """Serve until SIGTERM/SIGINT. LockError (exit 75) if another ``littrack run`` serves the same store.
+    ``load`` re-reads the config on SIGHUP (the CLI's loader also teaches its log redactor the secrets)."""
     require_contact_email(initial)  # would fail every fetch; refuse to start instead
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
         # APScheduler logs every job submission at INFO; our own start/end lines say it better.
@@ -81,7 +82,7 @@ def run_service(config_path: Path, initial: Config) -> None:
                 f"another `littrack run` ({holder(lock)}) is already serving the store {initial.store.path}; "
                 "one service per store: stop that one first (or use `littrack status` to see what it is doing)"
             ) from None
-        abandoned = Service(config_path, initial).run()
+        abandoned = Service(config_path, initial, load).run()
     if abandoned:
         logging.shutdown()
         os._exit(0)  # the stuck job's thread would keep the interpreter alive; the kernel frees our locks
@@ -118,9 +119,8 @@ def _one_line(exc: BaseException) -> str:
 class Service:
     """The scheduler, the signal handling and the retry bookkeeping of one ``littrack run``."""
 
-    def __init__(self, config_path: Path, cfg: Config) -> None:
-        self.config_path = config_path
-        self.cfg = cfg
+    def __init__(self, config_path: Path, cfg: Config, load: Callable[[Path], Config] = load_config) -> None:
+        self.config_path, self.cfg, self.load = config_path, cfg, load
         self.pid = os.getpid()
         self.started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self._guard = threading.Lock()  # cfg, _failures, _running
@@ -301,7 +301,7 @@ class Service:
         """Re-read the config file; keep the old config (and say why) if the new one is not usable."""
         old = self.cfg
         try:
-            new = load_config(self.config_path)
+            new = self.load(self.config_path)
             if new.store.path != old.store.path:
                 raise ConfigError(f"{self.config_path}: store.path changed ({old.store.path} → {new.store.path});"
                                   " restart the service to switch stores")

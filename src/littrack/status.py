@@ -1,9 +1,13 @@
 """What ``littrack status`` reports, as plain data: the run ledger, watermarks, store counts, and per job
-(fetch, digest) its last run, outcome, duration and next run, the service, the papers waiting for the next
-digest, the last error and the digest ledger.
+(fetch, digest) its last run, outcome, duration and next run, the last ClinicalTrials.gov sync, the service, the
+papers waiting for the next digest, the last error and the digest ledger. Runs read "run 12" and digests
+"digest #3" (the id ``digest --rebuild`` takes), so the two ledgers are never confused.
 
 Next run times come from the running service's published state when a service holds the store's service
 lock, otherwise they are computed from the configured schedule (what ``littrack run`` would do).
+
+A run still 'running', or a digest still 'pending'/'sending', while no process holds the store's job lock
+was cut short by a kill: it is shown as 'interrupted' (the next job records it so in the ledger).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from littrack.config import Config
-from littrack.lock import service_lock_path
+from littrack.lock import job_lock_path, service_lock_path
 from littrack.schedule import next_fire, parse_schedule, resolve_timezone, when
 from littrack.store import Store, open_store
 from littrack.store.digests import recent_digests, waiting_pmids
@@ -32,6 +36,7 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
     now = now or dt.datetime.now(dt.UTC)
     info: dict[str, Any] = {"config": str(cfg.path), "store": str(cfg.store.path)}
     running = service_running(cfg.store.path)
+    busy = _lock_held(job_lock_path(cfg.store.path))
     if not cfg.store.path.exists():
         info.update(runs=[], counts={}, watermarks={}, store_bytes=0, store_total_bytes=0, digests=[],
                     waiting={"profile": cfg.digest.profile or "", "papers": 0}, last_error=None, unreadable=[])
@@ -43,7 +48,7 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
         info["store_total_bytes"] = _store_bytes(cfg.store.path)
         info["counts"] = counts(store)
         info["watermarks"] = watermarks(store)
-        info["runs"] = [r.as_dict() for r in recent_runs(store, limit=20)]
+        info["runs"] = [_settled(r.as_dict(), busy) for r in recent_runs(store, limit=20)]
         state = load_state(store)
         live = state if running and state is not None and state.stopped_at is None else None
         info["service"] = {"running": running, **({
@@ -51,18 +56,37 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
             "schedule": live.schedule, "retries": live.retries,
         } if live else {})}
         next_runs = live.next_runs if live else None
-        info["jobs"] = {kind: _job(cfg, kind, last_run(store, kind), next_runs, now) for kind in KINDS}
+        info["jobs"] = {kind: _job(cfg, kind, last_run(store, kind), next_runs, now, busy) for kind in KINDS}
+        info["trials"] = _trials(store) if cfg.trials.enabled else None
         profile = cfg.digest.profile or ""
         info["waiting"] = {"profile": profile, "papers": len(waiting_pmids(store, profile))}
         info["last_error"] = _last_error(store)
         info["unreadable"] = list(unreadable_pmids(store))
-        info["digests"] = [d.as_dict() for d in recent_digests(store, limit=10)]
+        info["digests"] = [_settled(d.as_dict(), busy) for d in recent_digests(store, limit=10)]
     return info
+
+
+_LIVE = {"running", "pending", "sending"}
+
+
+def _settled(row: dict[str, Any], busy: bool) -> dict[str, Any]:
+    """A run or digest row as it really stands: live states without a live process are interrupted."""
+    if busy or row.get("status") not in _LIVE:
+        return row
+    reason = (
+        "process ended while e-mailing it; the SMTP server may have accepted it"
+        if row["status"] == "sending"
+        else "process ended before it finished"
+    )
+    return {**row, "status": "interrupted", "error": row.get("error") or reason}
 
 
 def service_running(store_path: Path) -> bool:
     """True while some ``littrack run`` holds this store's service lock (a killed one holds nothing)."""
-    path = service_lock_path(store_path)
+    return _lock_held(service_lock_path(store_path))
+
+
+def _lock_held(path: Path) -> bool:
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -87,6 +111,7 @@ def _store_bytes(path: Path) -> int:
 
 def _job(
     cfg: Config, kind: str, run: Run | None, next_runs: dict[str, str | None] | None, now: dt.datetime,
+    busy: bool = False,
 ) -> dict[str, Any]:
     if next_runs is not None:
         nxt, source = next_runs.get(kind), "service"
@@ -96,13 +121,23 @@ def _job(
         nxt, source = (fire.isoformat() if fire else None), "schedule"
     return {
         "schedule": getattr(cfg.schedule, kind),
+        "last_run_id": run.id if run else None,
         "last_run": run.started_at if run else None,
-        "outcome": run.status if run else None,
+        "outcome": _settled({"status": run.status}, busy)["status"] if run else None,
         "duration_seconds": _duration(run),
         "error": run.error if run else None,
         "next_run": nxt,
         "next_run_source": source,
     }
+
+
+def _trials(store: Store) -> dict[str, Any] | None:
+    """The last ClinicalTrials.gov sync (it rides on fetch) and the last one that worked."""
+    run, ok = last_run(store, "trials"), last_run(store, "trials", "ok")
+    if run is None:
+        return None
+    return {"last_run_id": run.id, "last_run": run.started_at, "outcome": run.status,
+            "last_ok": ok.ended_at if ok else None}
 
 
 def _duration(run: Run | None) -> int | None:
@@ -150,8 +185,14 @@ def format_status(info: dict[str, Any]) -> str:
     for kind, job in (info.get("jobs") or {}).items():
         last = "never run" if not job.get("last_run") else f"last run {_at(job['last_run'])} {job['outcome']}"
         took = f" in {job['duration_seconds']}s" if job.get("duration_seconds") is not None else ""
+        which = f" (run {job['last_run_id']})" if job.get("last_run_id") is not None else ""
         source = "by the service" if job.get("next_run_source") == "service" else f"by schedule {job['schedule']!r}"
-        lines.append(f"{kind}: {last}{took}; next {_at(job.get('next_run'))} ({source})")
+        lines.append(f"{kind}: {last}{took}{which}; next {_at(job.get('next_run'))} ({source})")
+    trials = info.get("trials")
+    if trials:
+        ok = "" if trials["outcome"] == "ok" else f"; last successful sync {_at(trials['last_ok'])}"
+        last = f"{_at(trials['last_run'])} {trials['outcome']} (run {trials['last_run_id']})"
+        lines.append(f"trials: last ClinicalTrials.gov sync {last}{ok}")
     waiting = info.get("waiting")
     if waiting is not None:
         n = waiting.get("papers", 0)
@@ -164,7 +205,7 @@ def format_status(info: dict[str, Any]) -> str:
     err = info.get("last_error")
     if err:
         since = " (a later run succeeded)" if err.get("resolved") else ""
-        lines.append(f"last error{since}: {err['kind']} #{err['run_id']} at {_at(err['at'])}: {err['error']}")
+        lines.append(f"last error{since}: run {err['run_id']} ({err['kind']}) at {_at(err['at'])}: {err['error']}")
     for d in (info.get("digests") or [])[:5]:
         mailed = ", e-mailed" if d.get("emailed") else ""
         lines.append(f"digest #{d['id']} {d['status']} {_at(d.get('delivered_at') or d['created_at'])}:"
@@ -177,7 +218,7 @@ def format_status(info: dict[str, Any]) -> str:
         err_text = f" — {r['error']}" if r.get("error") else ""
         skipped = f", could not read PMID {r['skipped'].replace(',', ', ')}" if r.get("skipped") else ""
         lines.append(
-            f"{r['kind']} #{r['id']} {r['status']} at {r['started_at']}{window}: {r['new_count']} new,"
+            f"run {r['id']} {r['kind']} {r['status']} at {r['started_at']}{window}: {r['new_count']} new,"
             f" {r['updated_count']} updated, {r['requests']} requests{skipped}{err_text}"
         )
     return "\n".join(lines)

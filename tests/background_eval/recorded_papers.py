@@ -1,4 +1,4 @@
-"""Real PubMed records from shared/recorded/ as Paper objects, for the relation pairs and the benchmark.
+"""Real recorded PubMed records (``recorded_path("pubmed")``) as Paper objects, for relation pairs and benchmarks.
 
 Uses littrack's own parser (``littrack.eutils.pubmed_xml.iter_papers``) when it exists; otherwise a
 minimal lxml extractor of what relating needs (PMID, title, abstract, keywords, MeSH). Every record is
@@ -15,9 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from littrack.models import AbstractSection, MeshHeading, Paper
-
-# Byte-identical copies of ../shared/recorded/ (see tests/recorded/pubmed/PROVENANCE.md), so CI needs no shared/.
-RECORDED = Path(__file__).resolve().parents[1] / "recorded" / "pubmed"
+from littrack.replay import recorded_path
 
 
 def _text(el: etree._Element | None) -> str:
@@ -57,7 +55,7 @@ def _iter_file(path: Path) -> Iterator[Paper]:
 def recorded_papers() -> dict[int, Paper]:
     """Every distinct recorded PubMed record, keyed by PMID (first occurrence wins)."""
     out: dict[int, Paper] = {}
-    for path in sorted(RECORDED.rglob("*.xml")):
+    for path in sorted(recorded_path("pubmed").rglob("*.xml")):
         if b"PubmedArticle" not in path.read_bytes()[:200_000]:
             continue
         for paper in _iter_file(path):

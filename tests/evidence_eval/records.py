@@ -1,4 +1,4 @@
-"""Real PubMed records from shared/recorded/, parsed with littrack's own parser, looked up by PMID."""
+"""Real recorded PubMed records (``recorded_path("pubmed")``), parsed with littrack's own parser, looked up by PMID."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from pathlib import Path
 
 from littrack.eutils.pubmed_xml import iter_papers
 from littrack.models import Paper
+from littrack.replay import recorded_path
 
-# Byte-identical copies of ../shared/recorded/ (see tests/recorded/pubmed/PROVENANCE.md), so CI needs no shared/.
-RECORDED = Path(__file__).resolve().parents[1] / "recorded" / "pubmed"
-NLM_SAMPLE = RECORDED / "fatcat/python/tests/files/pubmedsample_2019.xml"
-METAPUB = RECORDED / "metapub/tests/fixtures/pmid_xml"
-METAPUB_WHEEL = RECORDED / "metapub-wheel"
-HAWC = RECORDED / "hawc/extracted_bodies"
+NLM_SAMPLE = recorded_path("pubmed", "fatcat", "python", "tests", "files", "pubmedsample_2019.xml")
+METAPUB = recorded_path("pubmed", "metapub", "tests", "fixtures", "pmid_xml")
+METAPUB_WHEEL = recorded_path("pubmed", "metapub-wheel")
+HAWC = recorded_path("pubmed", "hawc", "extracted_bodies")
 
 
 @cache
@@ -27,7 +26,7 @@ def record(path: Path, pmid: int) -> Paper:
 
 
 def metapub(pmid: int) -> Paper:
-    """A metapub fixture (one efetch reply per PMID); the wheel holds all 216."""
+    """A metapub fixture (one efetch reply per PMID): the 19 chosen from the repository, else the wheel's."""
     path = METAPUB / f"{pmid}.xml"
     return record(path if path.exists() else METAPUB_WHEEL / f"{pmid}.xml", pmid)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from littrack.background.mentions import Mention
-from littrack.models import Confidence, StudyMention
+from littrack.models import Confidence, Lookup, StudyMention
 
 Search = Callable[[str], tuple[int, ...]]
 MAX_MATCHES = 3
@@ -122,8 +122,18 @@ def resolve_all(mentions: Iterable[Mention], search: Search) -> tuple[Resolution
     return tuple(resolve(m, cached) for m in mentions)
 
 
-def study_mentions(resolutions: Iterable[Resolution], titles: Mapping[str, str]) -> tuple[StudyMention, ...]:
-    """The digest's view of resolved mentions."""
+def lookup_of(r: Resolution) -> Lookup:
+    """What the search said: matched, nothing matched (or too many), or too vague to search at all."""
+    if r.pmids and r.confidence != Confidence.UNRESOLVED:
+        return Lookup.MATCHED
+    return Lookup.NO_MATCH if r.queries else Lookup.TOO_VAGUE
+
+
+def study_mentions(
+    resolutions: Iterable[Resolution], titles: Mapping[str, str], lookups: Mapping[str, Lookup] | None = None
+) -> tuple[StudyMention, ...]:
+    """The digest's view of resolved mentions. ``lookups`` overrides the state of mentions never looked up."""
+    told = lookups or {}
     return tuple(
         StudyMention(
             doc_title=titles.get(r.mention.doc_id, r.mention.doc_id),
@@ -132,11 +142,18 @@ def study_mentions(resolutions: Iterable[Resolution], titles: Mapping[str, str])
             description=r.mention.description,
             pmids=r.pmids,
             confidence=r.confidence,
+            lookup=told.get(r.mention.key, lookup_of(r)),
+            key=r.mention.key,
         )
         for r in resolutions
     )
 
 
-def unresolved(mentions: Iterable[Mention], titles: Mapping[str, str]) -> tuple[StudyMention, ...]:
+def unresolved(
+    mentions: Iterable[Mention], titles: Mapping[str, str], lookup: Lookup = Lookup.NOT_YET
+) -> tuple[StudyMention, ...]:
     """The mentions as StudyMention rows without looking anything up (offline, or resolution switched off)."""
-    return study_mentions((Resolution(m, (), Confidence.UNRESOLVED) for m in mentions), titles)
+    mentions = tuple(mentions)
+    return study_mentions(
+        (Resolution(m, (), Confidence.UNRESOLVED) for m in mentions), titles, {m.key: lookup for m in mentions}
+    )

@@ -2,10 +2,18 @@
 
 - :mod:`.model` — the records (one dataclass per section) and their defaults;
 - :mod:`.load` — :func:`load_config`: read the file, validate every key, resolve secrets from the environment;
-- :mod:`.section` — the validating reader every section parser uses.
+- :mod:`.section` — the validating reader every section parser uses;
+- :mod:`.shipped` — the shipped default ``config.yaml`` (package data) and :func:`write_default_config`.
 """
 
-from littrack.config.load import load_config, parse_date, valid_email, validate_cron, validate_timezone
+from littrack.config.load import (
+    check_store_folder,
+    load_config,
+    parse_date,
+    valid_email,
+    validate_cron,
+    validate_timezone,
+)
 from littrack.config.model import (
     DEFAULT_BASE_URL,
     DEFAULT_CTGOV_URL,
@@ -23,8 +31,10 @@ from littrack.config.model import (
     TrialsConfig,
     require_contact_email,
 )
+from littrack.config.shipped import CONFIG_NAME, shipped_config_path, write_default_config
 
 __all__ = [
+    "CONFIG_NAME",
     "DEFAULT_BASE_URL",
     "DEFAULT_CTGOV_URL",
     "DEFAULT_TRIAL_QUERIES",
@@ -39,10 +49,13 @@ __all__ = [
     "StoreConfig",
     "TrialQuery",
     "TrialsConfig",
+    "check_store_folder",
     "load_config",
     "parse_date",
     "require_contact_email",
+    "shipped_config_path",
     "valid_email",
     "validate_cron",
     "validate_timezone",
+    "write_default_config",
 ]

@@ -32,11 +32,25 @@ from littrack.config.model import (
     TrialsConfig,
 )
 from littrack.config.section import Section
+from littrack.config.shipped import CONFIG_NAME, shipped_config_path
 from littrack.errors import ConfigError
 from littrack.models import Topic
 
 T = TypeVar("T")
 _EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+# RFC 2606 reserves these domains for examples: mail to them never arrives. The shipped config uses them.
+_EXAMPLE_DOMAIN_RE = re.compile(r"(^|[.@])example\.(com|net|org)$", re.IGNORECASE)
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML, except that dates stay text: ``backfill: 2024-01-01`` is then validated (and an impossible
+    ``2024-13-45`` rejected) with the key's name, instead of PyYAML raising a bare ValueError."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def parse_date(text: str) -> dt.date:
@@ -83,14 +97,43 @@ def _parse_ncbi(s: Section, environ: Mapping[str, str]) -> NcbiConfig:
         api_key_env=key_env,
         api_key=(environ.get(key_env) or None),
         base_url=_url(s, "base_url", d.base_url) or d.base_url,
-        timeout=s.get("timeout", float, d.timeout),
+        timeout=s.number("timeout", d.timeout, above=True),
         max_retries=s.whole("max_retries", d.max_retries, 0, 20),
-        backoff_seconds=s.get("backoff_seconds", float, d.backoff_seconds),
+        backoff_seconds=s.number("backoff_seconds", d.backoff_seconds),
     )
     if not cfg.email_is_placeholder and not valid_email(cfg.email):
         raise s.error("email", f"is not an e-mail address: {email!r}")
     s.done()
     return cfg
+
+
+def _parse_store(s: Section) -> StoreConfig:
+    path = s.path("path", str(StoreConfig.path)) or StoreConfig.path
+    s.done()
+    return StoreConfig(path=path)
+
+
+def check_store_folder(cfg: Config) -> None:
+    """ConfigError unless ``store.path`` names a file in an existing, writable folder.
+
+    littrack never creates that folder: a mistyped path would silently start a new, empty store that backfills
+    and sends every paper again. Checked by every command on the user's config (not by :func:`load_config`,
+    which the demo also uses on the shipped defaults inside the installed package, where no store is kept).
+    """
+    path, folder = cfg.store.path, cfg.store.path.parent
+
+    def error(message: str) -> ConfigError:
+        return ConfigError(f"{cfg.path}: store.path: {message}")
+
+    if path.is_dir():
+        raise error(f"{path} is a folder; name the SQLite file, e.g. {path / StoreConfig.path.name}")
+    if not folder.is_dir():
+        state = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise error(f"the folder {folder} {state}; create it or correct the path (littrack never creates it: "
+                    "a new, empty store would fetch and send every paper again)")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.R_OK | os.W_OK)):
+        raise error(f"{path if path.exists() else folder} is read-only; littrack writes the store, its journal "
+                    "and its lock file there")
 
 
 def _parse_topics(file: Path, raw: Any) -> tuple[Topic, ...]:
@@ -123,6 +166,8 @@ def _parse_fetch(s: Section) -> FetchConfig:
             since = parse_date(backfill)
         except ValueError:
             raise s.error("backfill", f"expected days or a date YYYY-MM-DD, got {backfill!r}") from None
+        if since > dt.date.today():
+            raise s.error("backfill", f"{since} is in the future; give a past date or a number of days")
     cfg = FetchConfig(
         backfill_days=days,
         backfill_since=since,
@@ -174,10 +219,12 @@ def _parse_email(s: Section, environ: Mapping[str, str]) -> EmailConfig:
     if "\n" in subject or "\r" in subject:
         raise s.error("subject", "must be one line")
     try:
-        subject.format(count=0, start="", end="", profile="", title="")
+        subject.format(count=0, start="", end="", profile="", title="", summary="", dates="")
     except (KeyError, IndexError, ValueError) as exc:
         raise s.error(
-            "subject", f"unknown placeholder {exc}; use {{count}}, {{start}}, {{end}}, {{profile}}, {{title}}"
+            "subject",
+            f"unknown placeholder {exc}; use {{summary}}, {{dates}}, {{count}}, {{start}}, {{end}}, {{profile}}"
+            ", {{title}}",
         ) from None
     password_env = s.text("password_env", d.password_env)
     username = s.text("username", d.username)
@@ -192,13 +239,27 @@ def _parse_email(s: Section, environ: Mapping[str, str]) -> EmailConfig:
         sender=sender,
         recipients=recipients,
         subject=subject,
-        timeout=s.get("timeout", float, d.timeout),
+        timeout=s.number("timeout", d.timeout, above=True),
         ca_file=s.path("ca_file", None),
     )
     s.done()
+    if cfg.ca_file is not None and not cfg.ca_file.is_file():
+        raise s.error("ca_file", f"file not found: {cfg.ca_file}")
     if enabled and username and not cfg.password:
         raise s.error("username", f"is set but the environment variable {password_env} holding the password is empty")
+    if enabled:
+        _refuse_placeholders(s, cfg)
     return cfg
+
+
+def _refuse_placeholders(s: Section, cfg: EmailConfig) -> None:
+    """With e-mail on, the shipped example host and addresses would "send" a digest nobody receives."""
+    why = "is a placeholder ({} never receives mail); put in your own, or set email.enabled: false"
+    if _EXAMPLE_DOMAIN_RE.search(cfg.host.strip().rstrip(".")):
+        raise s.error("host", f"{cfg.host} {why.format('an example.org host')}")
+    for key, address in (("from", cfg.sender), *(("to", r) for r in cfg.recipients)):
+        if _EXAMPLE_DOMAIN_RE.search(address.strip()):
+            raise s.error(key, f"{address} {why.format('an example.org address')}")
 
 
 _DEFAULT_PORTS = {"starttls": EmailConfig.port, "ssl": 465, "none": 25}
@@ -248,7 +309,7 @@ def _parse_background(s: Section) -> BackgroundConfig:
     cfg = BackgroundConfig(
         include_shipped=s.get("include_shipped", bool, d.include_shipped),
         documents=tuple(paths),
-        min_similarity=s.get("min_similarity", float, d.min_similarity),
+        min_similarity=s.number("min_similarity", d.min_similarity, 0.0, 1.0),
         resolve_mentions=s.get("resolve_mentions", bool, d.resolve_mentions),
     )
     s.done()
@@ -269,18 +330,16 @@ def _parse_trials(s: Section, topics: tuple[Topic, ...]) -> TrialsConfig:
         q.done()
     if not qs.data:  # none configured: the shipped queries of the shipped topics that are configured
         queries = {t.id: DEFAULT_TRIAL_QUERIES[t.id] for t in topics if t.id in DEFAULT_TRIAL_QUERIES}
-    rate = s.get("requests_per_second", float, d.requests_per_second)
-    if rate <= 0:
-        raise s.error("requests_per_second", f"must be more than 0, got {rate:g}")
+    rate = s.number("requests_per_second", d.requests_per_second, above=True)
     cfg = TrialsConfig(
         enabled=s.get("enabled", bool, d.enabled),
         base_url=_url(s, "base_url", d.base_url) or d.base_url,
         queries=queries,
         no_publication_after_days=s.whole("no_publication_after_days", d.no_publication_after_days, 0),
         requests_per_second=rate,
-        timeout=s.get("timeout", float, d.timeout),
+        timeout=s.number("timeout", d.timeout, above=True),
         max_retries=s.whole("max_retries", d.max_retries, 0, 20),
-        backoff_seconds=s.get("backoff_seconds", float, d.backoff_seconds),
+        backoff_seconds=s.number("backoff_seconds", d.backoff_seconds),
     )
     s.done()
     return cfg
@@ -297,26 +356,25 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
+        init = "littrack init" if file == Path.cwd() / CONFIG_NAME else f"littrack init {file}"
         raise ConfigError(
-            f"{file}: config file not found; copy the shipped config.yaml or pass --config PATH"
+            f"{file}: config file not found; `{init}` writes littrack's default config there for you"
+            f" to edit (the defaults ship with littrack in {shipped_config_path()}), or pass --config PATH"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read config: {exc}") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{file}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
     top = Section(file, "", raw)
     topics = _parse_topics(file, top.get("topics", list, required=True))
-    store = top.sub("store")
-    store_path = store.path("path", str(StoreConfig.path)) or StoreConfig.path
-    store.done()
     cfg = Config(
         path=file,
         ncbi=_parse_ncbi(top.sub("ncbi"), env),
-        store=StoreConfig(path=store_path),
+        store=_section(top, "store", _parse_store),
         topics=topics,
         fetch=_section(top, "fetch", _parse_fetch),
         digest=_section(top, "digest", _parse_digest),

@@ -78,7 +78,8 @@ class EmailConfig:
     password: str | None = field(default=None, repr=False)  # resolved from the environment
     sender: str = ""
     recipients: tuple[str, ...] = ()
-    subject: str = "littrack: {count} new papers ({start} to {end})"
+    # {summary}: "2 RCTs, 1 retraction, 14 new papers" (without papers: the events); {dates}: "25 Nov–1 Dec"
+    subject: str = "littrack: {summary} ({dates})"
     timeout: float = 30.0
     ca_file: Path | None = None  # extra CA bundle, e.g. a private relay or the tests' certificate
 
@@ -152,6 +153,10 @@ class Config:
     schedule: ScheduleConfig
     background: BackgroundConfig
     trials: TrialsConfig
+
+    def secrets(self) -> tuple[str, ...]:
+        """The values no log line or message may show (resolved from the environment)."""
+        return tuple(s for s in (self.ncbi.api_key, self.email.password) if s)
 
     def topic(self, topic_id: str) -> Topic:
         for t in self.topics:

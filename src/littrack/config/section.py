@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,6 +56,18 @@ class Section:
         if value < minimum or (maximum is not None and value > maximum):
             bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
             raise self.error(name, f"must be {bound}, got {value}")
+        return value
+
+    def number(self, name: str, default: float, minimum: float = 0.0, maximum: float | None = None, *,
+               above: bool = False) -> float:
+        """A finite number ≥ ``minimum`` (> with ``above``: a timeout of 0 s is no timeout), ≤ ``maximum``."""
+        value: float = self.get(name, float, default)
+        low = value > minimum if above else value >= minimum
+        if not math.isfinite(value) or not low or (maximum is not None and value > maximum):
+            bound = f"more than {minimum:g}" if above else f"at least {minimum:g}"
+            if maximum is not None:
+                bound = f"between {minimum:g} and {maximum:g}"
+            raise self.error(name, f"must be {bound}, got {value:g}")
         return value
 
     def path(self, name: str, default: str | None) -> Path | None:

@@ -7,28 +7,33 @@ puts them into the view and, on delivery, calls :meth:`Extras.mark_reported` ins
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from littrack.background.conditions import bears_on, document_conditions, paper_conditions
 from littrack.background.corpus import BackgroundCorpus, load_corpus
 from littrack.background.documents import BackgroundDoc
 from littrack.background.relate import Relater
 from littrack.background.resolve import Resolution, study_mentions
 from littrack.config import Config
-from littrack.digest.view import BackgroundDocument
-from littrack.models import Confidence, Paper, RelatedPassage, StudyMention
+from littrack.digest.view import BackgroundDocument, MentionsSection
+from littrack.models import Confidence, Lookup, Paper, RelatedPassage, StudyMention, TrialsCheck
 from littrack.store import Store
 from littrack.store import trials as trial_store
-from littrack.store.mentions import get_resolutions
+from littrack.store.digests import get_digest
+from littrack.store.mentions import get_resolutions, reported_states, save_reported_states
 from littrack.store.papers import StoredPaper
-from littrack.trials.report import PendingTrialChange, pending_trial_changes
+from littrack.trials.report import PendingTrialChange, pending_trial_changes, trials_check
 
 
 @dataclass
 class Extras:
     store: Store
+    profile: str = ""
     trials: tuple[PendingTrialChange, ...] = ()
+    trials_check: TrialsCheck | None = None  # None: trials are off
     mentions: tuple[StudyMention, ...] = ()
+    shown_before: dict[str, str] = field(default_factory=dict)  # mention key → state the last delivered digest showed
     relater: Relater | None = None
     documents: tuple[BackgroundDoc, ...] = ()
     threshold: float | None = None
@@ -45,12 +50,18 @@ class Extras:
         return trial_store.trial_ids_for_papers(self.store, pmids)
 
     def background_for(self, stored: Sequence[StoredPaper]) -> tuple[BackgroundDocument, ...]:
-        """Each background document with the papers of this digest that bear on it ("new since this article")."""
+        """Each background document with the papers of this digest that bear on it ("new since this article"):
+        a background passage relates to the paper, and the paper concerns the article's subject
+        (:mod:`littrack.background.conditions`)."""
         if self.relater is None:
             return ()
+        subjects = {d.id: document_conditions(d.title, d.text) for d in self.documents}
         by_doc: dict[str, list[tuple[int, str]]] = {}
         for sp in stored:
+            concerns = paper_conditions(sp.paper)
             for rel in self.relate(sp.paper):
+                if not bears_on(subjects.get(rel.document_id, frozenset()), concerns):
+                    continue
                 pairs = by_doc.setdefault(rel.document_id, [])
                 if all(pmid != sp.paper.pmid for pmid, _ in pairs):
                     pairs.append((sp.paper.pmid, sp.paper.title_plain))
@@ -65,32 +76,55 @@ class Extras:
             for d in self.documents
         )
 
+    def mentions_section(self, page: str | None) -> MentionsSection | None:
+        """The mentions in full when this profile has not seen them or a resolution changed since, else one line."""
+        if not self.mentions:
+            return None
+        if not self.shown_before:
+            return MentionsSection(self.mentions, full=True, page=page)
+        changed = frozenset(m.key for m in self.mentions if self.shown_before.get(m.key) != m.state)
+        return MentionsSection(self.mentions, full=bool(changed), changed=changed, page=page)
+
     def mark_reported(self, conn: sqlite3.Connection, digest_id: int) -> None:
         ids = [i for t in self.trials for i in t.event_ids]
         if ids:
             trial_store.mark_trial_changes_reported(conn, digest_id, ids)
+        save_reported_states(conn, self.profile, digest_id, {m.key: m.state for m in self.mentions})
 
 
-def collect(cfg: Config, store: Store, profile: str, *, digest_id: int | None = None) -> Extras:
-    """Everything the digest shows beside the papers. ``digest_id`` (rebuilds): what that digest reported."""
+def collect(
+    cfg: Config, store: Store, profile: str, *, digest_id: int | None = None, synthetic_trials: Collection[str] = ()
+) -> Extras:
+    """Everything the digest shows beside the papers. ``digest_id`` (rebuilds): what that digest reported, and
+    the trials check as it stood then. ``synthetic_trials``: NCT ids whose changes the offline demo staged."""
+    names = {t.id: t.name for t in cfg.topics}
     trials: tuple[PendingTrialChange, ...] = ()
+    check: TrialsCheck | None = None
     if digest_id is not None:  # a rebuild shows what that digest reported
-        trials = pending_trial_changes(store, reported_in=digest_id)
+        trials = pending_trial_changes(store, reported_in=digest_id, topic_names=names, synthetic=synthetic_trials)
+        row = get_digest(store, digest_id)
+        check = trials_check(store, as_of=row.created_at) if cfg.trials.enabled and row else None
     elif cfg.trials.enabled:
-        trials = pending_trial_changes(store)
+        trials = pending_trial_changes(store, topic_names=names, synthetic=synthetic_trials)
+        check = trials_check(store)
     corpus = load_corpus(cfg.background)
     return Extras(
         store=store,
+        profile=profile,
         trials=trials,
-        mentions=stored_mentions(store, corpus),
+        trials_check=check,
+        mentions=stored_mentions(store, corpus, resolving=cfg.background.resolve_mentions),
+        # A rebuild shows the section in full: what that digest showed is not kept.
+        shown_before=reported_states(store, profile) if digest_id is None else {},
         relater=corpus.relater,
         documents=corpus.documents,
         threshold=cfg.background.min_similarity or None,
     )
 
 
-def stored_mentions(store: Store, corpus: BackgroundCorpus) -> tuple[StudyMention, ...]:
-    """Every mention with the resolution the fetch stored; one never looked up yet is listed as unresolved."""
+def stored_mentions(store: Store, corpus: BackgroundCorpus, *, resolving: bool = True) -> tuple[StudyMention, ...]:
+    """Every mention with the resolution the fetch stored. One without a stored answer was not looked up: not
+    yet, or the lookup failed (``resolving``), or resolution is switched off."""
     known = get_resolutions(store, [m.key for m in corpus.mentions])
     resolutions = [
         Resolution(m, known[m.key].pmids, known[m.key].confidence, known[m.key].queries)
@@ -98,4 +132,5 @@ def stored_mentions(store: Store, corpus: BackgroundCorpus) -> tuple[StudyMentio
         else Resolution(m, (), Confidence.UNRESOLVED)
         for m in corpus.mentions
     ]
-    return study_mentions(resolutions, corpus.titles)
+    missing = Lookup.NOT_YET if resolving else Lookup.OFF
+    return study_mentions(resolutions, corpus.titles, {m.key: missing for m in corpus.mentions if m.key not in known})

@@ -67,12 +67,19 @@ def render_index(
 
 
 def render_feed(
-    entries: Iterable[ArchiveEntry], *, feed_id: str, self_url: str | None, title: str = "littrack digests"
+    entries: Iterable[ArchiveEntry],
+    *,
+    feed_id: str,
+    id_base: str,
+    self_url: str | None,
+    title: str = "littrack digests",
 ) -> str:
-    """An Atom 1.0 feed with one entry per digest, newest first; entry ids ``urn:littrack:digest:<id>``.
+    """An Atom 1.0 feed with one entry per digest, newest first; entry ids ``<id_base>:digest:<id>``.
 
-    ``feed_id`` should be stable for a store and profile, e.g. ``urn:littrack:feed:default``. Links are
-    relative to the feed unless ``self_url`` (the feed's public URL) is given.
+    ``id_base`` names the store (``urn:littrack:<store uuid>``): digest ids restart at 1 in every store, so
+    without it two stores would publish the same entry id and a feed reader would keep only one of them.
+    ``feed_id`` should be stable for a store and profile. Links are relative to the feed unless ``self_url``
+    (the feed's public URL) is given, in which case every link is absolute.
     """
     ordered = _newest_first(entries)
     fg = FeedGenerator()
@@ -89,7 +96,7 @@ def render_feed(
     # feedgen prepends by default; append keeps our newest-first order in the document.
     for e in ordered:
         fe = fg.add_entry(order="append")
-        fe.id(f"urn:littrack:digest:{e.digest_id}")
+        fe.id(f"{id_base}:digest:{e.digest_id}")
         fe.title(e.heading)
         fe.updated(_aware(e.generated_at))
         fe.published(_aware(e.generated_at))

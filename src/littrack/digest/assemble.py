@@ -1,19 +1,22 @@
-"""Build a :class:`DigestView` from stored papers: group by topic, classify, rank, relate to background.
+"""Build a :class:`DigestView` from stored papers: classify, pick the safety lane, rank, group by topic, brief.
 
 Pure apart from the store reads passed in; the job decides which papers and sections go in.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 
 from littrack.config import Config
-from littrack.digest.view import BackgroundDocument, DigestView, PaperEntry, TopicSection
+from littrack.digest.briefing import summarise
+from littrack.digest.view import SAFETY, BackgroundDocument, DigestView, MentionsSection, PaperEntry, TopicSection
 from littrack.evidence.classify import classify
 from littrack.evidence.corrections import is_retracted
 from littrack.evidence.rank import rank_key
-from littrack.models import DateWindow, Evidence, Paper, PaperChange, RelatedPassage, StudyMention, TrialChange
+from littrack.evidence.safety import safety_signal
+from littrack.models import DateWindow, Evidence, Paper, PaperChange, RelatedPassage, TrialChange, TrialsCheck
 from littrack.store.papers import StoredPaper
 
 Relate = Callable[[Paper], tuple[RelatedPassage, ...]]
@@ -34,61 +37,68 @@ def build_view(
     retracted: set[int] | frozenset[int] = frozenset(),
     late: set[int] | frozenset[int] = frozenset(),
     trials: Sequence[TrialChange] = (),
+    trials_check: TrialsCheck | None = None,
     trial_links: Mapping[int, tuple[str, ...]] | None = None,
     relate: Relate | None = None,
     background: Sequence[BackgroundDocument] = (),
-    mentions: Sequence[StudyMention] = (),
+    mentions: MentionsSection | None = None,
     exports: Sequence[tuple[str, str]] = (),
     digest_id: int | None = None,
     full_digest_url: str | None = None,
     notice: str | None = None,
     unreadable: Sequence[int] = (),
 ) -> DigestView:
-    """Each paper appears once, under its first matching topic (config order), tagged with all of them."""
+    """Every paper under every topic that matched it, in full at its home (see :mod:`littrack.digest.view`)."""
     order = {t.id: i for i, t in enumerate(cfg.topics)}
-    by_topic: dict[str, list[PaperEntry]] = {t.id: [] for t in cfg.topics}
-    counts = {t.id: 0 for t in cfg.topics}
+    entries: list[PaperEntry] = []
     links = trial_links or {}
     for sp in stored:
         tids = sorted((t for t in sp.topic_ids if t in order), key=order.__getitem__)
         if not tids:
             continue
-        for t in tids:
-            counts[t] += 1
         paper = sp.paper
-        entry = PaperEntry(
-            paper=paper,
-            topics=tuple(cfg.topics[order[t]] for t in tids),
-            evidence=evidence_for(paper),
-            related=relate(paper) if relate else (),
-            retracted=paper.pmid in retracted or is_retracted(paper),
-            trial_ids=links.get(paper.pmid, ()),
-            late=paper.pmid in late,
+        evidence = evidence_for(paper)
+        signal = safety_signal(paper, evidence)
+        entries.append(
+            PaperEntry(
+                paper=paper,
+                topics=tuple(cfg.topics[order[t]] for t in tids),
+                evidence=evidence,
+                related=relate(paper) if relate else (),
+                retracted=paper.pmid in retracted or is_retracted(paper),
+                trial_ids=links.get(paper.pmid, ()),
+                late=paper.pmid in late,
+                safety=signal,
+                home=SAFETY if signal is not None else tids[0],
+            )
         )
-        by_topic[tids[0]].append(entry)
+    entries.sort(key=lambda e: rank_key(e.paper, e.evidence))
     sections = tuple(
         TopicSection(
             topic=t,
-            count=counts[t.id],
-            entries=tuple(sorted(by_topic[t.id], key=lambda e: rank_key(e.paper, e.evidence))),
+            entries=tuple(e for e in entries if t in e.topics and not e.preclinical),
+            preclinical=tuple(e for e in entries if t in e.topics and e.preclinical),
         )
         for t in cfg.topics
     )
-    return DigestView(
+    view = DigestView(
         title=cfg.digest.title,
         profile=cfg.digest.profile,
         period=period,
         generated_at=generated_at,
         sections=sections,
-        total=sum(len(s.entries) for s in sections),
+        total=len(entries),
         retrying=retrying,
         changes=tuple(changes),
+        safety=tuple(e for e in entries if e.home == SAFETY),
         background=tuple(background),
-        mentions=tuple(mentions),
+        mentions=mentions,
         trials=tuple(trials),
+        trials_check=trials_check,
         exports=tuple(exports),
         digest_id=digest_id,
         full_digest_url=full_digest_url,
         notice=notice,
         unreadable=tuple(unreadable),
     )
+    return dataclasses.replace(view, briefing=summarise(view))

@@ -2,7 +2,9 @@
 
 A reader (a browser, a feed reader, the next ``littrack digest``) sees either the old file or the complete
 new one, never a half-written file: data go to a temp file in the same directory, are flushed and
-fsynced, then renamed over the target with :func:`os.replace`.
+fsynced, then renamed over the target with :func:`os.replace`. A digest's files are its page
+``<stem>.html`` and the exports beside it (:data:`EXPORT_SUFFIXES`); :func:`withdraw` removes the files of
+an attempt that was never delivered, :func:`remove_temp_files` what a killed write left behind.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from pathlib import Path
 from littrack.errors import DigestError
 
 _PROFILE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+EXPORT_SUFFIXES = (".ris", ".bib", ".csl.json")
+# What write_atomic's temp files are called (".<target>.<8 random chars>.tmp") for the targets the digest
+# job writes: its pages and exports (named from a date), index.html and feed.xml.
+_OUR_TEMP_RE = re.compile(r"^\.(?:\d{4}-\d\d-\d\d[a-z0-9_.-]*|index\.html|feed\.xml)\.[a-z0-9_]{8}\.tmp$")
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -86,3 +92,38 @@ def unique_digest_path(directory: Path, date: dt.date, profile: str | None, take
         if not taken(candidate):
             return candidate
         n += 1
+
+
+def digest_files(directory: Path, filename: str) -> list[Path]:
+    """The page ``filename`` and the export files beside it (whether or not they exist)."""
+    stem = filename.removesuffix(".html")
+    return [directory / filename, *(directory / (stem + suffix) for suffix in EXPORT_SUFFIXES)]
+
+
+def any_exists(paths: list[Path]) -> bool:
+    return any(p.exists() for p in paths)
+
+
+def withdraw(directory: Path, filename: str) -> None:
+    """Remove the page and exports of an undelivered attempt; DigestError if one cannot be removed."""
+    for path in digest_files(directory, filename):
+        try:
+            path.unlink()
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # nothing there (not even the folder)
+        except OSError as exc:
+            raise DigestError(
+                f"cannot remove {path}, left by a digest that was never delivered: {exc.strerror or exc}; "
+                f"fix permissions in {directory} and run the digest again"
+            ) from exc
+
+
+def remove_temp_files(directory: Path) -> None:
+    """Temp files of atomic writes that a killed process never renamed (call only while holding the job lock)."""
+    try:
+        names = [p for p in directory.iterdir() if _OUR_TEMP_RE.match(p.name)]
+    except OSError:
+        return  # no folder yet, or unreadable: the write that follows reports it
+    for path in names:
+        with contextlib.suppress(OSError):
+            path.unlink()

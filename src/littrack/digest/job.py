@@ -1,9 +1,17 @@
 """The digest job: select what is waiting, render, write atomically, e-mail, and only then mark delivered.
 
-Exactly once per profile: a digest row is created as *pending* with its papers; the file is written with
-temp-file + rename; when e-mail is on the SMTP server must accept the message; only then one transaction
-marks the digest delivered and its papers as sent (``delivered_papers``' primary key forbids a second
-delivery). Any failure before that commit leaves the papers waiting, and the next digest retries them.
+Exactly once per profile: a digest row is created as *pending* with its papers; it claims its file name in
+the ledger, then the exports and the page are written with temp-file + rename; when e-mail is on, the row
+becomes *sending* just before SMTP DATA and the server must accept the message; only then one transaction
+marks the digest delivered, its papers as sent (``delivered_papers``' primary key forbids a second
+delivery) and its run as ok. Any failure before that commit leaves the papers waiting, and the next digest
+retries them.
+
+Files: a delivered digest's page and exports are never removed or overwritten by a later command. A new
+digest takes the first name that no ledger row claims and no file occupies; the files of an attempt that
+was never delivered are withdrawn when it fails, or by the next digest when a kill left them (that digest
+also records the killed attempt as *interrupted*). An attempt killed or failed after the SMTP server took
+the message may have reached the readers: the next digest says its papers may arrive twice.
 """
 
 from __future__ import annotations
@@ -11,17 +19,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from littrack.config import Config
-from littrack.digest import addons
+from littrack.digest import addons, attempts
 from littrack.digest.archive import ArchiveEntry, render_feed, render_index
 from littrack.digest.assemble import build_view
+from littrack.digest.briefing import short_period
+from littrack.digest.email_html import render_email_html
 from littrack.digest.files import unique_digest_path, write_atomic
 from littrack.digest.mail import build_message, format_subject, send_message
-from littrack.digest.render import render_email_html, render_html, render_text
+from littrack.digest.render import briefing_of, render_background_page, render_html, render_text
 from littrack.digest.view import DigestView
 from littrack.errors import DigestError, LittrackError
 from littrack.export import to_bibtex, to_csl_json, to_ris
@@ -30,11 +42,36 @@ from littrack.models import DateWindow, Paper, PaperChange
 from littrack.store import Store, open_store
 from littrack.store import digests as ledger
 from littrack.store.coverage import late_pmids
+from littrack.store.identity import store_uuid
 from littrack.store.papers import get_papers
-from littrack.store.runs import finish_run, mark_interrupted, start_run
+from littrack.store.runs import mark_interrupted, record_finish, start_run
 from littrack.store.unreadable import unreadable_pmids
 
 log = logging.getLogger(__name__)
+
+# The named points of one digest, in order. Each is where a kill, a full disk or a failure may strike;
+# tests/test_digest_faults.py kills the process at every one of them.
+STEPS = (
+    "withdrawn",  # leftovers of earlier undelivered attempts removed
+    "created",  # the pending row and its papers committed
+    "named",  # the file name claimed in the ledger
+    "wrote .ris",
+    "wrote .bib",
+    "wrote .csl.json",
+    "wrote .html",
+    "sending",  # the row is 'sending': the SMTP server has the envelope, DATA comes next
+    "sent",  # the server accepted the message; the ledger does not know yet
+    "delivered",  # the delivery transaction committed
+    "wrote index.html",
+    "wrote feed.xml",
+)
+
+
+def reached(step: str) -> None:
+    """Called at each of :data:`STEPS`. Does nothing; the fault tests replace it to kill the process there."""
+
+
+BACKGROUND_PAGE = "background.html"  # beside the digests: the background articles and every study they mention
 
 
 @dataclass(frozen=True)
@@ -80,26 +117,37 @@ def _write_exports(stem: Path, papers: list[Paper]) -> tuple[tuple[str, str], ..
     for label, suffix, fn in files:
         target = stem.with_name(stem.name + suffix)
         write_atomic(target, fn(papers))
+        reached(f"wrote {suffix}")
         out.append((label, target.name))
     return tuple(out)
 
 
 def _render_and_write(view: DigestView, target: Path, public_url: str | None) -> DigestView:
-    """The export files beside the digest, then the digest itself (linking to them), each written atomically.
+    """The export files beside the digest, the background page, then the digest itself (linking to both), each
+    written atomically.
 
     ``public_url`` is where the digests folder is published; e-mails link there (a file:// link would be useless
     to a reader on another machine), otherwise to PubMed.
     """
-    papers = [e.paper for s in view.sections for e in s.entries]
+    papers = [e.paper for e in view.papers]
     exports = _write_exports(target.with_suffix(""), papers)
     view = dataclasses.replace(view, exports=exports, full_digest_url=public_url + target.name if public_url else None)
+    if view.mentions is not None:
+        write_atomic(target.with_name(BACKGROUND_PAGE), render_background_page(view))
     write_atomic(target, render_html(view))
+    reached("wrote .html")
     return view
 
 
 def write_archive(cfg: Config, store: Store) -> None:
-    """digests/index.html and feed.xml from the delivered digests; regenerated after every delivery."""
-    rows = ledger.delivered_digests(store)
+    """digests/index.html and feed.xml from the delivered digests; regenerated after every delivery.
+
+    Feed ids carry the store's UUID, so two stores never share one; with ``digest.public_url`` the feed's links
+    are absolute (a feed reader fetches the feed alone, so a relative link would resolve against nothing useful).
+    Only pages that exist are listed: the archive never links to a file somebody removed.
+    """
+    out = cfg.digest.output_dir
+    rows = [r for r in ledger.delivered_digests(store) if r.filename and (out / r.filename).is_file()]
     entries = [
         ArchiveEntry(
             digest_id=r.id,
@@ -113,14 +161,21 @@ def write_archive(cfg: Config, store: Store) -> None:
             per_topic=tuple(r.per_topic.items()),
         )
         for r in rows
-        if r.filename
     ]
-    out = cfg.digest.output_dir
     write_atomic(out / "index.html", render_index(entries))
+    reached("wrote index.html")
+    base = f"urn:littrack:{store_uuid(store)}"
+    public = cfg.digest.public_url  # ends with "/" (the config loader normalises it)
     write_atomic(
         out / "feed.xml",
-        render_feed(entries, feed_id=f"urn:littrack:feed:{cfg.digest.profile or 'default'}", self_url=None),
+        render_feed(
+            entries,
+            feed_id=f"{base}:feed:{cfg.digest.profile or 'default'}",
+            id_base=base,
+            self_url=public + "feed.xml" if public else None,
+        ),
     )
+    reached("wrote feed.xml")
 
 
 def digest_job(
@@ -130,15 +185,23 @@ def digest_job(
     now: dt.datetime | None = None,
     lock_wait: float | None = None,
     notice: str | None = None,
+    synthetic_trials: Collection[str] = (),
 ) -> DigestResult:
-    """Produce the next digest for ``cfg.digest.profile``. See the module docstring for the guarantees."""
+    """Produce the next digest for ``cfg.digest.profile``. See the module docstring for the guarantees.
+
+    ``notice`` and ``synthetic_trials`` are the offline demo's: a banner, and the trials whose changes it staged.
+    """
     now = now or dt.datetime.now(dt.UTC).astimezone()
     profile = cfg.digest.profile or ""
     with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
         mark_interrupted(store)
+        ledger.mark_interrupted(store)
         pmids = ledger.waiting_pmids(store, profile)
         changes = ledger.pending_changes(store, profile)
-        extras = addons.collect(cfg, store, profile)
+        extras = addons.collect(cfg, store, profile, synthetic_trials=synthetic_trials)
+        if not dry_run:
+            attempts.withdraw_leftovers(cfg, store, profile)
+            reached("withdrawn")
         if not pmids and not changes and not extras.trials and not cfg.digest.write_empty:
             return DigestResult(None, None, 0, False, dry_run=dry_run, skipped=True)
         view = _view(
@@ -150,7 +213,7 @@ def digest_job(
             period=_period(store, profile),
             generated_at=now,
             retrying=ledger.previously_attempted(store, profile, pmids),
-            notice=notice,
+            notice=attempts.duplicate_warning(notice, ledger.maybe_sent(store, profile, pmids)),
         )
         if dry_run:
             target = cfg.digest.output_dir / f"{now.date().isoformat()}{'-' + profile if profile else ''}.dry-run.html"
@@ -175,10 +238,11 @@ def _view(
         retracted=ledger.retracted_pmids(store, pmids),
         late=late_pmids(store, pmids),
         trials=[t.change for t in extras.trials],
+        trials_check=extras.trials_check,
         trial_links=extras.trial_links(pmids),
         relate=extras.relate,
         background=extras.background_for(stored),
-        mentions=extras.mentions,
+        mentions=extras.mentions_section(page=BACKGROUND_PAGE),
         unreadable=unreadable_pmids(store),
         **kwargs,
     )
@@ -188,39 +252,39 @@ def _deliver(
     cfg: Config, store: Store, view: DigestView, change_ids: list[int], extras: addons.Extras, now: dt.datetime
 ) -> DigestResult:
     profile = cfg.digest.profile or ""
-    pmids = [e.paper.pmid for s in view.sections for e in s.entries]
+    pmids = [e.paper.pmid for e in view.papers]
     per_topic = {s.topic.name: s.count for s in view.sections}
     digest_id = ledger.create_digest(store, profile, pmids, view.period, per_topic)
+    reached("created")
     view = dataclasses.replace(view, digest_id=digest_id)
     run_id = start_run(store, "digest", view.period)
     emailed = False
+    target: Path | None = None
     try:
-        target = unique_digest_path(
-            cfg.digest.output_dir, now.date(), cfg.digest.profile, lambda p: ledger.filename_taken(store, p.name)
-        )
-        for old in ledger.stale_attempts(store, profile):
-            # Files of digests that were never delivered are withdrawn: their papers are in this one.
-            if old.id != digest_id and old.filename and old.filename != target.name:
-                (cfg.digest.output_dir / old.filename).unlink(missing_ok=True)
+        taken = partial(attempts.occupied, store)
+        target = unique_digest_path(cfg.digest.output_dir, now.date(), cfg.digest.profile, taken)
         ledger.set_filename(store, digest_id, target.name)
+        reached("named")
         view = _render_and_write(view, target, cfg.digest.public_url)
         if cfg.email.enabled and (view.total > 0 or view.changes or view.trials or cfg.digest.send_empty):
-            _send(cfg, view)
+            _send(cfg, view, target, before_data=partial(_sending, store, digest_id))
             emailed = True
+            reached("sent")
         with store.transaction() as conn:
             ledger.mark_delivered(conn, digest_id, profile, emailed=emailed, change_ids=change_ids)
             extras.mark_reported(conn, digest_id)
+            record_finish(conn, run_id, status="ok", new=view.total)
     except (LittrackError, OSError) as exc:
         message = str(exc) if isinstance(exc, LittrackError) else f"cannot write digest: {exc}"
-        ledger.mark_failed(store, digest_id, message)
-        finish_run(store, run_id, status="failed", error=message)
+        attempts.end_attempt(cfg, store, digest_id, run_id, target, ledger.FAILED, message)
         if isinstance(exc, LittrackError):
             raise
         raise DigestError(message) from exc
-    except BaseException as exc:
-        finish_run(store, run_id, status="interrupted", error=type(exc).__name__)
+    except BaseException as exc:  # Ctrl-C, or the service stopping: the attempt is over, not failed
+        stopped = f"stopped ({type(exc).__name__})"
+        attempts.end_attempt(cfg, store, digest_id, run_id, target, ledger.INTERRUPTED, stopped)
         raise
-    finish_run(store, run_id, status="ok", new=view.total)
+    reached("delivered")
     try:
         write_archive(cfg, store)
     except LittrackError as exc:  # the digest itself is delivered; the archive is rebuilt next time
@@ -228,7 +292,14 @@ def _deliver(
     return DigestResult(target, digest_id, view.total, emailed, retrying=view.retrying)
 
 
-def _send(cfg: Config, view: DigestView) -> None:
+def _sending(store: Store, digest_id: int) -> None:
+    ledger.mark_sending(store, digest_id)
+    reached("sending")
+
+
+def _send(cfg: Config, view: DigestView, target: Path, *, before_data: Callable[[], None]) -> None:
+    """E-mail the digest. Without a public copy to link to, the digest file goes along as an attachment."""
+    dates = short_period(view.period) or short_period(DateWindow(view.generated_at.date(), view.generated_at.date()))
     subject = format_subject(
         cfg.email,
         count=view.total,
@@ -236,20 +307,28 @@ def _send(cfg: Config, view: DigestView) -> None:
         end=view.period.end.isoformat() if view.period else "",
         profile=view.profile or "",
         title=view.title,
+        summary=briefing_of(view).subject,
+        dates=dates,
     )
     chars = cfg.digest.email_abstract_chars
+    attachment = None if view.full_digest_url else target.name
     msg = build_message(
         cfg.email,
         subject=subject,
-        text=render_text(view, abstract_chars=chars),
-        html=render_email_html(view, abstract_chars=chars),
+        text=render_text(view, abstract_chars=chars, attachment=attachment),
+        html=render_email_html(view, abstract_chars=chars, attachment=attachment),
+        attachment=(target.name, render_html(view)) if attachment else None,
     )
-    send_message(cfg.email, msg)
+    send_message(cfg.email, msg, before_data=before_data)
 
 
-def rebuild_digest(cfg: Config, digest_id: int) -> Path:
-    """Re-render a digest from the store into its file, changing nothing in the ledger."""
-    with open_store(cfg.store.path) as store:
+def rebuild_digest(cfg: Config, digest_id: int, *, lock_wait: float | None = None) -> Path:
+    """Re-render a digest from the store, changing nothing in the ledger.
+
+    A delivered digest is rewritten into its own files; any other goes to ``rebuild-<id>.html`` beside
+    them, since the name it once claimed may belong to a delivered digest now.
+    """
+    with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
         row = ledger.get_digest(store, digest_id)
         if row is None:
             raise DigestError(f"no digest #{digest_id} in the store; `littrack status` lists them")
@@ -270,6 +349,7 @@ def rebuild_digest(cfg: Config, digest_id: int) -> Path:
             generated_at=dt.datetime.fromisoformat(row.created_at),
             digest_id=digest_id,
         )
-        target = cfg.digest.output_dir / (row.filename or f"rebuild-{digest_id}.html")
+        own = row.filename if row.status == ledger.DELIVERED and row.filename else None
+        target = cfg.digest.output_dir / (own or f"rebuild-{digest_id}.html")
         _render_and_write(view, target, cfg.digest.public_url)
         return target

@@ -13,11 +13,12 @@ import datetime as dt
 import email.policy
 import smtplib
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 import css_inline
 
@@ -29,17 +30,32 @@ __all__ = ["build_message", "format_subject", "send_message"]
 _FALLBACK_MSGID_DOMAIN = "littrack.invalid"
 
 
-def format_subject(cfg: EmailConfig, *, count: int, start: object, end: object, profile: str | None, title: str) -> str:
-    """Fill ``cfg.subject`` ({count} {start} {end} {profile} {title}) and return it as one line.
+SUBJECT_PLACEHOLDERS = "{summary}, {dates}, {count}, {start}, {end}, {profile}, {title}"
 
-    Values come from data and config (a digest title, a profile name), so every run of whitespace,
-    CR/LF included, collapses to one space: a newline in a header value would start a new header.
+
+def format_subject(
+    cfg: EmailConfig,
+    *,
+    count: int,
+    start: object,
+    end: object,
+    profile: str | None,
+    title: str,
+    summary: str = "",
+    dates: str = "",
+) -> str:
+    """Fill ``cfg.subject`` and return it as one line.
+
+    Placeholders: {summary} ("2 RCTs, 1 retraction, 14 new papers"), {dates} ("25 Nov–1 Dec"), {count} (new
+    papers), {start} and {end} (ISO dates), {profile}, {title}. Values come from data and config, so every run
+    of whitespace, CR/LF included, collapses to one space: a newline in a header value would start a new header.
     """
     try:
-        subject = cfg.subject.format(count=count, start=start, end=end, profile=profile or "", title=title)
+        subject = cfg.subject.format(
+            count=count, start=start, end=end, profile=profile or "", title=title, summary=summary, dates=dates
+        )
     except (KeyError, IndexError, ValueError) as exc:
-        placeholders = "{count}, {start}, {end}, {profile}, {title}"
-        raise MailError(f"email.subject: cannot fill the template ({exc}); use {placeholders}") from None
+        raise MailError(f"email.subject: cannot fill the template ({exc}); use {SUBJECT_PLACEHOLDERS}") from None
     return _one_line(subject)
 
 
@@ -52,8 +68,12 @@ def build_message(
     now: dt.datetime | None = None,
     message_id_domain: str | None = None,
     sender_name: str | None = None,
+    attachment: tuple[str, str] | None = None,
 ) -> EmailMessage:
     """Return a multipart/alternative message (text/plain, then text/html with CSS inlined), UTF-8.
+
+    ``attachment`` (file name, HTML): the full digest as an attached file, for readers with no public copy to
+    follow a link to; the message becomes multipart/mixed around the alternative parts.
 
     ``subject`` and ``sender_name`` (the display name in From) must be single lines: CR or LF raises
     MailError instead of letting a value inject headers; use :func:`format_subject` for subjects built
@@ -90,15 +110,25 @@ def build_message(
     # Quoted-printable keeps the message 7-bit clean: a relay without 8BITMIME cannot mangle it.
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(_inline_css(html), subtype="html", charset="utf-8", cte="quoted-printable")
+    if attachment is not None:
+        name, content = attachment
+        # Bytes, so the file arrives exactly as written (a str part would get CRLF line ends on the wire).
+        msg.add_attachment(
+            content.encode("utf-8"), maintype="text", subtype="html", filename=name, params={"charset": "utf-8"}
+        )
     return msg
 
 
-def send_message(cfg: EmailConfig, msg: EmailMessage) -> None:
+def send_message(cfg: EmailConfig, msg: EmailMessage, *, before_data: Callable[[], None] | None = None) -> None:
     """Hand ``msg`` to the SMTP server in ``cfg`` for every address in ``cfg.recipients``.
 
     Returns only if the server accepted the message for *all* recipients. Anything else — unreachable
     server, TLS or STARTTLS failure, rejected login, a refused recipient (even if others were
     accepted) — raises MailError, so the caller does not mark the digest delivered and retries it.
+
+    ``before_data`` is called once the server has taken the envelope, just before the message itself
+    (SMTP DATA): before that point nobody can receive it, after it somebody may. The digest job records
+    the moment, so a crash between the server's acceptance and its ledger commit is known afterwards.
     """
     where = f"{cfg.host}:{cfg.port}"
     recipients = list(cfg.recipients)
@@ -110,6 +140,7 @@ def send_message(cfg: EmailConfig, msg: EmailMessage) -> None:
         with _connect(cfg) as smtp:
             if cfg.username:
                 _login(cfg, smtp)
+            smtp.before_data = before_data
             refused = smtp.sendmail(cfg.sender, recipients, payload)
     except smtplib.SMTPRecipientsRefused as exc:
         problem = f"refused every recipient: {_refusals(exc.recipients)}; nothing was sent, fix email.to"
@@ -143,16 +174,35 @@ def send_message(cfg: EmailConfig, msg: EmailMessage) -> None:
         )
 
 
+class _DataHook:
+    """smtplib's sendmail (MAIL, RCPT…, DATA) with a call just before DATA; it stays smtplib's sendmail."""
+
+    before_data: Callable[[], None] | None = None
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        if self.before_data is not None:
+            self.before_data()
+        return super().data(msg)  # type: ignore[misc, no-any-return]
+
+
+class _SMTP(_DataHook, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_DataHook, smtplib.SMTP_SSL):
+    pass
+
+
 @contextmanager
-def _connect(cfg: EmailConfig) -> Iterator[smtplib.SMTP]:
+def _connect(cfg: EmailConfig) -> Iterator[_SMTP | _SMTPSSL]:
     """Open the connection in the configured security mode; TLS errors and unreachable servers → MailError."""
     where = f"{cfg.host}:{cfg.port}"
     context = _tls_context(cfg) if cfg.security in {"ssl", "starttls"} else None
     try:
         if cfg.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
+            smtp: _SMTP | _SMTPSSL = _SMTPSSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
         else:
-            smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+            smtp = _SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
     except ssl.SSLCertVerificationError as exc:
         raise MailError(_untrusted(where, exc)) from None
     except ssl.SSLError as exc:

@@ -1,7 +1,8 @@
-"""Render a :class:`~littrack.digest.view.DigestView` to HTML (digest file, e-mail) and plain text.
+"""Render a :class:`~littrack.digest.view.DigestView` to the digest file, the background page and plain text.
 
 Pure functions: a view in, a string out. No file or network I/O here (see :mod:`littrack.digest.files`
-for writing, :mod:`littrack.mail` for sending). Templates ship in ``littrack/digest/templates``.
+for writing, :mod:`littrack.digest.mail` for sending); the e-mail's HTML part is
+:mod:`littrack.digest.email_html`. Templates ship in ``littrack/digest/templates``.
 
 Escaping rule: every value is autoescaped except titles and abstract texts, which are *safe markup*
 (:mod:`littrack.markup`) and are passed through the ``markup`` filter. Every ``href`` built from data
@@ -20,18 +21,28 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from littrack.digest.view import DigestView, PaperEntry
-from littrack.markup import to_plain
-from littrack.models import Author, Paper
+from littrack.digest.briefing import summarise
+from littrack.digest.shorten import short_abstract, shorten_markup
+from littrack.digest.view import Briefing, DigestView, PaperEntry
+from littrack.markup import strip_bidi_controls, to_plain
+from littrack.models import Author, Evidence, Paper
+
+__all__ = [
+    "doi_url",
+    "environment",
+    "page_url",
+    "render_background_page",
+    "render_html",
+    "render_text",
+    "safe_href",
+    "shorten_markup",
+]
 
 MAX_AUTHORS = 3
 _DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 _PMCID_RE = re.compile(r"^PMC\d+$")
 _NCT_RE = re.compile(r"^NCT\d{8}$")
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
-_TOKEN_RE = re.compile(r"(</?(?:i|b|sup|sub|u)>)|(&#?\w+;)|([^<&]+)|([<&])")
-_TAG_NAME_RE = re.compile(r"</?(\w+)>")
-_ENTITY_END_RE = re.compile(r"&#?\w+;$")
 
 # ISO 639-2 codes PubMed uses most often; anything else is shown as the code itself.
 _LANGUAGES = {
@@ -76,6 +87,13 @@ def authors_short(authors: Iterable[Author]) -> str:
     if len(names) > MAX_AUTHORS:
         return ", ".join(names[:MAX_AUTHORS]) + ", et al."
     return ", ".join(names)
+
+
+def authors_isolated(authors: Iterable[Author]) -> Markup:
+    """:func:`authors_short` for HTML, each name in its own ``<bdi>`` (a bidi override stays in its name)."""
+    names = [a.display for a in authors if a.display]
+    shown = Markup(", ").join(Markup("<bdi>{}</bdi>").format(n) for n in names[:MAX_AUTHORS])
+    return shown + ", et al." if len(names) > MAX_AUTHORS else shown
 
 
 def citation(paper: Paper) -> str:
@@ -140,45 +158,37 @@ def human_datetime(value: dt.datetime) -> str:
     return f"{value.day} {value:%b %Y, %H:%M} {zone}".rstrip()
 
 
-def shorten_markup(safe_markup: str, limit: int) -> tuple[str, bool]:
-    """Cut safe markup to about ``limit`` visible characters at a word boundary, closing open tags.
+_SHORT_DESIGNS = {
+    "systematic_review": "Systematic review",
+    "rct": "RCT",
+    "guideline": "Guideline",
+    "clinical_trial": "Non-randomized trial",
+    "observational": "Observational",
+    "case_report": "Case report",
+    "other": "Other",
+    "narrative_review": "Review",
+    "preclinical": "Preclinical",
+    "protocol": "Protocol",
+    "editorial": "Letter / editorial",
+    "notice": "Notice",
+}
 
-    Returns ``(markup, cut)``. Entities count as one character and are never split.
-    """
-    if len(to_plain(safe_markup)) <= limit:
-        return safe_markup, False
-    out: list[str] = []
-    open_tags: list[str] = []
-    used = 0
-    for tag, entity, text, stray in _TOKEN_RE.findall(safe_markup):
-        if tag:
-            name = _TAG_NAME_RE.match(tag).group(1)  # type: ignore[union-attr]
-            if tag.startswith("</"):
-                if name in open_tags:
-                    open_tags.remove(name)
-            else:
-                open_tags.append(name)
-            out.append(tag)
-            continue
-        piece = entity or text or stray
-        visible = 1 if entity else len(piece)
-        if used + visible <= limit:
-            out.append(piece)
-            used += visible
-            continue
-        if text:
-            # One character of look-ahead: a cut just before a space keeps the whole last word.
-            room = text[: limit - used + 1]
-            cut_at = room.rfind(" ")
-            if cut_at >= 0:
-                out.append(room[:cut_at])
-            elif used == 0:  # a single over-long word: cut inside it rather than show nothing
-                out.append(room[:-1])
-        break
-    shortened = "".join(out).rstrip()
-    if shortened[-1:] in {",", ";", ":"} and not _ENTITY_END_RE.search(shortened):
-        shortened = shortened[:-1]
-    return shortened + "".join(f"</{t}>" for t in reversed(open_tags)) + "…", True
+
+def short_design(evidence: Evidence) -> str:
+    """'RCT', 'Case report': the badge of a one-line entry (the full label is on the card). Both labels when
+    PubMed and the abstract disagree, and 'animal study' / 'in vitro' in words, as on the card."""
+    if evidence.disagreement or evidence.design == "preclinical":
+        return evidence.display
+    return _SHORT_DESIGNS.get(str(evidence.design), evidence.label)
+
+
+def clip(text: str, limit: int) -> str:
+    """Plain text cut to ``limit`` characters at a word boundary, with '…' when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _markup(value: str) -> Markup:
@@ -203,11 +213,14 @@ def environment() -> Environment:
         human_date=human_date,
         human_datetime=human_datetime,
         authors_short=authors_short,
+        authors_isolated=authors_isolated,
         citation=citation,
         languages=languages,
         pub_types=pub_types,
         change_label=change_label,
         trial_label=trial_label,
+        short_design=short_design,
+        clip=clip,
     )
     env.tests["valid_nct"] = lambda value: bool(_NCT_RE.match(value))
     env.globals.update(
@@ -220,49 +233,62 @@ def environment() -> Environment:
     return env
 
 
-def _short_abstract(entry: PaperEntry, limit: int) -> tuple[list[tuple[str | None, Markup]], bool]:
-    """Abstract sections trimmed to ``limit`` visible characters in total, for the e-mail."""
-    out: list[tuple[str | None, Markup]] = []
-    left = limit
-    for section in entry.paper.abstract:
-        if left <= 0:
-            return out, True
-        text, cut = shorten_markup(section.text, left)
-        out.append((section.label, Markup(text)))
-        if cut:
-            return out, True
-        left -= len(to_plain(section.text))
-    return out, False
+def briefing_of(view: DigestView) -> Briefing:
+    """The view's briefing (build_view fills it; views built by hand get it computed here)."""
+    return view.briefing or summarise(view)
 
 
 def render_html(view: DigestView) -> str:
-    """The self-contained digest file (inline CSS, no scripts, collapsed abstracts)."""
-    return environment().get_template("digest.html").render(view=view, email=False, abstracts={}, full_url=None)
+    """The self-contained digest file (inline CSS, no scripts, collapsed abstracts and preclinical papers)."""
+    return environment().get_template("digest.html").render(view=view, briefing=briefing_of(view))
 
 
-def render_email_html(view: DigestView, *, abstract_chars: int) -> str:
-    """The e-mail's HTML part: same content, shortened abstracts, CSS in one <style> block to inline."""
-    abstracts = {e.paper.pmid: _short_abstract(e, abstract_chars) for s in view.sections for e in s.entries}
-    full_url = safe_href(view.full_digest_url)
-    return (
-        environment().get_template("digest.html").render(view=view, email=True, abstracts=abstracts, full_url=full_url)
+def render_background_page(view: DigestView) -> str:
+    """digests/background.html: the background articles and every study they mention, as of this digest."""
+    return environment().get_template("background.html").render(view=view)
+
+
+def text_abstract(entry: PaperEntry, limit: int) -> tuple[str, bool]:
+    """The abstract as plain text for the text part, Results and Conclusions kept (see :mod:`.shorten`)."""
+    sections, cut = short_abstract(entry.paper.abstract, limit)
+    return "\n".join(f"{label}: {to_plain(text)}" if label else to_plain(text) for label, text in sections), cut
+
+
+def page_url(view: DigestView) -> str | None:
+    """The background page's address when the digests folder is published (``digest.public_url``)."""
+    base = safe_href(view.full_digest_url)
+    if base is None or view.mentions is None or view.mentions.page is None:
+        return None
+    return safe_href(urllib.parse.urljoin(base, view.mentions.page))
+
+
+def render_text(view: DigestView, *, abstract_chars: int, attachment: str | None = None) -> str:
+    """The e-mail's plain-text alternative, in the e-mail's shape (see :mod:`.email_html`): the briefing, the
+    papers to read first and the first of the safety lane in full, every other paper one line with its link.
+
+    ``attachment``: the file name of the full digest attached to the message, when there is no public URL.
+    """
+    briefing = briefing_of(view)
+    shown = full_entries(view, briefing)
+    text = (
+        environment()
+        .get_template("digest.txt")
+        .render(
+            view=view,
+            briefing=briefing,
+            full=shown,
+            abstracts={e.paper.pmid: text_abstract(e, abstract_chars) for e in shown},
+            full_url=safe_href(view.full_digest_url),
+            attachment=attachment,
+            page_url=page_url(view),
+        )
     )
+    return strip_bidi_controls(text)
 
 
-def render_text(view: DigestView, *, abstract_chars: int) -> str:
-    """The e-mail's plain-text alternative."""
-    abstracts = {}
-    for section in view.sections:
-        for e in section.entries:
-            plain = e.paper.abstract_plain
-            if len(plain) > abstract_chars:
-                cut = (
-                    plain[:abstract_chars].rsplit(" ", 1)[0]
-                    if " " in plain[:abstract_chars]
-                    else plain[:abstract_chars]
-                )
-                abstracts[e.paper.pmid] = (cut.rstrip(" ,;:") + "…", True)
-            else:
-                abstracts[e.paper.pmid] = (plain, False)
-    full_url = safe_href(view.full_digest_url)
-    return environment().get_template("digest.txt").render(view=view, abstracts=abstracts, full_url=full_url)
+def full_entries(view: DigestView, briefing: Briefing, *, safety: int = 5, top: int = 5) -> tuple[PaperEntry, ...]:
+    """The papers an e-mail shows in full: the first of the safety lane, then the briefing's top papers."""
+    chosen = {e.paper.pmid: e for e in view.safety[:safety]}
+    for e in briefing.top[:top]:
+        chosen.setdefault(e.paper.pmid, e)
+    return tuple(chosen.values())

@@ -197,6 +197,7 @@ class _Draft:
         self.mesh: tuple[MeshHeading, ...] = ()
         self.keywords: list[str] = []
         self.status = ""
+        self.indexing_method: str | None = None
         self.comments: tuple[CommentCorrection, ...] = ()
         self.databanks: list[tuple[str, str]] = []
         self.kind = "article"
@@ -227,6 +228,7 @@ class _Draft:
             mesh=self.mesh,
             keywords=tuple(self.keywords),
             status=self.status,
+            indexing_method=self.indexing_method,
             comments_corrections=self.comments,
             databanks=tuple(self.databanks),
             kind=self.kind,
@@ -239,6 +241,7 @@ def _article(elem: etree._Element) -> Paper | None:
     for part in elem:
         if part.tag == "MedlineCitation":
             d.status = part.get("Status", "")
+            d.indexing_method = part.get("IndexingMethod") or None
             _medline_citation(part, d)
         elif part.tag == "PubmedData":
             _pubmed_data(part, d)

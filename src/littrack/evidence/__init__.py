@@ -1,7 +1,11 @@
 """What kind of evidence a paper is, the details a clinician looks for, ranking and corrections.
 
 Pure functions over frozen records: :class:`littrack.models.Paper` in, :class:`littrack.models.Evidence`
-and :class:`littrack.models.PaperChange` out. No network, no store, no templates.
+(with its :class:`littrack.models.StudyDetails`) and :class:`littrack.models.PaperChange` out. No network,
+no store, no templates. Modules: ``classify`` (combines), ``indexed`` (publication types, MeSH),
+``text_design`` (title/abstract rules), ``subjects`` (human / animal / in vitro), ``details`` (the
+StudyDetails record and its chips) with ``sample``, ``numbers``, ``dosing``, ``setting``, ``summary``;
+``rank``; ``corrections``.
 """
 
 from littrack.evidence.classify import DESIGNS, classify, classify_all

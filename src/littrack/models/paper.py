@@ -113,6 +113,9 @@ class Paper:
     mesh: tuple[MeshHeading, ...] = ()
     keywords: tuple[str, ...] = ()
     status: str = ""
+    # NLM's IndexingMethod attribute: "Automated" (machine-assigned MeSH/types), "Curated" (machine, then
+    # checked by an indexer), "Manual"; None when the record does not say (older records, not yet indexed).
+    indexing_method: str | None = None
     comments_corrections: tuple[CommentCorrection, ...] = ()
     databanks: tuple[tuple[str, str], ...] = ()  # (DataBankName, AccessionNumber), e.g. NCT ids
     kind: str = "article"  # "article" | "book"

@@ -12,12 +12,15 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from lxml import etree
 
-RECORDED = "recorded"
+from littrack.replay import recorded_path
+
+# What the fake server replays (and `littrack demo` shows): the ~310 records of these E-utilities sources.
+# The tree's bigger test corpora (metapub-wheel, fatcat's NLM baseline sample) stay out of it.
+REPLAY_SOURCES = ("biocommons-eutils", "biopython", "hawc", "metapub")
 _RECORD_RE = re.compile(rb"<(PubmedArticle|PubmedBookArticle)(?:\s[^>]*)?>.*?</\1>", re.DOTALL)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
@@ -101,18 +104,13 @@ def _entrez_date(root: etree._Element) -> dt.date | None:
     return None
 
 
-def recorded_path(*parts: str) -> Path:
-    """Path of a shipped recorded file, e.g. ``recorded_path("biopython", "pubmed3.html")``."""
-    return Path(str(resources.files("littrack.replay").joinpath(RECORDED, *parts)))
-
-
-def recorded_efetch_files() -> list[Path]:
-    """The shipped EFetch replies (every ``.xml`` holding PubMed records)."""
-    root = recorded_path()
-    return sorted(p for p in root.rglob("*.xml") if b"<PubmedArticleSet" in p.read_bytes()[:2048])
+def recorded_efetch_files(sources: Iterable[str] = REPLAY_SOURCES) -> list[Path]:
+    """The shipped EFetch replies of these ``recorded/pubmed/`` sources (every ``.xml`` holding PubMed records)."""
+    files = (p for source in sources for p in recorded_path("pubmed", source).rglob("*.xml"))
+    return sorted(p for p in files if b"<PubmedArticleSet" in p.read_bytes()[:2048])
 
 
 @functools.cache
 def default_corpus() -> Corpus:
-    """Every record in the shipped recorded replies (about 300 real PubMed records)."""
+    """Every record in the replayed sources (:data:`REPLAY_SOURCES`: 310 real PubMed records)."""
     return Corpus.from_files(recorded_efetch_files())

@@ -19,12 +19,16 @@ from http.server import BaseHTTPRequestHandler
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from littrack.replay import replies
-from littrack.replay.corpus import recorded_path
+from littrack.replay import recorded_path, replies
 
 log = logging.getLogger(__name__)
 PATH_PREFIX = "/entrez/eutils/"
 _MAX_GET_URL = 8190  # Apache's default LimitRequestLine; NCBI's Apache answered a ~2,000-id GET with 414
+# NCBI's real answer to efetch without retmode=xml (PMID 19304878) and to an over-long GET (HTTP 414).
+PUBMED3_HTML = recorded_path("pubmed", "biopython", "Tests", "Entrez", "pubmed3.html")
+_URI_TOO_LONG_HTML = recorded_path(
+    "pubmed", "fulltext", "extracted_bodies", "ft_search_fails_well_entrez_limit2large__1_esummary.html"
+)
 
 
 class Fault(enum.Enum):
@@ -121,7 +125,7 @@ class EutilsHandler(BaseHTTPRequestHandler):
         self._limit, self._remaining = limit, max(limit - in_window, 0)
 
         if method == "GET" and len(self.path) > _MAX_GET_URL:
-            body = recorded_path("fulltext", "ft_search_fails_well_entrez_limit2large__1_esummary.html").read_bytes()
+            body = _URI_TOO_LONG_HTML.read_bytes()
             return self._send(414, "text/html; charset=utf-8", body, reason="Request-URI Too Long")
         if utility not in ("esearch", "efetch"):
             return self._send(404, "text/html", replies.http_error_html(404, "Not Found"))
@@ -159,7 +163,7 @@ class EutilsHandler(BaseHTTPRequestHandler):
             reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}[status]
             self._send(status, "text/html", replies.http_error_html(status, reason))
         elif kind is Fault.HTML:
-            self._send(200, "text/html; charset=UTF-8", recorded_path("biopython", "pubmed3.html").read_bytes())
+            self._send(200, "text/html; charset=UTF-8", PUBMED3_HTML.read_bytes())
         elif kind is Fault.ERROR_200:
             root = "eSearchResult" if utility == "esearch" else "eFetchResult"
             self._send(200, "text/xml; charset=UTF-8", replies.error_xml(root, replies.BACKEND_DOWN))

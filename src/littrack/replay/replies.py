@@ -2,8 +2,8 @@
 
 Record bytes are real (from :mod:`littrack.replay.corpus`); everything built here around them is
 SYNTHETIC: eSearchResult envelopes, ID lists, error bodies. Their *shape* copies real NCBI replies
-(``recorded/biopython/esearch2.xml``, ``esearch8.xml``, ``esummary8.xml``; the 429 JSON body and the
-"Search Backend failed" wordings quoted in the project's ``quoted_from_issues/ERROR_BODIES.md``).
+(``recorded/pubmed/biopython/Tests/Entrez/esearch2.xml``, ``esearch8.xml``, ``esummary8.xml``; the 429 JSON body
+and the "Search Backend failed" wordings quoted in the project's ``quoted_from_issues/ERROR_BODIES.md``).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def esearch_xml(
     query_key: str | None = None,
     warnings: Iterable[str] = (),
 ) -> bytes:
-    """An eSearchResult in the shape of ``recorded/biopython/esearch2.xml`` (SYNTHETIC)."""
+    """An eSearchResult in the shape of ``recorded/pubmed/biopython/Tests/Entrez/esearch2.xml`` (SYNTHETIC)."""
     id_list = list(ids)
     parts = [f"<Count>{count}</Count><RetMax>{len(id_list)}</RetMax><RetStart>{retstart}</RetStart>"]
     if webenv and query_key:
@@ -73,7 +73,7 @@ def esearch_count_xml(count: int) -> bytes:
 
 
 def error_xml(root: str, message: str) -> bytes:
-    """An HTTP-200 error body like ``recorded/biopython/esummary8.xml`` (SYNTHETIC)."""
+    """An HTTP-200 error body like ``recorded/pubmed/biopython/Tests/Entrez/esummary8.xml`` (SYNTHETIC)."""
     return (
         b'<?xml version="1.0" encoding="UTF-8" ?>\n'
         + SYNTHETIC

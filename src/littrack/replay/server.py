@@ -24,8 +24,8 @@ import threading
 from http.server import ThreadingHTTPServer
 
 from littrack.replay import replies
-from littrack.replay.corpus import Corpus, default_corpus, recorded_path
-from littrack.replay.handler import PATH_PREFIX, EutilsHandler, Fault, QueuedFault, RecordedRequest
+from littrack.replay.corpus import Corpus, default_corpus
+from littrack.replay.handler import PATH_PREFIX, PUBMED3_HTML, EutilsHandler, Fault, QueuedFault, RecordedRequest
 from littrack.replay.replies import CountOverride, SyntheticHits, Tamper, TermMatcher
 
 __all__ = ["PATH_PREFIX", "FakeEutils", "Fault", "RecordedRequest"]
@@ -283,7 +283,7 @@ class FakeEutils:
             return _xml(replies.error_xml("eFetchResult", f"Invalid db name specified: {p.get('db')}"))
         if (p.get("retmode") or "") != "xml":
             # NCBI's real answer without retmode=xml is an HTML page wrapping ASN.1 (recorded for PMID 19304878).
-            return 200, "text/html; charset=UTF-8", recorded_path("biopython", "pubmed3.html").read_bytes()
+            return 200, "text/html; charset=UTF-8", PUBMED3_HTML.read_bytes()
         if p.params.get("id"):
             try:
                 pmids = tuple(int(x) for value in p.params["id"] for x in value.split(",") if x.strip())

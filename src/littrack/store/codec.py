@@ -13,6 +13,7 @@ from littrack.models import (
     AbstractSection,
     Author,
     CommentCorrection,
+    Intervention,
     MeshHeading,
     Paper,
     PartialDate,
@@ -70,6 +71,7 @@ def paper_from_json(text: str) -> Paper:
         ),
         keywords=tuple(d.get("keywords", ())),
         status=d.get("status", ""),
+        indexing_method=d.get("indexing_method"),
         comments_corrections=tuple(CommentCorrection(**c) for c in d.get("comments_corrections", ())),
         databanks=tuple((b[0], b[1]) for b in d.get("databanks", ())),
         kind=d.get("kind", "article"),
@@ -89,15 +91,23 @@ def study_from_json(text: str) -> Study:
         title=d["title"],
         overall_status=d.get("overall_status", ""),
         conditions=tuple(d.get("conditions", ())),
-        interventions=tuple(d.get("interventions", ())),
+        interventions=tuple(_intervention(i) for i in d.get("interventions", ())),
         phases=tuple(d.get("phases", ())),
         enrollment=d.get("enrollment"),
         enrollment_type=d.get("enrollment_type"),
         start_date=d.get("start_date"),
+        start_date_type=d.get("start_date_type"),
         completion_date=d.get("completion_date"),
+        completion_date_type=d.get("completion_date_type"),
+        why_stopped=d.get("why_stopped"),
         countries=tuple(d.get("countries", ())),
         sponsor=d.get("sponsor"),
         last_update=d.get("last_update"),
         has_results=bool(d.get("has_results", False)),
         references=tuple(StudyReference(**r) for r in d.get("references", ())),
     )
+
+
+def _intervention(item: Any) -> Intervention:
+    # States stored before interventions carried a type and dose hold the bare name.
+    return Intervention(item) if isinstance(item, str) else Intervention(**item)

@@ -100,10 +100,8 @@ def _migrate(conn: sqlite3.Connection, path: str) -> None:
 
 
 def open_store(path: str | Path) -> Store:
-    """Open (creating if needed) and migrate the store. ``":memory:"`` works for tests."""
+    """Open (creating the file if needed, never its folder) and migrate the store. ``":memory:"`` works for tests."""
     target = str(path)
-    if target != ":memory:":
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
     try:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so transactions are explicit.
         conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)

@@ -1,4 +1,9 @@
-"""Queries for the digest ledger: what is waiting, what was delivered, and the corrections to report."""
+"""Queries for the digest ledger: what is waiting, what was delivered, and the corrections to report.
+
+A digest row moves ``pending`` (created, its file being written) → ``sending`` (handed to the SMTP server,
+``sending_at`` stamped) → ``delivered``; or ends ``failed`` (an error was recorded) or ``interrupted`` (the
+process ended first; the next digest records that). Only a delivered digest owns its file for good.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ class DigestRow:
     emailed: bool
     delivered_at: str | None
     error: str | None
+    sending_at: str | None = None  # handed to the SMTP server; an undelivered row with it may have arrived
 
     @classmethod
     def from_row(cls, r: sqlite3.Row) -> DigestRow:
@@ -37,6 +43,12 @@ class DigestRow:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+PENDING, SENDING, DELIVERED, FAILED, INTERRUPTED = "pending", "sending", "delivered", "failed", "interrupted"
+LIVE = (PENDING, SENDING)  # a digest process is (or was, until it died) working on these
+UNDELIVERED = (PENDING, SENDING, FAILED, INTERRUPTED)
+_UNDELIVERED_SQL = "('pending', 'sending', 'failed', 'interrupted')"
 
 
 def waiting_pmids(store: Store, profile: str) -> list[int]:
@@ -57,7 +69,7 @@ def previously_attempted(store: Store, profile: str, pmids: Sequence[int]) -> bo
     marks = ",".join("?" * len(pmids))
     row = store.conn.execute(
         f"SELECT 1 FROM digest_papers dp JOIN digests d ON d.id = dp.digest_id WHERE d.profile = ?"
-        f" AND d.status IN ('pending', 'failed') AND dp.pmid IN ({marks}) LIMIT 1",
+        f" AND d.status IN {_UNDELIVERED_SQL} AND dp.pmid IN ({marks}) LIMIT 1",
         (profile, *pmids),
     ).fetchone()
     return row is not None
@@ -91,14 +103,57 @@ def create_digest(
     return digest_id
 
 
-def set_filename(store: Store, digest_id: int, filename: str) -> None:
+def set_filename(store: Store, digest_id: int, filename: str | None) -> None:
+    """Claim ``filename`` for this digest before writing it (None: its files were withdrawn)."""
     with store.transaction() as c:
         c.execute("UPDATE digests SET filename=? WHERE id=?", (filename, digest_id))
 
 
-def mark_failed(store: Store, digest_id: int, error: str) -> None:
+def mark_sending(store: Store, digest_id: int) -> None:
+    """Committed just before SMTP DATA: from here on the readers may receive this digest."""
     with store.transaction() as c:
-        c.execute("UPDATE digests SET status='failed', error=? WHERE id=?", (error, digest_id))
+        c.execute("UPDATE digests SET status='sending', sending_at=? WHERE id=?", (now_iso(), digest_id))
+
+
+def mark_failed(store: Store, digest_id: int, error: str, *, status: str = FAILED) -> None:
+    """Record why an attempt ended undelivered (``status`` interrupted: stopped by Ctrl-C or SIGTERM)."""
+    with store.transaction() as c:
+        c.execute("UPDATE digests SET status=?, error=? WHERE id=?", (status, error, digest_id))
+
+
+def mark_interrupted(store: Store) -> list[DigestRow]:
+    """Digests left pending or sending by a killed process become interrupted; returns them.
+
+    Call only while holding the store's job lock: then no live process can be working on them.
+    """
+    with store.transaction() as c:
+        rows = [DigestRow.from_row(r) for r in c.execute("SELECT * FROM digests WHERE status IN ('pending','sending')")]
+        c.executemany(
+            "UPDATE digests SET status='interrupted', error=? WHERE id=?",
+            [
+                (
+                    "process ended while e-mailing the digest; the SMTP server may have accepted it"
+                    if r.status == SENDING
+                    else "process ended before the digest was delivered",
+                    r.id,
+                )
+                for r in rows
+            ],
+        )
+    return rows
+
+
+def maybe_sent(store: Store, profile: str, pmids: Sequence[int]) -> list[DigestRow]:
+    """Undelivered digests with some of these papers that were handed to the SMTP server: they may have arrived."""
+    if not pmids:
+        return []
+    marks = ",".join("?" * len(pmids))
+    rows = store.conn.execute(
+        f"SELECT DISTINCT d.* FROM digests d JOIN digest_papers dp ON dp.digest_id = d.id WHERE d.profile = ?"
+        f" AND d.status IN {_UNDELIVERED_SQL} AND d.sending_at IS NOT NULL AND dp.pmid IN ({marks}) ORDER BY d.id",
+        (profile, *pmids),
+    )
+    return [DigestRow.from_row(r) for r in rows]
 
 
 def mark_delivered(
@@ -123,8 +178,11 @@ def mark_delivered(
 
 
 def stale_attempts(store: Store, profile: str) -> list[DigestRow]:
-    """Digests of this profile that never got delivered (their files may be left on disk)."""
-    rows = store.conn.execute("SELECT * FROM digests WHERE profile=? AND status IN ('pending','failed')", (profile,))
+    """Finished, undelivered digests of this profile that still claim a file name (their files may be on disk)."""
+    rows = store.conn.execute(
+        "SELECT * FROM digests WHERE profile=? AND status IN ('failed','interrupted') AND filename IS NOT NULL",
+        (profile,),
+    )
     return [DigestRow.from_row(r) for r in rows]
 
 
@@ -154,10 +212,12 @@ def recent_digests(store: Store, limit: int = 20) -> list[DigestRow]:
     ]
 
 
-def filename_taken(store: Store, filename: str) -> bool:
-    """A delivered digest already owns this file name (undelivered attempts may be overwritten)."""
-    row = store.conn.execute("SELECT 1 FROM digests WHERE filename=? AND status='delivered'", (filename,)).fetchone()
-    return row is not None
+def filename_owner(store: Store, filename: str) -> DigestRow | None:
+    """The digest that claims this file name: the delivered one if any, else the newest attempt."""
+    row = store.conn.execute(
+        "SELECT * FROM digests WHERE filename=? ORDER BY status = 'delivered' DESC, id DESC LIMIT 1", (filename,)
+    ).fetchone()
+    return DigestRow.from_row(row) if row else None
 
 
 # --- corrections to papers already sent (issue: evidence & corrections) ---

@@ -1,10 +1,10 @@
-"""Queries for resolved study mentions (background articles → PubMed records)."""
+"""Queries for resolved study mentions (background articles → PubMed records) and what digests showed of them."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from littrack.models import Confidence
@@ -50,4 +50,19 @@ def save_resolution(
         " VALUES (?,?,?,?,?,?,?) ON CONFLICT(mention_key) DO UPDATE SET pmids=excluded.pmids,"
         " confidence=excluded.confidence, queries=excluded.queries, resolved_at=excluded.resolved_at",
         (key, doc_id, sentence, json.dumps(list(pmids)), confidence, json.dumps(list(queries)), now_iso()),
+    )
+
+
+def reported_states(store: Store, profile: str) -> dict[str, str]:
+    """mention key → the resolution state the profile's last delivered digest showed (empty before the first)."""
+    rows = store.conn.execute("SELECT mention_key, state FROM mention_reports WHERE profile = ?", (profile,))
+    return {r["mention_key"]: r["state"] for r in rows}
+
+
+def save_reported_states(conn: sqlite3.Connection, profile: str, digest_id: int, states: Mapping[str, str]) -> None:
+    """Remember what a delivered digest showed; call inside the transaction that marks it delivered."""
+    conn.executemany(
+        "INSERT INTO mention_reports (profile, mention_key, state, digest_id) VALUES (?,?,?,?)"
+        " ON CONFLICT(profile, mention_key) DO UPDATE SET state=excluded.state, digest_id=excluded.digest_id",
+        [(profile, key, state, digest_id) for key, state in states.items()],
     )

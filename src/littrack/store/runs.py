@@ -63,21 +63,38 @@ def finish_run(
     window: DateWindow | None = None,
 ) -> None:
     with store.transaction() as c:
-        c.execute(
-            "UPDATE runs SET ended_at=?, status=?, new_count=?, updated_count=?, requests=?, error=?,"
-            " window_start=coalesce(?, window_start), window_end=coalesce(?, window_end) WHERE id=?",
-            (
-                now_iso(),
-                status,
-                new,
-                updated,
-                requests,
-                error,
-                window.start.isoformat() if window else None,
-                window.end.isoformat() if window else None,
-                run_id,
-            ),
+        record_finish(
+            c, run_id, status=status, new=new, updated=updated, requests=requests, error=error, window=window
         )
+
+
+def record_finish(
+    conn: Any,
+    run_id: int,
+    *,
+    status: str,
+    new: int = 0,
+    updated: int = 0,
+    requests: int = 0,
+    error: str | None = None,
+    window: DateWindow | None = None,
+) -> None:
+    """:func:`finish_run` inside the caller's transaction (a digest's run ends in its delivery's commit)."""
+    conn.execute(
+        "UPDATE runs SET ended_at=?, status=?, new_count=?, updated_count=?, requests=?, error=?,"
+        " window_start=coalesce(?, window_start), window_end=coalesce(?, window_end) WHERE id=?",
+        (
+            now_iso(),
+            status,
+            new,
+            updated,
+            requests,
+            error,
+            window.start.isoformat() if window else None,
+            window.end.isoformat() if window else None,
+            run_id,
+        ),
+    )
 
 
 def mark_interrupted(store: Store) -> int:
@@ -103,12 +120,16 @@ def recent_runs(store: Store, kind: str | None = None, limit: int = 20) -> list[
     return [Run(**dict(r)) for r in store.conn.execute(sql, args)]
 
 
-def last_run(store: Store, kind: str, status: str | None = None) -> Run | None:
+def last_run(store: Store, kind: str, status: str | None = None, *, before: str | None = None) -> Run | None:
+    """The latest run of ``kind`` (with ``status``; started before the ISO time ``before``), or None."""
     sql = f"SELECT {_RUN_COLUMNS} FROM runs WHERE kind = ?"
     args: list[object] = [kind]
     if status:
         sql += " AND status = ?"
         args.append(status)
+    if before:
+        sql += " AND started_at < ?"
+        args.append(before)
     row = store.conn.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
     return Run(**dict(row)) if row else None
 

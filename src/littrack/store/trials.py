@@ -217,6 +217,16 @@ def papers_for_trials(store: Store, nct_ids: Sequence[str]) -> dict[str, tuple[i
     return _papers_for_trials(store.conn, nct_ids)
 
 
+def topics_for_trials(store: Store, nct_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """nct_id → the ids of the topics whose trial query found it, sorted; trials without a topic are absent."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for chunk in _chunks(list(nct_ids)):
+        marks = ",".join("?" * len(chunk))
+        for r in store.conn.execute(f"SELECT nct_id, topic_id FROM trial_topics WHERE nct_id IN ({marks})", chunk):
+            out[r[0]].add(r[1])
+    return {n: tuple(sorted(t)) for n, t in out.items()}
+
+
 def paper_links(store: Store, pmid: int) -> tuple[tuple[str, str], ...]:
     """(nct_id, source) for one paper, e.g. to show why a link exists."""
     rows = store.conn.execute("SELECT nct_id, source FROM paper_trials WHERE pmid = ? ORDER BY nct_id, source", (pmid,))
