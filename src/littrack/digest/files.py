@@ -21,9 +21,13 @@ from littrack.errors import DigestError
 
 _PROFILE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 EXPORT_SUFFIXES = (".ris", ".bib", ".csl.json")
+# The pages beside the digests that every delivery rewrites (the archive, the feed, the standing pages).
+FIXED_PAGES = ("index.html", "feed.xml", "background.html", "evidence.html")
 # What write_atomic's temp files are called (".<target>.<8 random chars>.tmp") for the targets the digest
-# job writes: its pages and exports (named from a date), index.html and feed.xml.
-_OUR_TEMP_RE = re.compile(r"^\.(?:\d{4}-\d\d-\d\d[a-z0-9_.-]*|index\.html|feed\.xml)\.[a-z0-9_]{8}\.tmp$")
+# job writes: its pages and exports (named from a date) and the fixed pages.
+_OUR_TEMP_RE = re.compile(
+    r"^\.(?:\d{4}-\d\d-\d\d[a-z0-9_.-]*|" + "|".join(re.escape(p) for p in FIXED_PAGES) + r")\.[a-z0-9_]{8}\.tmp$"
+)
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
