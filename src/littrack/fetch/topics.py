@@ -104,11 +104,17 @@ def _fetch_new(
     *,
     late_before: dt.date | None = None,
 ) -> _Saved:
-    """File the stored papers ``found`` under the topic and EFetch the others, with ``retry`` (set aside before)."""
+    """File the stored papers ``found`` under the topic and EFetch the others, with ``retry`` (set aside before).
+
+    A sweep (``late_before`` given) fetches only what the store lacks; refreshing not-yet-indexed records is the
+    window's work.
+    """
     ids = list(dict.fromkeys(p for result in found for p in result.ids))
     known = known_pmids(store, ids)
-    wanted = [p for p in ids if p not in known or _refresh_due(*known[p], run.today)]
-    wanted += [p for p in retry if p not in set(wanted)]
+    refresh = late_before is None
+    wanted = [p for p in ids if p not in known or (refresh and _refresh_due(*known[p], run.today))]
+    have = set(wanted)
+    wanted += [p for p in retry if p not in have]
     # Records this run already failed to read (for another topic) are not asked for twice.
     again = {p: run.skipped[p] for p in wanted if p in run.skipped}
     wanted = [p for p in wanted if p not in again]
