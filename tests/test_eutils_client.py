@@ -8,6 +8,7 @@ import itertools
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable
 
@@ -270,23 +271,62 @@ def test_rate_limiter_spaces_request_starts() -> None:
     clock = FakeClock()
     limiter = RateLimiter(4, clock=clock, sleep=clock.sleep)
     starts = []
-    for _ in range(5):
-        limiter.acquire()
-        starts.append(clock.now)
-    assert [round(b - a, 6) for a, b in itertools.pairwise(starts)] == [0.25] * 4
+    for _ in range(4):
+        with limiter.request():
+            starts.append(clock.now)
+    assert [round(b - a, 6) for a, b in itertools.pairwise(starts)] == [0.25] * 3
     clock.now += 10  # idle time is not banked into a burst
-    limiter.acquire()
-    limiter.acquire()
+    with limiter.request():
+        pass
+    with limiter.request():
+        pass
     assert clock.slept[-1] == pytest.approx(0.25)
+
+
+def test_rate_limiter_starts_the_fifth_request_a_second_and_a_margin_after_the_first_ended() -> None:
+    """NCBI counts arrivals; a request arrives at the latest when its reply is back, so the limiter counts from
+    there: with 4 per second, request 5 waits until request 1 finished 1 s + margin ago, however slow it was."""
+    clock = FakeClock()
+    limiter = RateLimiter(4, clock=clock, sleep=clock.sleep)
+    ends = []
+    for latency in (0.6, 0.0, 0.0, 0.0, 0.0):
+        with limiter.request():
+            clock.now += latency  # the request travels and its reply comes back
+        ends.append(clock.now)
+    fifth_start = ends[4]  # it took no time
+    assert limiter.window == pytest.approx(1.1)
+    assert fifth_start == pytest.approx(ends[0] + 1.1)
 
 
 def test_rate_limiter_block_until_holds_every_start() -> None:
     clock = FakeClock()
     limiter = RateLimiter(10, clock=clock, sleep=clock.sleep)
-    limiter.acquire()
-    limiter.block_until(clock.now + 2)
-    limiter.acquire()
-    assert clock.now == pytest.approx(102.0)
+    with limiter.request():
+        limiter.block_until(clock.now + 2)
+    with limiter.request():
+        assert clock.now == pytest.approx(102.0)
+
+
+@pytest.mark.slow  # the second request waits out a real second
+def test_rate_limiter_waits_for_a_request_still_in_flight_in_another_thread() -> None:
+    limiter = RateLimiter(1, margin=0.0)
+    order: list[str] = []
+    first_started, first_may_end = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with limiter.request():
+            first_started.set()
+            first_may_end.wait(5)
+            order.append("first ended")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_started.wait(5)
+    threading.Timer(0.05, first_may_end.set).start()
+    with limiter.request():
+        order.append("second started")
+    thread.join(5)
+    assert order == ["first ended", "second started"]
 
 
 def test_shared_limiter_is_one_instance_per_host_and_rate() -> None:

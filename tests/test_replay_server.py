@@ -174,6 +174,30 @@ def test_rate_limit_answers_429_json_with_retry_after() -> None:
     assert body["error"] == "API rate limit exceeded" and body["limit"] == "3"
 
 
+def test_the_fake_server_counts_arrivals_in_a_sliding_second_and_answers_429_like_ncbi() -> None:
+    with FakeEutils() as srv:
+        replies = [
+            requests.post(
+                f"{srv.base_url}esearch.fcgi",
+                data={"db": "pubmed", "term": "x", "tool": "littrack-tests", "email": "dev@example.org"},
+                timeout=10,
+            )
+            for _ in range(5)
+        ]
+        assert srv.busiest_second() == 5
+    assert [r.status_code for r in replies] == [200, 200, 200, 429, 429]
+    assert [r.headers["X-RateLimit-Remaining"] for r in replies] == ["2", "1", "0", "0", "0"]
+    refused = replies[3]
+    assert refused.headers["Retry-After"] == "1" and refused.headers["Content-Type"] == "application/json"
+    assert json.loads(refused.content) == {
+        "error": "API rate limit exceeded",
+        "api-key": "127.0.0.1",
+        "count": "4",
+        "limit": "3",
+    }
+    assert srv.refused == 2
+
+
 def test_injected_faults_hit_only_their_utility_and_wear_off(fake_eutils: FakeEutils) -> None:
     fake_eutils.inject(Fault.HTTP_503, times=2, utility="efetch")
     assert post(fake_eutils, "esearch", {"db": "pubmed", "term": "x"}).status_code == 200

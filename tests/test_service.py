@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 
 from configs import write_config
-from littrack.replay.server import FakeEutils, Fault
+from littrack.replay import replies
+from littrack.replay.server import FakeEutils, Fault, RecordedRequest
 from smtp_server import smtp_server_fixture  # noqa: F401  (registers the smtp_server_factory fixture)
 
 DEADLINE = 60.0  # seconds; only ever hit when something is broken
@@ -174,8 +175,9 @@ def test_second_service_on_the_same_store_is_refused_with_exit_75(
 def test_failing_job_is_logged_and_retried_and_the_service_keeps_running(
     tmp_path: Path, fake_eutils: FakeEutils, start_service: Callable[[Path], Service],
 ) -> None:
-    # Two 503s: the first fetch and its one retry fail; the next scheduled fetch succeeds.
-    fake_eutils.inject(Fault.HTTP_503, times=2)
+    # Four 503s: the first fetch (both topics: one topic's failure does not stop the other) and its one retry
+    # fail; the next scheduled fetch succeeds.
+    fake_eutils.inject(Fault.HTTP_503, times=4)
     config = service_config(tmp_path, fake_eutils, ncbi={"max_retries": 0})
     svc = start_service(config)
     svc.wait_for_log(r"ERROR littrack\.service: fetch failed after \d+\.\ds: .*; retry 1/1 at ")
@@ -183,6 +185,30 @@ def test_failing_job_is_logged_and_retried_and_the_service_keeps_running(
     svc.wait_for_log(r"littrack\.service: fetch: \d+ new, \d+ updated papers")
     assert "Traceback" not in svc.text()
     assert ledger(config, "SELECT count(*) FROM runs WHERE kind = 'fetch' AND status = 'failed'")[0][0] >= 2
+    assert svc.stop() == 0
+
+
+def test_a_partial_fetch_logs_what_was_fetched_and_is_retried(
+    tmp_path: Path, fake_eutils: FakeEutils, start_service: Callable[[Path], Service],
+) -> None:
+    # Every ESearch of topic 1 fails (a SYNTHETIC back-end error); topic 2 is fetched each time.
+    original = fake_eutils.esearch
+
+    def esearch(p: RecordedRequest) -> tuple[int, str, bytes]:
+        if "fibromyalgia" in (p.get("term") or ""):
+            return 200, "text/xml", replies.error_xml("eSearchResult", replies.BACKEND_DOWN)
+        return original(p)
+
+    fake_eutils.esearch = esearch  # type: ignore[method-assign]
+    config = service_config(tmp_path, fake_eutils, ncbi={"max_retries": 0})
+    svc = start_service(config)
+    svc.wait_for_log(r"littrack\.fetch\.job: fetch: \d+ new, 0 updated papers in 1 of 2 topics .*;"
+                     r" failed: ketamine-fibromyalgia")
+    svc.wait_for_log(r"ERROR littrack\.service: fetch failed after \d+\.\ds: fetch incomplete:"
+                     r" topic ketamine-fibromyalgia failed: .*Search Backend failed.*; retry 1/1 at ")
+    assert "Traceback" not in svc.text()
+    assert ledger(config, "SELECT status FROM runs WHERE kind = 'fetch' ORDER BY id LIMIT 1") == [("partial",)]
+    assert ledger(config, "SELECT topic_id FROM watermarks") == [("ketamine-crps",)]
     assert svc.stop() == 0
 
 

@@ -144,13 +144,20 @@ pass_state = click.make_pass_decorator(State)
 @handle_errors
 def fetch(state: State) -> None:
     """Fetch new PubMed papers for every configured topic into the store."""
+    from littrack.errors import PartialFetch
     from littrack.fetch.job import fetch_job
     from littrack.progress import TerminalProgress
 
     cfg = state.config
+    partial: PartialFetch | None = None
     with TerminalProgress("fetch") as progress:
-        summary = fetch_job(cfg, progress=progress)
-    state.say(summary.line())
+        try:
+            line = fetch_job(cfg, progress=progress).line()
+        except PartialFetch as exc:  # the summary still goes to stdout; the error line and exit code 3 follow
+            line, partial = exc.summary, exc
+    state.say(line)
+    if partial is not None:
+        raise partial
 
 
 @main.command()

@@ -26,7 +26,7 @@ from littrack.digest.job import DigestResult, digest_job
 from littrack.errors import ConfigError
 from littrack.eutils.pubmed_xml import iter_papers
 from littrack.fetch.job import fetch_job
-from littrack.fetch.topics import FetchSummary
+from littrack.fetch.summary import FetchSummary
 from littrack.models import Study
 from littrack.progress import NoProgress, Progress
 from littrack.replay.corpus import Corpus, default_corpus

@@ -31,6 +31,19 @@ class ResultCapExceeded(PubMedError):
         self.count = count
 
 
+class PartialFetch(LittrackError):
+    """Some topics were fetched (their watermarks advanced), others failed and keep theirs: a partial run.
+
+    ``summary`` is the fetch's one-line summary; the CLI prints it on stdout before the error line.
+    """
+
+    exit_code = 3  # neither success (0) nor a run that did nothing (1): scripts can tell the three apart
+
+    def __init__(self, message: str, summary: str) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
 class ParseError(LittrackError):
     """A reply was not the XML (or JSON) we expected: truncated, HTML, or another format."""
 

@@ -125,13 +125,13 @@ class Retrier:
         ``give_up(reason, attempts)``. Other exceptions pass through at once."""
         attempts = self.max_retries + 1
         for n in range(1, attempts + 1):
-            self.limiter.acquire()
-            with self._lock:
-                self.attempts_made += 1
-            try:
-                return attempt()
-            except Retryable as failure:
-                reason, retry_after = failure.reason, failure.retry_after
+            with self.limiter.request():  # the limiter learns when the reply came back, not only the start
+                with self._lock:
+                    self.attempts_made += 1
+                try:
+                    return attempt()
+                except Retryable as failure:
+                    reason, retry_after = failure.reason, failure.retry_after
             if n == attempts:
                 raise give_up(reason, attempts) from None
             delay = retry_after if retry_after is not None else self.backoff(n)

@@ -100,7 +100,7 @@ def _run_digest(cfg: Config, emit: Emit) -> None:
     if needs_fetch_first(ended, dt.datetime.now(dt.UTC), cfg.digest.period_days):
         age = f"older than {cfg.digest.period_days} days" if ended else "missing"
         log.info("digest: the last successful fetch is %s; fetching first", age)
-        emit(fetch_job(cfg).line())
+        emit(fetch_job(cfg, partial_ok=True).line())  # a topic that fails does not hold back the digest
     emit(digest_job(cfg).line())
 
 

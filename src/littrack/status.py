@@ -28,6 +28,7 @@ from littrack.store.preprints import count_preprints
 from littrack.store.runs import Run, last_run, recent_runs, watermarks
 from littrack.store.service_state import load_state
 from littrack.store.sources import count_open_access, source_health
+from littrack.store.unreadable import unreadable_pmids
 
 KINDS = ("fetch", "digest")
 
@@ -40,7 +41,7 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
     busy = _lock_held(job_lock_path(cfg.store.path))
     if not cfg.store.path.exists():
         info.update(runs=[], counts={}, watermarks={}, store_bytes=0, store_total_bytes=0, digests=[],
-                    waiting={"profile": cfg.digest.profile or "", "papers": 0}, last_error=None)
+                    waiting={"profile": cfg.digest.profile or "", "papers": 0}, last_error=None, unreadable=[])
         info["service"] = {"running": running}
         info["jobs"] = {kind: _job(cfg, kind, None, None, now) for kind in KINDS}
         info["sources"] = _sources(cfg, None)
@@ -66,6 +67,7 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
         profile = cfg.digest.profile or ""
         info["waiting"] = {"profile": profile, "papers": len(waiting_pmids(store, profile))}
         info["last_error"] = _last_error(store)
+        info["unreadable"] = list(unreadable_pmids(store))
         info["digests"] = [_settled(d.as_dict(), busy) for d in recent_digests(store, limit=10)]
         info["sources"] = _sources(cfg, store)
     return info
@@ -182,7 +184,8 @@ def _duration(run: Run | None) -> int | None:
 
 def _last_error(store: Store) -> dict[str, Any] | None:
     row = store.conn.execute(
-        "SELECT id, kind, started_at, error FROM runs WHERE status IN ('failed', 'interrupted') AND error IS NOT NULL"
+        "SELECT id, kind, started_at, error FROM runs WHERE status IN ('failed', 'interrupted', 'partial')"
+        " AND error IS NOT NULL"
         " ORDER BY id DESC LIMIT 1"
     ).fetchone()
     if row is None:
@@ -240,6 +243,11 @@ def format_status(info: dict[str, Any]) -> str:
         failing = f"; FAILING since {_at(src['failing_since'])}" if src.get("failing_since") else ""
         error = f"; last error {_at(src['last_error_at'])}: {src['last_error']}" if src.get("last_error") else ""
         lines.append(f"source {src['name']}: on; {ok}{failing}{error}")
+    unreadable = info.get("unreadable") or []
+    if unreadable:
+        n = len(unreadable)
+        lines.append(f"{n} record{'s' if n != 1 else ''} could not be read (tried again on every fetch):"
+                     f" PMID{'s' if n != 1 else ''} {', '.join(map(str, unreadable))}")
     err = info.get("last_error")
     if err:
         since = " (a later run succeeded)" if err.get("resolved") else ""
@@ -254,8 +262,9 @@ def format_status(info: dict[str, Any]) -> str:
     for r in runs[:10]:
         window = f" window {r['window_start']}..{r['window_end']}" if r.get("window_start") else ""
         err_text = f" — {r['error']}" if r.get("error") else ""
+        skipped = f", could not read PMID {r['skipped'].replace(',', ', ')}" if r.get("skipped") else ""
         lines.append(
             f"run {r['id']} {r['kind']} {r['status']} at {r['started_at']}{window}: {r['new_count']} new,"
-            f" {r['updated_count']} updated, {r['requests']} requests{err_text}"
+            f" {r['updated_count']} updated, {r['requests']} requests{skipped}{err_text}"
         )
     return "\n".join(lines)

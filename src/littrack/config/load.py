@@ -181,6 +181,7 @@ def _parse_fetch(s: Section) -> FetchConfig:
         overlap_days=s.whole("overlap_days", d.overlap_days, 0, 365),
         batch_size=s.whole("batch_size", d.batch_size, 1, 10_000),
         recheck_limit=s.whole("recheck_limit", d.recheck_limit, 0, 10_000),
+        reconcile_days=s.whole("reconcile_days", d.reconcile_days, 0, 366),
     )
     s.done()
     return cfg

@@ -55,6 +55,7 @@ class FetchConfig:
     overlap_days: int = 3
     batch_size: int = 500
     recheck_limit: int = 200  # papers already sent, re-checked for retractions per fetch
+    reconcile_days: int = 7  # sweep each topic without a date window this often (0: never), for late records
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ def build_view(
     retrying: bool = False,
     changes: Sequence[PaperChange] = (),
     retracted: set[int] | frozenset[int] = frozenset(),
+    late: set[int] | frozenset[int] = frozenset(),
     trials: Sequence[TrialChange] = (),
     trials_check: TrialsCheck | None = None,
     trial_links: Mapping[int, tuple[str, ...]] | None = None,
@@ -71,6 +72,7 @@ def build_view(
     preprints: Sequence[tuple[Preprint, Sequence[str]]] = (),
     published_preprints: Sequence[PublishedPreprintNote] = (),
     outages: Sequence[SourceOutage] = (),
+    unreadable: Sequence[int] = (),
 ) -> DigestView:
     """Every paper under every topic that matched it, in full at its home (see :mod:`littrack.digest.view`).
 
@@ -98,6 +100,7 @@ def build_view(
                 related=relate(paper) if relate else (),
                 retracted=paper.pmid in retracted or is_retracted(paper),
                 trial_ids=links.get(paper.pmid, ()),
+                late=paper.pmid in late,
                 safety=signal,
                 home=SAFETY if signal is not None else tids[0],
                 open_access=free.get(paper.doi.lower()) if paper.doi else None,
@@ -137,6 +140,7 @@ def build_view(
         pubmed_preprints=pubmed_preprints,
         published_preprints=tuple(published_preprints),
         outages=tuple(outages),
+        unreadable=tuple(unreadable),
     )
     return dataclasses.replace(view, briefing=summarise(view))
 

@@ -43,9 +43,11 @@ from littrack.lock import hold_lock, job_lock_path
 from littrack.models import DateWindow, Paper, PaperChange
 from littrack.store import Store, open_store
 from littrack.store import digests as ledger
+from littrack.store.coverage import late_pmids
 from littrack.store.identity import store_uuid
 from littrack.store.papers import get_papers
 from littrack.store.runs import mark_interrupted, record_finish, start_run
+from littrack.store.unreadable import unreadable_pmids
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +104,8 @@ def _period(store: Store, profile: str) -> DateWindow | None:
         "SELECT max(delivered_at) FROM digests WHERE profile=? AND status='delivered'", (profile,)
     ).fetchone()[0]
     row = store.conn.execute(
-        "SELECT min(window_start), max(window_end) FROM runs WHERE kind='fetch' AND status='ok' AND ended_at > ?",
+        "SELECT min(window_start), max(window_end) FROM runs WHERE kind='fetch' AND status IN ('ok', 'partial')"
+        " AND ended_at > ?",
         (last or "",),
     ).fetchone()
     if not row[0]:
@@ -238,6 +241,7 @@ def _view(
         stored,
         changes=changes,
         retracted=ledger.retracted_pmids(store, pmids),
+        late=late_pmids(store, pmids),
         trials=[t.change for t in extras.trials],
         trials_check=extras.trials_check,
         trial_links=extras.trial_links(pmids),
@@ -249,6 +253,7 @@ def _view(
         preprints=sources.preprint_rows() if sources else (),
         published_preprints=sources.published if sources else (),
         outages=sources.outages if sources else (),
+        unreadable=unreadable_pmids(store),
         **kwargs,
     )
     return dataclasses.replace(

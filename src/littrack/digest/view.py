@@ -47,6 +47,7 @@ class PaperEntry:
     related: tuple[RelatedPassage, ...] = ()  # at most two
     retracted: bool = False
     trial_ids: tuple[str, ...] = ()  # NCT ids linked to this paper
+    late: bool = False  # found by a reconciliation sweep after the window of its Entrez date had passed
     safety: SafetySignal | None = None  # set when the paper reports harm from ketamine
     home: str = ""  # SAFETY or a topic id: where the full entry is; "" means the first topic
     open_access: OpenAccessLocation | None = None  # Unpaywall's best free copy
@@ -187,6 +188,7 @@ class DigestView:
     digest_id: int | None = None
     full_digest_url: str | None = None  # for the e-mail's "read the full digest" link
     notice: str | None = None  # a plain-text banner, e.g. the offline demo's "replayed data" warning
+    unreadable: tuple[int, ...] = ()  # PMIDs a fetch could not read (it asks for them again every time)
     briefing: Briefing | None = None  # filled by littrack.digest.briefing (build_view does it)
     claim_changes: tuple[ClaimChange, ...] = ()  # claims ledger entries whose status changed since the last digest
     evidence_href: str | None = None  # the evidence page, relative to the digest file ("evidence.html")

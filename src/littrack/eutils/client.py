@@ -9,15 +9,16 @@ touches the store. Every failure that is still failing after ``cfg.max_retries``
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import random
-import re
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import requests
+from lxml import etree
 
 from littrack import __version__
 from littrack.config import NcbiConfig
@@ -32,7 +33,7 @@ __all__ = ["PUBMED_CAP", "EutilsClient", "ResultCapExceeded", "validate_efetch"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_ERROR_RE = re.compile(rb"<ERROR>(.*?)</ERROR>", re.DOTALL)
+_SAFE = {"load_dtd": False, "no_network": True, "resolve_entities": False}
 
 
 class EutilsClient:
@@ -82,6 +83,21 @@ class EutilsClient:
         Raises :class:`ResultCapExceeded` (not retried) when more than 9,999 records match, so the
         caller can split the window; :class:`PubMedError` when NCBI keeps failing.
         """
+        result = self._esearch(term, window, retmax=retmax, usehistory=usehistory)
+        if result.count > PUBMED_CAP:
+            where = f" in {window}" if window else ""
+            raise ResultCapExceeded(
+                f"PubMed reports {result.count} results{where}, more than the {PUBMED_CAP} ESearch hands out; "
+                "split the date window",
+                count=result.count,
+            )
+        return result
+
+    def count(self, term: str, window: DateWindow | None) -> int:
+        """How many records ``term`` finds in ``window``, however many: ESearch with ``retmax=0`` (no IDs)."""
+        return self._esearch(term, window, retmax=0, usehistory=False).count
+
+    def _esearch(self, term: str, window: DateWindow | None, *, retmax: int, usehistory: bool) -> SearchResult:
         params: dict[str, str] = {
             "db": "pubmed",
             "term": term,
@@ -94,15 +110,7 @@ class EutilsClient:
         if window is not None:
             params |= {"datetype": "edat", "mindate": _ncbi_date(window.start), "maxdate": _ncbi_date(window.end)}
         # POST: topic queries can be long, and NCBI answers over-long URLs with HTTP 414.
-        result = self._call("esearch", params, "POST", parse_esearch)
-        if result.count > PUBMED_CAP:
-            where = f" in {window}" if window else ""
-            raise ResultCapExceeded(
-                f"PubMed reports {result.count} results{where}, more than the {PUBMED_CAP} ESearch hands out; "
-                "split the date window",
-                count=result.count,
-            )
-        return result
+        return self._call("esearch", params, "POST", parse_esearch)
 
     def efetch_history(self, webenv: str, query_key: str, retstart: int, retmax: int) -> bytes:
         """Fetch records ``retstart .. retstart+retmax`` of a history-server result as PubMed XML."""
@@ -181,21 +189,49 @@ def validate_efetch(body: bytes) -> bytes:
     """Cheap checks that ``body`` is a whole ``PubmedArticleSet``; raises ParseError/BackendError otherwise.
 
     Not a parse: the streaming parser does that. This only catches what NCBI really sends on a bad day:
-    an HTML page, a reply cut off mid-record, or an HTTP-200 body carrying ``<ERROR>``.
+    an HTML page, a reply cut off mid-record, or an HTTP-200 body carrying an ``<ERROR>`` element. Errors are
+    recognised by the document's structure, never by bytes: an abstract may well contain the text
+    ``<![CDATA[<ERROR>x</ERROR>]]>``.
     """
     head = body[:4096].lstrip()
     if not (head.startswith(b"<?xml") or head.startswith(b"<PubmedArticleSet")):
         raise ParseError(f"EFetch reply is not XML (starts with {head[:40]!r})")
-    error = _ERROR_RE.search(body)
-    if error:
-        text = " ".join(error.group(1).decode("utf-8", "replace").split())[:200]
-        raise BackendError(f"NCBI EFetch answered with an error: {text}")
-    if b"<PubmedArticleSet" not in head:
+    root = _root_name(body)
+    if root != "PubmedArticleSet" or b"<ERROR" in body:  # the bytes only decide whether to look closer
+        error = ncbi_error(body)
+        if error is not None:
+            raise BackendError(f"NCBI EFetch answered with an error: {error}")
+    if root != "PubmedArticleSet":
         raise ParseError("EFetch reply is XML but not a PubmedArticleSet")
     tail = body.rstrip()
     if not (tail.endswith(b"</PubmedArticleSet>") or tail.endswith(b"<PubmedArticleSet/>")):
         raise ParseError(f"EFetch reply is truncated ({len(body)} bytes, no closing </PubmedArticleSet>)")
     return body
+
+
+def ncbi_error(body: bytes) -> str | None:
+    """The text of an ``<ERROR>`` element directly under the root, which is how NCBI sends errors; else None.
+
+    Text inside a record (CDATA included) is never an error; a document that breaks off before any such
+    element has none (the parser reports what is broken).
+    """
+    try:
+        for _event, elem in etree.iterparse(io.BytesIO(body), events=("end",), tag="ERROR", **_SAFE):
+            parent = elem.getparent()
+            if parent is None or parent.getparent() is None:  # the root, or a child of it
+                return " ".join("".join(elem.itertext()).split())[:200] or "no message"
+    except etree.XMLSyntaxError:
+        return None
+    return None
+
+
+def _root_name(body: bytes) -> str | None:
+    try:
+        for _event, elem in etree.iterparse(io.BytesIO(body), events=("start",), **_SAFE):
+            return str(elem.tag)
+    except etree.XMLSyntaxError:
+        return None
+    return None
 
 
 def _ncbi_date(day: dt.date) -> str:

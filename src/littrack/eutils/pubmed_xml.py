@@ -121,6 +121,9 @@ def _stream(source: str | io.BytesIO | _HeadRecorder, head: Callable[[], bytes])
             elif tag == "PubmedBookArticle":
                 paper = _book(elem)
             elif tag == "ERROR":
+                parent = elem.getparent()
+                if parent is not None and parent.getparent() is not None:
+                    continue  # an element that happens to be named ERROR inside a record: the record's content
                 text = " ".join("".join(elem.itertext()).split()) or "no message"
                 raise ParseError(f"NCBI answered with an error instead of records: {text}; it will be retried")
             # Free the record and every earlier sibling: without this lxml keeps the whole tree.

@@ -2,7 +2,9 @@
 
 It takes the config, holds the store's job lock, records itself in the run ledger, fetches every topic from
 PubMed (:mod:`littrack.fetch.topics`), then runs the :data:`AFTER_FETCH` steps in order. Failures are
-recorded in the ledger and re-raised for the caller (the CLI or the service) to report.
+recorded in the ledger and re-raised for the caller (the CLI or the service) to report. When some topics
+fail and others do not, the run is *partial*: the ledger says so, the steps still run, and
+:class:`~littrack.errors.PartialFetch` (exit code 3) carries the summary line.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from littrack.config import Config, require_contact_email
-from littrack.errors import StoreError
+from littrack.errors import PartialFetch, StoreError
 from littrack.eutils.client import EutilsClient
 from littrack.fetch import crossref, mentions, preprints, recheck, retracted, trials, unpaywall
 from littrack.fetch.steps import StepContext
-from littrack.fetch.topics import FetchSummary, run_fetch
+from littrack.fetch.summary import FetchSummary
+from littrack.fetch.topics import run_fetch
 from littrack.lock import hold_lock, job_lock_path
 from littrack.progress import Progress
 from littrack.store import open_store
@@ -64,9 +67,11 @@ def fetch_job(
     today: dt.date | None = None,
     client: EutilsClient | None = None,
     lock_wait: float | None = None,
+    partial_ok: bool = False,
 ) -> FetchSummary:
-    """Run one fetch over every topic, then the :data:`AFTER_FETCH` steps; the ledger row says ok, failed or
-    interrupted."""
+    """Run one fetch over every topic, then the :data:`AFTER_FETCH` steps; the ledger row says ok, partial, failed
+    or interrupted. After a partial run raises :class:`PartialFetch` (``partial_ok``: returns the summary); when
+    every topic failed, raises the first topic's error."""
     require_contact_email(cfg)
     today = today or dt.date.today()
     with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
@@ -75,6 +80,8 @@ def fetch_job(
         run_id = start_run(store, "fetch")
         try:
             summary = run_fetch(cfg, store, client, run_id=run_id, today=today, progress=progress)
+            if summary.failed and not summary.topics:
+                raise summary.failed[0].error  # nothing was fetched: the run failed, as before topics were separate
             ctx = StepContext(cfg, store, client, today)
             notes = [note for step in AFTER_FETCH if step.enabled(cfg) for note in step.run(ctx)]
             summary = dataclasses.replace(summary, requests=client.requests_made, extra=tuple(notes))
@@ -93,10 +100,14 @@ def fetch_job(
         finish_run(
             store,
             run_id,
-            status="ok",
+            status="partial" if summary.failed else "ok",
             new=summary.new,
             updated=summary.updated,
             requests=summary.requests,
             window=summary.window,
+            error=summary.failure_message() if summary.failed else None,
         )
-        return summary
+    if summary.failed and not partial_ok:
+        log.info("%s", summary.line())  # the service logs the summary of a partial run too
+        raise PartialFetch(summary.failure_message(), summary.line())
+    return summary

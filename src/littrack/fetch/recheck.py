@@ -2,7 +2,8 @@
 
 A step after the PubMed fetch. Joins the E-utilities client, the parser, the correction detector and the
 store, like :mod:`littrack.fetch.topics`: least recently checked first, bounded per run, batched EFetch by
-PMID (POST).
+PMID (POST). A record that cannot be read is left as stored (:mod:`littrack.fetch.batches` sets it aside) and
+checked again on a later run.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from littrack.eutils.client import EutilsClient
-from littrack.eutils.pubmed_xml import iter_papers
 from littrack.evidence.corrections import detect_changes
 from littrack.evidence.merge import pubmed_observation
+from littrack.fetch.batches import read_batch
 from littrack.fetch.changes import record_observations
 from littrack.fetch.steps import StepContext
 from littrack.store import Store
@@ -41,7 +42,7 @@ def recheck_sent(client: EutilsClient, store: Store, *, limit: int) -> RecheckSu
     for i in range(0, len(pmids), RECHECK_BATCH):
         chunk = pmids[i : i + RECHECK_BATCH]
         old = get_papers(store, chunk)
-        fresh = list(iter_papers(client.efetch_ids(chunk)))
+        fresh = read_batch(client.efetch_ids, chunk, client.efetch_ids(chunk)).papers
         changes = [c for p in fresh for c in detect_changes(old[p.pmid].paper if p.pmid in old else None, p)]
         with store.transaction() as conn:
             save_papers(conn, fresh, topic_id=None, run_id=None)

@@ -8,8 +8,10 @@ and the "Search Backend failed" wordings quoted in the project's ``quoted_from_i
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
+import enum
 import hashlib
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -79,9 +81,48 @@ def error_xml(root: str, message: str) -> bytes:
     )
 
 
-def efetch_xml(records: Iterable[bytes]) -> bytes:
-    """A PubmedArticleSet around verbatim recorded records (no separator, as NCBI sends them)."""
-    return EFETCH_HEAD + b"".join(records) + EFETCH_TAIL
+def efetch_xml(records: Iterable[bytes], *, entity_bomb: bool = False) -> bytes:
+    """A PubmedArticleSet around verbatim recorded records (no separator, as NCBI sends them).
+
+    ``entity_bomb`` swaps NCBI's DOCTYPE for one declaring :data:`ENTITY_BOMB` (SYNTHETIC, for hostile tests).
+    """
+    head = EFETCH_HEAD
+    if entity_bomb:
+        head = b'<?xml version="1.0" ?>\n' + ENTITY_BOMB + SYNTHETIC + b"<PubmedArticleSet>\n"
+    return head + b"".join(records) + EFETCH_TAIL
+
+
+class Tamper(enum.Enum):
+    """SYNTHETIC damage to a real recorded record, as an outside fault campaign served it (issue 11 §5).
+
+    :func:`tamper` inserts it at the start of the title (the CDATA case: of the first abstract section) and
+    marks the record with a comment saying so. Only CDATA_ERROR leaves the record well-formed.
+    """
+
+    CONTROL_REF = b"&#x1b;"  # a character reference to ESC: XML 1.0 forbids it
+    RAW_ESC = b"\x1b"  # the raw ESC byte: forbidden as well
+    INVALID_UTF8 = b"M\xfcller \xff "  # Latin-1 bytes in a UTF-8 document
+    ENTITY_BOMB = b"&lol9;"  # "billion laughs": needs efetch_xml(entity_bomb=True)
+    CDATA_ERROR = b"<![CDATA[<ERROR>x</ERROR>]]> "  # well-formed text that merely looks like an NCBI error
+
+
+def _entity_bomb() -> bytes:
+    # "Billion laughs": each entity is ten of the one before, so &lol9; stands for 10^9 "lol"s.
+    lines = [b"<!DOCTYPE PubmedArticleSet [", b'<!ENTITY lol0 "lol">']
+    lines += [b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10) for i in range(1, 10)]
+    return b"\n".join([*lines, b"]>", b""])
+
+
+ENTITY_BOMB = _entity_bomb()
+
+
+def tamper(record: bytes, how: Tamper) -> bytes:
+    """``record`` with ``how`` inserted (SYNTHETIC; the rest of the bytes are the recorded ones)."""
+    where = b"<AbstractText" if how is Tamper.CDATA_ERROR and b"<AbstractText" in record else b"<ArticleTitle"
+    at = record.index(b">", record.index(where)) + 1
+    marked = record[:at] + how.value + record[at:]
+    first = marked.index(b">") + 1  # after <PubmedArticle>: say what was done, where a reader of the bytes looks
+    return marked[:first] + f"<!-- synthetic damage by littrack's fake server: {how.name} -->".encode() + marked[first:]
 
 
 def rate_limit_json(who: str, count: int, limit: int) -> bytes:
@@ -150,6 +191,48 @@ def wide_window_override(max_days: int, count: int = 12_000) -> CountOverride:
         return count if span.days + 1 > max_days else None
 
     return override
+
+
+class SyntheticHits:
+    """SYNTHETIC search hits for big backfills: ``total`` made-up PMIDs spread over Entrez dates by a weight per
+    year (evenly over each year's days, never after ``end``).
+
+    The fake server adds them to every ESearch (counts and ID lists, newest first); EFetch finds no record
+    for them, as NCBI omits a PMID it holds no record for. So a backfill of 18,672 hits can be run and its
+    requests counted without inventing a single record.
+    """
+
+    FIRST_PMID = 900_000_001  # far above any real PMID (about 41 million in 2026)
+
+    def __init__(self, total: int, weights: Mapping[int, float], *, end: dt.date) -> None:
+        years = sorted(y for y, w in weights.items() if w > 0)
+        mass = sum(weights[y] for y in years)
+        shares = {y: total * weights[y] / mass for y in years}
+        counts = {y: int(shares[y]) for y in years}
+        # Largest remainders get the leftover hits, so the years add up to exactly ``total``.
+        for y in sorted(years, key=lambda y: counts[y] - shares[y])[: total - sum(counts.values())]:
+            counts[y] += 1
+        days: list[dt.date] = []
+        for y in years:
+            first, last = dt.date(y, 1, 1), min(dt.date(y, 12, 31), end)
+            span = (last - first).days + 1
+            days += [first + dt.timedelta(days=i * span // counts[y]) for i in range(counts[y])] if span > 0 else []
+        self._days = days  # oldest first; PMIDs grow with the date, as PubMed's do
+        self.pmids = tuple(range(self.FIRST_PMID, self.FIRST_PMID + len(days)))
+
+    def __len__(self) -> int:
+        return len(self._days)
+
+    def in_window(self, start: dt.date | None, end: dt.date | None) -> list[tuple[dt.date, int]]:
+        """(Entrez date, PMID) of the hits in ``start..end`` (None = open), newest first."""
+        lo = 0 if start is None else bisect.bisect_left(self._days, start)
+        hi = len(self._days) if end is None else bisect.bisect_right(self._days, end)
+        return [(self._days[i], self.pmids[i]) for i in range(hi - 1, lo - 1, -1)]
+
+    def count(self, start: dt.date | None, end: dt.date | None) -> int:
+        lo = 0 if start is None else bisect.bisect_left(self._days, start)
+        hi = len(self._days) if end is None else bisect.bisect_right(self._days, end)
+        return max(hi - lo, 0)
 
 
 def _unit(text: str) -> float:

@@ -4,73 +4,33 @@ Used by the tests (real HTTP over loopback, no mocks) and by ``littrack demo`` (
 ``esearch.fcgi`` and ``efetch.fcgi`` like NCBI does, including the parts that hurt: the 9,999-record
 cap, the history server, HTML without ``retmode=xml``, rate limiting with HTTP 429, and on request
 (:meth:`FakeEutils.inject`) dropped connections, truncated bodies, 5xx, HTTP-200 ``<ERROR>`` bodies and
-stalls. Records are verbatim recorded bytes; envelopes are synthetic (see :mod:`littrack.replay.replies`).
+stalls, and (:meth:`FakeEutils.tamper`) hostile records. Records are verbatim recorded bytes unless tampered
+with; envelopes and damage are synthetic (see :mod:`littrack.replay.replies`).
+
+The rate limit counts requests the way NCBI's front end may: every request *arriving* in any sliding
+1-second window, refused ones included. ``latency`` adds a random network delay (seeded) before a request
+arrives and before its reply leaves, so a client that spaces request *starts* is not spared by luck.
+This module holds the fake's state and controls and answers the two E-utilities; the HTTP side (parsing a
+request, faults, the order of checks) is :mod:`littrack.replay.handler`.
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
-import enum
-import logging
+import datetime as dt
+import random
 import secrets
-import socket
 import threading
-import time
-from collections.abc import Mapping
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from http.server import ThreadingHTTPServer
 
-from littrack.replay import recorded_path, replies
+from littrack.replay import replies
 from littrack.replay.corpus import Corpus, default_corpus
-from littrack.replay.replies import CountOverride, TermMatcher
+from littrack.replay.handler import PATH_PREFIX, PUBMED3_HTML, EutilsHandler, Fault, QueuedFault, RecordedRequest
+from littrack.replay.replies import CountOverride, SyntheticHits, Tamper, TermMatcher
 
-log = logging.getLogger(__name__)
-PATH_PREFIX = "/entrez/eutils/"
-_MAX_GET_URL = 8190  # Apache's default LimitRequestLine; NCBI's Apache answered a ~2,000-id GET with 414
-# NCBI's real answer to efetch without retmode=xml (PMID 19304878) and to an over-long GET (HTTP 414).
-_PUBMED3_HTML = recorded_path("pubmed", "biopython", "Tests", "Entrez", "pubmed3.html")
-_URI_TOO_LONG_HTML = recorded_path(
-    "pubmed", "fulltext", "extracted_bodies", "ft_search_fails_well_entrez_limit2large__1_esummary.html"
-)
-_RATE_WINDOW = 0.9  # a little under NCBI's 1 s, so a client spacing requests exactly at the limit isn't hit by jitter
+__all__ = ["PATH_PREFIX", "FakeEutils", "Fault", "RecordedRequest"]
 
-
-class Fault(enum.Enum):
-    """Ways the fake server can misbehave on purpose (see :meth:`FakeEutils.inject`)."""
-
-    HTTP_429 = "HTTP 429 with Retry-After"
-    HTTP_500 = "HTTP 500"
-    HTTP_502 = "HTTP 502"
-    HTTP_503 = "HTTP 503"
-    DROP = "close the connection without a reply"
-    TRUNCATE = "send only the first half of the body"
-    HTML = "send recorded pubmed3.html with HTTP 200"
-    ERROR_200 = "HTTP 200 with <ERROR>Search Backend failed</ERROR>"
-    SLOW = "stall past the client's timeout"
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the server saw (form and query parameters merged)."""
-
-    method: str
-    path: str
-    utility: str
-    params: Mapping[str, tuple[str, ...]]
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        values = self.params.get(name)
-        return values[0] if values else default
-
-
-@dataclass
-class _QueuedFault:
-    fault: Fault
-    remaining: int
-    utility: str | None
-    retry_after: str
+_RATE_WINDOW = 1.0  # NCBI: at most 3 (10 with api_key) requests in any second, counted where they arrive
 
 
 class FakeEutils:
@@ -78,7 +38,10 @@ class FakeEutils:
 
     ``term_matcher`` maps an ESearch term to the PMIDs it finds (None → every record);
     ``count_override(term, mindate, maxdate)`` can claim more hits than the corpus holds, to exercise
-    the 9,999 cap. ``rate_limit`` enforces NCBI's 3/s (10/s with api_key) with HTTP 429.
+    the 9,999 cap; ``synthetic`` adds SYNTHETIC hits (counts and IDs, no records) to every search, for big
+    backfills. ``rate_limit`` enforces NCBI's 3/s (10/s with api_key) with HTTP 429. ``latency`` (seconds)
+    is the most a simulated network delays a request on its way in and its reply on its way out (uniform,
+    seeded by ``seed``).
     """
 
     def __init__(
@@ -87,22 +50,31 @@ class FakeEutils:
         *,
         term_matcher: TermMatcher | None = None,
         count_override: CountOverride | None = None,
+        synthetic: SyntheticHits | None = None,
         rate_limit: bool = True,
         require_identity: bool = True,
         slow_seconds: float = 5.0,
+        latency: float = 0.0,
+        seed: int = 0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.corpus = corpus if corpus is not None else default_corpus()
         self.term_matcher = term_matcher
         self.count_override = count_override
+        self.synthetic = synthetic
         self.rate_limit = rate_limit
         self.require_identity = require_identity
         self.slow_seconds = slow_seconds
+        self.latency = latency
+        self._rng = random.Random(seed)
+        self.refused = 0  # HTTP 429 answers of the rate limit (injected faults not included)
         self._address = (host, port)
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
-        self._faults: list[_QueuedFault] = []
+        self._faults: list[QueuedFault] = []
+        self._tampered: dict[int, Tamper] = {}
+        self._withheld: set[int] = set()
         self._history: dict[str, list[tuple[int, ...]]] = {}
         self._recent: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
         self._stopping = threading.Event()
@@ -112,7 +84,7 @@ class FakeEutils:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> FakeEutils:
-        httpd = ThreadingHTTPServer(self._address, _Handler)
+        httpd = ThreadingHTTPServer(self._address, EutilsHandler)
         httpd.daemon_threads = True
         httpd.fake = self  # type: ignore[attr-defined]
         self._httpd = httpd
@@ -160,14 +132,45 @@ class FakeEutils:
         """
         value = retry_after if isinstance(retry_after, str) else f"{retry_after:g}"
         with self._lock:
-            self._faults.append(_QueuedFault(fault, times, utility, value))
+            self._faults.append(QueuedFault(fault, times, utility, value))
+
+    def tamper(self, pmid: int, how: Tamper) -> None:
+        """Serve record ``pmid`` with SYNTHETIC damage from now on (see :class:`~littrack.replay.replies.Tamper`)."""
+        with self._lock:
+            self._tampered[pmid] = how
+
+    def untamper(self, pmid: int) -> None:
+        """Serve record ``pmid`` as recorded again, as when NCBI corrects a record."""
+        with self._lock:
+            self._tampered.pop(pmid, None)
+
+    def withhold(self, *pmids: int) -> None:
+        """Act as if these records were not in PubMed yet: no search finds them, no EFetch returns them."""
+        with self._lock:
+            self._withheld.update(pmids)
+
+    def release(self, *pmids: int) -> None:
+        """The withheld records appear, with the Entrez dates they were recorded with (in the past)."""
+        with self._lock:
+            self._withheld.difference_update(pmids)
 
     def reset(self) -> None:
-        """Forget recorded requests, queued faults and the rate-limit window."""
+        """Forget recorded requests, queued faults, the rate-limit window and the 429 count."""
         with self._lock:
             self._requests.clear()
             self._faults.clear()
             self._recent.clear()
+            self.refused = 0
+
+    def busiest_second(self) -> int:
+        """The most requests that arrived within any 1-second window so far (what NCBI's counter would see)."""
+        times = sorted(r.arrived for r in self.requests)
+        most = first = 0
+        for last, t in enumerate(times):
+            while times[first] <= t - _RATE_WINDOW:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
 
     # -- used by the handler ------------------------------------------------------------------------
 
@@ -175,7 +178,7 @@ class FakeEutils:
         with self._lock:
             self._requests.append(request)
 
-    def _take_fault(self, utility: str) -> _QueuedFault | None:
+    def _take_fault(self, utility: str) -> QueuedFault | None:
         with self._lock:
             for queued in self._faults:
                 if queued.utility in (None, utility):
@@ -185,15 +188,25 @@ class FakeEutils:
                     return queued
         return None
 
-    def _over_rate(self, who: str, limit: int) -> int | None:
-        """Count of recent requests when ``who`` is over ``limit``/s, else None."""
-        now = time.monotonic()
+    def _delay(self) -> None:
+        """One leg of the simulated network: up to ``latency`` seconds."""
+        if self.latency > 0:
+            with self._lock:
+                seconds = self._rng.uniform(0, self.latency)
+            self._stopping.wait(seconds)
+
+    def _count_arrival(self, who: str, arrived: float) -> int:
+        """Requests from ``who`` that arrived in the last second, this one included (refused ones count too)."""
         with self._lock:
             recent = self._recent[who]
-            recent.append(now)
-            while recent and recent[0] <= now - _RATE_WINDOW:
+            recent.append(arrived)
+            while recent and recent[0] <= arrived - _RATE_WINDOW:
                 recent.popleft()
-            return len(recent) if len(recent) > limit else None
+            return len(recent)
+
+    def _refuse(self) -> None:
+        with self._lock:
+            self.refused += 1
 
     def _remember(self, pmids: tuple[int, ...], webenv: str | None) -> tuple[str, str]:
         with self._lock:
@@ -229,6 +242,11 @@ class FakeEutils:
         allowed = self.term_matcher(term) if self.term_matcher else None
         if allowed is not None:
             matched = tuple(pmid for pmid in matched if pmid in allowed)
+        if self.synthetic is not None:
+            matched = self._with_synthetic(matched, start, end)
+        with self._lock:
+            withheld = set(self._withheld)
+        matched = tuple(pmid for pmid in matched if pmid not in withheld)
         count = len(matched)
         if self.count_override is not None:
             override = self.count_override(term, mindate, maxdate)
@@ -251,12 +269,21 @@ class FakeEutils:
             replies.esearch_xml(count, ids, retstart, term, webenv=webenv, query_key=query_key, warnings=warnings)
         )
 
+    def _with_synthetic(
+        self, matched: tuple[int, ...], start: dt.date | None, end: dt.date | None
+    ) -> tuple[int, ...]:
+        """The recorded matches and the synthetic hits of the window, newest Entrez date first."""
+        assert self.synthetic is not None
+        dated = [(rec.entrez_date or dt.date.min, pmid) for pmid in matched if (rec := self.corpus.get(pmid))]
+        dated += self.synthetic.in_window(start, end)
+        return tuple(pmid for _, pmid in sorted(dated, reverse=True))
+
     def efetch(self, p: RecordedRequest) -> tuple[int, str, bytes]:
         if (p.get("db") or "") != "pubmed":
             return _xml(replies.error_xml("eFetchResult", f"Invalid db name specified: {p.get('db')}"))
         if (p.get("retmode") or "") != "xml":
             # NCBI's real answer without retmode=xml is an HTML page wrapping ASN.1 (recorded for PMID 19304878).
-            return 200, "text/html; charset=UTF-8", _PUBMED3_HTML.read_bytes()
+            return 200, "text/html; charset=UTF-8", PUBMED3_HTML.read_bytes()
         if p.params.get("id"):
             try:
                 pmids = tuple(int(x) for value in p.params["id"] for x in value.split(",") if x.strip())
@@ -270,109 +297,13 @@ class FakeEutils:
             pmids = stored[retstart : retstart + retmax]
         else:
             return _xml(replies.error_xml("eFetchResult", "Empty id list - nothing todo"))
-        found = (self.corpus.get(pmid) for pmid in pmids)
-        return _xml(replies.efetch_xml(rec.xml for rec in found if rec is not None))
+        with self._lock:
+            damage = {pmid: self._tampered[pmid] for pmid in pmids if pmid in self._tampered}
+        found = [rec for rec in (self.corpus.get(pmid) for pmid in pmids) if rec is not None]
+        found = [rec for rec in found if rec.pmid not in self._withheld]
+        records = [replies.tamper(r.xml, damage[r.pmid]) if r.pmid in damage else r.xml for r in found]
+        return _xml(replies.efetch_xml(records, entity_bomb=Tamper.ENTITY_BOMB in damage.values()))
 
 
 def _xml(body: bytes) -> tuple[int, str, bytes]:
     return 200, "text/xml; charset=UTF-8", body
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "littrack-fake-eutils"
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug("fake eutils: " + format, *args)
-
-    def handle(self) -> None:
-        with contextlib.suppress(ConnectionError, TimeoutError):  # the client gave up (SLOW, DROP)
-            super().handle()
-
-    def _handle(self, method: str) -> None:
-        fake: FakeEutils = self.server.fake  # type: ignore[attr-defined]
-        url = urlsplit(self.path)
-        params = parse_qs(url.query, keep_blank_values=True)
-        if method == "POST":
-            length = int(self.headers.get("Content-Length") or 0)
-            form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"), keep_blank_values=True)
-            for key, values in form.items():
-                params.setdefault(key, []).extend(values)
-        utility = url.path.removeprefix(PATH_PREFIX).removesuffix(".fcgi") if url.path.startswith(PATH_PREFIX) else ""
-        request = RecordedRequest(method, url.path, utility, {k: tuple(v) for k, v in params.items()})
-        fake._record(request)
-        api_key = request.get("api_key")
-        limit = 10 if api_key else 3
-        who = api_key or self.client_address[0]
-
-        if method == "GET" and len(self.path) > _MAX_GET_URL:
-            body = _URI_TOO_LONG_HTML.read_bytes()
-            return self._send(414, "text/html; charset=utf-8", body, limit, reason="Request-URI Too Long")
-        if utility not in ("esearch", "efetch"):
-            return self._send(404, "text/html", replies.http_error_html(404, "Not Found"), limit)
-        if fake.require_identity and not (request.get("tool") and request.get("email")):
-            body = replies.error_xml("eResult", "littrack's fake server requires tool and email on every request")
-            return self._send(400, "text/xml; charset=UTF-8", body, limit)
-        fault = fake._take_fault(utility)
-        if fault is not None and fault.fault is not Fault.SLOW and fault.fault is not Fault.TRUNCATE:
-            return self._fault(fault, utility, who, limit)
-        if fault is not None and fault.fault is Fault.SLOW:
-            fake._stopping.wait(fake.slow_seconds)
-        if fake.rate_limit:
-            over = fake._over_rate(who, limit)
-            if over is not None:
-                return self._send(
-                    429, "application/json", replies.rate_limit_json(who, over, limit), limit, {"Retry-After": "1"}
-                )
-        status, ctype, body = fake.esearch(request) if utility == "esearch" else fake.efetch(request)
-        if fault is not None and fault.fault is Fault.TRUNCATE:
-            body = body[: len(body) // 2]
-        self._send(status, ctype, body, limit)
-
-    def _fault(self, fault: _QueuedFault, utility: str, who: str, limit: int) -> None:
-        kind = fault.fault
-        if kind is Fault.DROP:
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
-        elif kind is Fault.HTTP_429:
-            self._send(
-                429,
-                "application/json",
-                replies.rate_limit_json(who, limit + 1, limit),
-                limit,
-                {"Retry-After": fault.retry_after},
-            )
-        elif kind in (Fault.HTTP_500, Fault.HTTP_502, Fault.HTTP_503):
-            status = int(kind.name.removeprefix("HTTP_"))
-            reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}[status]
-            self._send(status, "text/html", replies.http_error_html(status, reason), limit)
-        elif kind is Fault.HTML:
-            self._send(200, "text/html; charset=UTF-8", _PUBMED3_HTML.read_bytes(), limit)
-        elif kind is Fault.ERROR_200:
-            root = "eSearchResult" if utility == "esearch" else "eFetchResult"
-            self._send(200, "text/xml; charset=UTF-8", replies.error_xml(root, replies.BACKEND_DOWN), limit)
-
-    def _send(
-        self,
-        status: int,
-        ctype: str,
-        body: bytes,
-        limit: int,
-        headers: Mapping[str, str] | None = None,
-        reason: str | None = None,
-    ) -> None:
-        self.send_response(status, reason)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-RateLimit-Limit", str(limit))
-        self.send_header("X-Littrack-Fake", "synthetic envelope; records are verbatim recorded PubMed XML")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)

@@ -11,7 +11,8 @@ from littrack.models import DateWindow
 from littrack.store.db import Store, now_iso
 
 _RUN_COLUMNS = (
-    "id, kind, started_at, ended_at, status, window_start, window_end, new_count, updated_count, requests, error"
+    "id, kind, started_at, ended_at, status, window_start, window_end, new_count, updated_count, requests, error,"
+    " skipped"
 )
 
 
@@ -28,6 +29,7 @@ class Run:
     updated_count: int
     requests: int
     error: str | None
+    skipped: str | None = None  # PMIDs a fetch could not read, comma-separated
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
