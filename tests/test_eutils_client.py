@@ -208,11 +208,20 @@ def test_client_error_4xx_is_not_retried(fake_eutils: FakeEutils) -> None:
     assert len(fake_eutils.requests) == 1 and sleeps.calls == []
 
 
-def test_uri_too_long_414_is_not_retried(fake_eutils: FakeEutils) -> None:
-    client, _ = make_client(fake_eutils)
-    with pytest.raises(PubMedError, match=r"HTTP 414 Request-URI Too Long"):
-        client.efetch_history("MCID_" + "x" * 9000, "1", 0, 10)  # a GET whose URL is too long, as NCBI's Apache says
+def test_a_refused_request_http_4xx_is_not_retried(fake_eutils: FakeEutils) -> None:
+    fake_eutils.require_identity = True
+    client, _ = make_client(fake_eutils, email="")  # no contact address: NCBI refuses the request (HTTP 400)
+    with pytest.raises(PubMedError, match=r"HTTP 400"):
+        client.efetch_ids([38011560])
     assert len(fake_eutils.requests) == 1
+
+
+def test_a_long_history_key_travels_in_the_body_and_is_never_refused_as_a_long_url(fake_eutils: FakeEutils) -> None:
+    # NCBI's Apache answers a GET whose URL passes ~8 KB with HTTP 414; littrack's history EFetch is a POST.
+    client, _ = make_client(fake_eutils, max_retries=0)
+    with pytest.raises(PubMedError, match="Cannot retrieve query from history") as info:  # an unknown key, as NCBI
+        client.efetch_history("MCID_" + "x" * 9000, "1", 0, 10)
+    assert "414" not in str(info.value) and [r.method for r in fake_eutils.requests] == ["POST"]
 
 
 def test_api_key_never_appears_in_errors_or_logs(fake_eutils: FakeEutils, caplog: pytest.LogCaptureFixture) -> None:
@@ -220,7 +229,7 @@ def test_api_key_never_appears_in_errors_or_logs(fake_eutils: FakeEutils, caplog
     client, _ = make_client(fake_eutils, api_key=SECRET, max_retries=2)
     fake_eutils.inject(Fault.DROP, times=100)
     with pytest.raises(PubMedError) as info:
-        client.efetch_history("MCID_x", "1", 0, 10)  # GET: the key travels in the URL
+        client.efetch_history("MCID_x", "1", 0, 10)
     fake_eutils.reset()
     fake_eutils.inject(Fault.HTTP_429, times=100)  # NCBI echoes the key in its 429 JSON body
     with pytest.raises(PubMedError) as info2:
@@ -399,3 +408,15 @@ def test_validate_efetch_accepts_recorded_replies_and_rejects_broken_ones() -> N
         validate_efetch((BIOPYTHON / "einfo4.xml").read_bytes())
     with pytest.raises(BackendError):
         validate_efetch(b'<?xml version="1.0" ?><eFetchResult><ERROR>Search Backend failed</ERROR></eFetchResult>')
+
+
+def test_every_request_is_a_post_so_the_api_key_never_sits_in_a_url(fake_eutils: FakeEutils) -> None:
+    # Proxies and server logs keep URLs; a key in a POST body stays out of them (issue 11 §2).
+    client, _ = make_client(fake_eutils, api_key="SENTINEL-KEY-in-no-url")
+    result = client.esearch("ketamine", None)
+    assert result.webenv and result.query_key
+    client.efetch_history(result.webenv, result.query_key, 0, 5)
+    client.efetch_ids([38011560])
+    assert [r.method for r in fake_eutils.requests] == ["POST", "POST", "POST"]
+    assert all("SENTINEL" not in r.path for r in fake_eutils.requests)
+    assert all(r.get("api_key") == "SENTINEL-KEY-in-no-url" for r in fake_eutils.requests)

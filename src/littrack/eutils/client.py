@@ -113,7 +113,11 @@ class EutilsClient:
         return self._call("esearch", params, "POST", parse_esearch)
 
     def efetch_history(self, webenv: str, query_key: str, retstart: int, retmax: int) -> bytes:
-        """Fetch records ``retstart .. retstart+retmax`` of a history-server result as PubMed XML."""
+        """Fetch records ``retstart .. retstart+retmax`` of a history-server result as PubMed XML.
+
+        POST like every other request: the API key then never sits in a URL, where proxies and server logs
+        keep it.
+        """
         params = {
             "db": "pubmed",
             "WebEnv": webenv,
@@ -122,7 +126,7 @@ class EutilsClient:
             "retmax": str(retmax),
             "retmode": "xml",
         }
-        return self._call("efetch", params, "GET", validate_efetch)
+        return self._call("efetch", params, "POST", validate_efetch)
 
     def efetch_ids(self, pmids: Sequence[int]) -> bytes:
         """Fetch the given PMIDs as PubMed XML (POST, so long lists do not hit HTTP 414)."""
