@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "littrack.redact": 1,
     "littrack.ratelimit": 1,
     "littrack.http": 1,
+    "littrack.jsonapi": 1,
     # 2: the parts: network clients, parsers, storage, pure domain logic
     "littrack.eutils": 2,
     "littrack.store": 2,

@@ -21,9 +21,9 @@ import requests
 
 from littrack.config import SourcesConfig
 from littrack.errors import SourceError
+from littrack.jsonapi import JsonClient
 from littrack.models import CrossrefNotice, CrossrefWork, NoticeKind
 from littrack.ratelimit import shared_limiter
-from littrack.sources.web import JsonClient
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -70,7 +70,7 @@ class CrossrefClient(JsonClient):
         params = {"filter": ",".join(f"doi:{d}" for d in dois), "rows": str(len(dois))}
         if self.email:
             params["mailto"] = self.email
-        return self.get("works", params) or {}
+        return self.get("works", params)
 
     def batches(self, items: Sequence[T]) -> Iterator[Sequence[T]]:
         """``items`` in slices of ``batch_size``, one request each."""

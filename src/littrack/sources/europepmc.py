@@ -15,8 +15,8 @@ from typing import Any
 
 from littrack.config import SourcesConfig
 from littrack.errors import SourceError
+from littrack.jsonapi import JsonClient
 from littrack.models import DateWindow, Preprint
-from littrack.sources.web import JsonClient
 
 MAX_PAGES = 200  # 200 pages of up to 1,000: far beyond a topic's preprints, so reaching it means a looping cursor
 IDS_PER_QUERY = 50  # preprints re-asked in one `EXT_ID:… OR …` query (the URL stays short)
@@ -58,7 +58,7 @@ class EuropePmcClient(JsonClient):
             params["email"] = self.email
         seen = {"*"}
         for _ in range(MAX_PAGES):
-            page = self.get("search", params) or {}
+            page = self.get("search", params)
             yield page
             results = (page.get("resultList") or {}).get("result") or []
             cursor = page.get("nextCursorMark")

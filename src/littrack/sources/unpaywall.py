@@ -13,8 +13,8 @@ from typing import Any
 
 from littrack.config import SourcesConfig
 from littrack.errors import ParseError, SourceError
+from littrack.jsonapi import JsonClient
 from littrack.models import OaKind, OpenAccessLocation
-from littrack.sources.web import JsonClient
 
 _KINDS = {k.value: k for k in OaKind}
 

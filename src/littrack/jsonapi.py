@@ -1,9 +1,9 @@
-"""The HTTP side the optional sources share: GET a JSON object behind the host's rate limiter, with retries.
+"""The HTTP side every JSON web API client shares: GET a JSON object behind the host's rate limiter, with retries.
 
-Like :mod:`littrack.trials.client`, but written once for Europe PMC, Crossref and Unpaywall: the process-wide
-limiter of the service's host (:func:`littrack.ratelimit.shared_limiter`), the shared :class:`~littrack.http.Retrier`,
-and one :class:`~littrack.errors.SourceError` line for whatever still fails. Network only: no parsing beyond JSON,
-no store.
+Written once for ClinicalTrials.gov, Europe PMC, Crossref and Unpaywall: the process-wide limiter of the
+service's host (:func:`littrack.ratelimit.shared_limiter`), the shared :class:`~littrack.http.Retrier`, and one
+error line (the subclass's ``error`` class) for whatever still fails. Each subclass says what the service is
+called, where its settings are and which error classes it raises. Network only: no parsing beyond JSON, no store.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import random
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
-from typing import Any, Self
+from typing import Any, Self, overload
 
 import requests
 
 from littrack import __version__
-from littrack.errors import SourceError, SourceRejected
+from littrack.errors import LittrackError, SourceError, SourceRejected
 from littrack.http import Retrier, Retryable, send
 from littrack.ratelimit import RateLimiter, shared_limiter
 
@@ -35,6 +35,9 @@ class JsonClient:
 
     name = "web service"  # how errors name the service
     config_key = "sources"  # where the user changes its settings
+    error: type[LittrackError] = SourceError  # what a failure that outlasted the retries raises
+    rejected: type[LittrackError] = SourceRejected  # what a refused request (HTTP 4xx) raises
+    retry_hint = "the next fetch tries again"  # the end of the line after the last retry
 
     def __init__(
         self,
@@ -84,22 +87,30 @@ class JsonClient:
         self.limiter = limiter
         self._retrier.limiter = limiter
 
+    def rejected_hint(self) -> str:
+        """What to check when the service refuses a request."""
+        return f"check {self.config_key} in config.yaml"
+
     def observe(self, resp: requests.Response) -> None:
         """Called with every reply before it is judged; clients read rate-limit headers here."""
 
+    @overload
+    def get(self, path: str, params: Mapping[str, str]) -> Mapping[str, Any]: ...
+    @overload
+    def get(self, path: str, params: Mapping[str, str], *, allow_404: bool) -> Mapping[str, Any] | None: ...
+
     def get(self, path: str, params: Mapping[str, str], *, allow_404: bool = False) -> Mapping[str, Any] | None:
+        """The decoded JSON object at ``path``; with ``allow_404`` a 404 answers None (a lookup that found nothing)."""
         url = self.base_url + path
 
-        def give_up(reason: str, attempts: int) -> SourceError:
-            return SourceError(
-                f"{self.name} kept failing: {reason} after {attempts} attempts; the next fetch tries again"
-            )
+        def give_up(reason: str, attempts: int) -> LittrackError:
+            return self.error(f"{self.name} kept failing: {reason} after {attempts} attempts; {self.retry_hint}")
 
         return self._retrier.run(lambda: self._attempt(url, params, allow_404), label=self.name, give_up=give_up)
 
     def _attempt(self, url: str, params: Mapping[str, str], allow_404: bool) -> Mapping[str, Any] | None:
-        def unsendable(detail: str) -> SourceError:
-            return SourceError(f"cannot send the {self.name} request: {detail}; check {self.config_key}.base_url")
+        def unsendable(detail: str) -> LittrackError:
+            return self.error(f"cannot send the {self.name} request: {detail}; check {self.config_key}.base_url")
 
         resp = send(self.session, "GET", url, params, timeout=self.timeout, limiter=self.limiter, unsendable=unsendable)
         self.observe(resp)
@@ -107,9 +118,9 @@ class JsonClient:
             return None
         if resp.status_code != 200:
             detail = " ".join(resp.text.split())[:200]
-            raise SourceRejected(
+            raise self.rejected(
                 f"{self.name} rejected the request: HTTP {resp.status_code}{': ' + detail if detail else ''};"
-                f" check {self.config_key} in config.yaml"
+                f" {self.rejected_hint()}"
             )
         try:
             body = json.loads(resp.content)
