@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs
 
-from littrack.replay import recorded_path
+from littrack.replay import loopback, recorded_path
+from littrack.replay.loopback import LoopbackServer
 
 API_PREFIX = "/api/v2/"
 BIOMCP = ("ctgov", "biomcp", "testdata", "sources", "ctgov")  # trimmed search and study replies (2026)
@@ -54,22 +54,8 @@ def study_page(nct_ids: Sequence[str]) -> bytes:
     return b'{"studies": [\n' + records + b"\n]}"
 
 
-@dataclass(frozen=True)
-class Reply:
-    """One canned reply. ``drop`` closes the connection without answering (a dropped connection)."""
-
-    status: int = 200
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    drop: bool = False
-
-    @classmethod
-    def json(cls, obj: Any, status: int = 200) -> Reply:
-        return cls(status, json.dumps(obj).encode("utf-8"), {"Content-Type": "application/json"})
-
-    @classmethod
-    def body_json(cls, body: bytes) -> Reply:
-        return cls(200, body, {"Content-Type": "application/json"})
+class Reply(loopback.Reply):
+    """A canned reply, and one more way to make it: a recorded CT.gov reply by name."""
 
     @classmethod
     def recorded(cls, name: str) -> Reply:
@@ -102,8 +88,7 @@ class FakeCtgov:
         self.requests: list[Seen] = []
         self._routes: list[_Route] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = LoopbackServer(self._answer, "fake-ctgov")
 
     def on(self, path: str, *replies: Reply, params: Mapping[str, str] | None = None) -> None:
         if not replies:
@@ -119,8 +104,7 @@ class FakeCtgov:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start the server first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}{API_PREFIX}"
+        return f"http://127.0.0.1:{self._server.port}{API_PREFIX}"
 
     def _reply_for(self, seen: Seen) -> Reply:
         with self._lock:
@@ -135,41 +119,17 @@ class FakeCtgov:
             route = max(candidates, key=lambda r: (len(r.params), r.order))
             return route.replies.pop(0) if len(route.replies) > 1 else route.replies[0]
 
+    def _answer(self, parts: SplitResult) -> Reply:
+        path = parts.path[len(API_PREFIX) :] if parts.path.startswith(API_PREFIX) else parts.path
+        params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        return self._reply_for(Seen(path, params))
+
     def __enter__(self) -> FakeCtgov:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                path = parts.path[len(API_PREFIX) :] if parts.path.startswith(API_PREFIX) else parts.path
-                params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-                reply = fake._reply_for(Seen(path, params))
-                if reply.drop:
-                    self.close_connection = True
-                    return
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                self.wfile.write(reply.body)
-
-            def log_message(self, format: str, *args: object) -> None:  # keep test and demo output clean
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="fake-ctgov", daemon=True)
-        self._thread.start()
+        self._server.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._server.__exit__(*exc)
 
     def study_requests(self) -> Iterator[Seen]:
         return (s for s in self.requests if s.path == "studies")

@@ -21,10 +21,10 @@ import json
 import threading
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 
 from littrack.replay import recorded_path
+from littrack.replay.loopback import LoopbackServer, Reply
 
 EUROPEPMC, CROSSREF, UNPAYWALL = "europepmc", "crossref", "unpaywall"
 _PREFIXES = {EUROPEPMC: "/europepmc/webservices/rest/", CROSSREF: "/crossref/", UNPAYWALL: "/unpaywall/v2/"}
@@ -89,16 +89,6 @@ def derive_synthetic_retraction(real_work_list: bytes, doi: str = RETRACTED_DOI)
 
 
 @dataclass(frozen=True)
-class Reply:
-    """One canned reply; ``drop`` closes the connection without answering."""
-
-    status: int = 200
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
-    drop: bool = False
-
-
-@dataclass(frozen=True)
 class Seen:
     service: str
     path: str  # after the service prefix, e.g. "search", "works", "10.1038/nature12373"
@@ -115,12 +105,10 @@ class FakeSources:
         self._queued: dict[str, list[tuple[Callable[[Seen], bool], Reply]]] = {s: [] for s in _PREFIXES}
         self._unpaywall = unpaywall_recordings()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = LoopbackServer(self._serve, "fake-sources")
 
     def url(self, service: str) -> str:
-        assert self._server is not None, "start the server first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}{_PREFIXES[service]}"
+        return f"http://127.0.0.1:{self._server.port}{_PREFIXES[service]}"
 
     def queue(self, service: str, *replies: Reply, when: Callable[[Seen], bool] = lambda _seen: True) -> None:
         """Serve ``replies`` (in order, once each) to the next requests of ``service`` that ``when`` accepts."""
@@ -174,47 +162,20 @@ class FakeSources:
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
+    def _serve(self, parts: urllib.parse.SplitResult) -> Reply:
+        service = next((s for s, p in _PREFIXES.items() if parts.path.startswith(p)), None)
+        if service is None:
+            return Reply(404, NOT_FOUND)
+        path = urllib.parse.unquote(parts.path[len(_PREFIXES[service]) :])
+        params = {k: v[-1] for k, v in urllib.parse.parse_qs(parts.query, keep_blank_values=True).items()}
+        reply, synthetic = self._answer(Seen(service, path, params))
+        with self._lock:
+            self.requests.append(Seen(service, path, params, synthetic))
+        return reply
+
     def __enter__(self) -> FakeSources:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                parts = urllib.parse.urlsplit(self.path)
-                service = next((s for s, p in _PREFIXES.items() if parts.path.startswith(p)), None)
-                if service is None:
-                    self._send(Reply(404, NOT_FOUND))
-                    return
-                path = urllib.parse.unquote(parts.path[len(_PREFIXES[service]) :])
-                params = {k: v[-1] for k, v in urllib.parse.parse_qs(parts.query, keep_blank_values=True).items()}
-                reply, synthetic = fake._answer(Seen(service, path, params))
-                with fake._lock:
-                    fake.requests.append(Seen(service, path, params, synthetic))
-                self._send(reply)
-
-            def _send(self, reply: Reply) -> None:
-                if reply.drop:
-                    self.close_connection = True
-                    return
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                self.wfile.write(reply.body)
-
-            def log_message(self, format: str, *args: object) -> None:  # keep test and demo output clean
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
-        self._thread.start()
+        self._server.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._server.__exit__(*exc)
