@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from browser import ARTIFACTS, luminance, open_page, require_chromium
 from configs import TOPICS, write_config
 from digest_samples import (
     HOSTILE_TITLE,
@@ -36,30 +35,12 @@ from littrack.digest.render import render_html
 from littrack.digest.view import DigestView
 from littrack.models import DateWindow
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
+require_chromium()
+pytestmark = pytest.mark.slow  # starts a real browser
+
 README_SHOT = Path(__file__).parents[1] / "docs" / "digest-screenshot.png"
 EMAIL_SHOT = Path(__file__).parents[1] / "docs" / "email-screenshot.png"
 PUBLIC = "https://clinic.example.org/digests/2026-11-21.html"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("CI: /usr/bin/chromium is missing; .ci/run must install Debian's chromium package")
-    pytest.skip("no /usr/bin/chromium (install Debian's chromium package); skipped outside CI", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.slow  # starts a real browser
-
-
 @pytest.fixture(scope="module")
 def sample_view() -> DigestView:
     papers = real_papers()
@@ -97,47 +78,6 @@ def email300(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DigestView
     path = tmp_path_factory.mktemp("email300") / "email.html"
     path.write_text(render_email_html(view, abstract_chars=600), encoding="utf-8")
     return path, view
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-class PageWatch:
-    """Everything the page did that a self-contained, inert digest must not do."""
-
-    def __init__(self, page: object, own_url: str) -> None:
-        self.console_errors: list[str] = []
-        self.page_errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.requests: list[str] = []
-        page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)  # type: ignore[attr-defined]
-        page.on("pageerror", lambda e: self.page_errors.append(str(e)))  # type: ignore[attr-defined]
-        page.on("dialog", self._dialog)  # type: ignore[attr-defined]
-        page.on("request", lambda r: self.requests.append(r.url) if r.url != own_url else None)  # type: ignore[attr-defined]
-
-    def _dialog(self, dialog: object) -> None:
-        self.dialogs.append(dialog.message)  # type: ignore[attr-defined]
-        dialog.dismiss()  # type: ignore[attr-defined]
-
-    def assert_clean(self) -> None:
-        assert self.console_errors == []
-        assert self.page_errors == []
-        assert self.dialogs == [], "a hostile title executed script"
-        assert self.requests == [], "the digest fetched something besides itself"
-
-
-def open_page(browser: object, digest_file: Path, **context_args: object) -> tuple[object, object, PageWatch]:
-    context = browser.new_context(**context_args)  # type: ignore[attr-defined]
-    page = context.new_page()
-    url = digest_file.as_uri()
-    watch = PageWatch(page, url)
-    page.goto(url, wait_until="load")
-    return context, page, watch
 
 
 def test_digest_loads_inert_and_self_contained_on_desktop(browser: object, digest_file: Path) -> None:
@@ -192,15 +132,10 @@ def test_print_shows_collapsed_abstracts_and_hides_navigation(browser: object, d
 def test_dark_mode_renders_light_text_on_dark_background(browser: object, digest_file: Path) -> None:
     context, page, watch = open_page(browser, digest_file, viewport={"width": 1280, "height": 900}, color_scheme="dark")
     bg, fg = page.evaluate("[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]")
-    assert _luminance(bg) < 0.1 < 0.6 < _luminance(fg), (bg, fg)
+    assert luminance(bg) < 0.1 < 0.6 < luminance(fg), (bg, fg)
     page.screenshot(path=str(ARTIFACTS / "digest-dark.png"), full_page=False)
     watch.assert_clean()
     context.close()
-
-
-def _luminance(css_rgb: str) -> float:
-    r, g, b = (int(x) for x in css_rgb[css_rgb.index("(") + 1 : css_rgb.index(")")].split(",")[:3])
-    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
 _LEFT_EDGES = """([selector, words]) => words.map(word => {
@@ -290,7 +225,7 @@ def test_new_sections_fit_a_phone_and_read_in_dark_mode(browser: object, digest_
     assert widths[0] <= widths[1], f"horizontal scroll at 375 px: {widths}"
     for selector in ("#briefing .counts", "#briefing-top .conclusion", "#safety .harm", "p.also", ".conf-notlooked"):
         fg = page.locator(selector).first.evaluate("e => getComputedStyle(e).color")
-        assert _luminance(fg) > 0.5, (selector, fg)  # light text on the dark page
+        assert luminance(fg) > 0.5, (selector, fg)  # light text on the dark page
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = false)")
     page.screenshot(path=str(ARTIFACTS / "digest-phone-dark.png"), full_page=False)
     watch.assert_clean()
@@ -318,7 +253,7 @@ def test_the_email_shows_its_briefing_papers_and_link(browser: object, email_fil
     if context_args.get("color_scheme") == "dark":
         bg = page.locator(".card").evaluate("e => getComputedStyle(e).backgroundColor")
         fg = page.locator(".card p").first.evaluate("e => getComputedStyle(e).color")
-        assert _luminance(bg) < 0.15 < 0.5 < _luminance(fg), (bg, fg)
+        assert luminance(bg) < 0.15 < 0.5 < luminance(fg), (bg, fg)
     if context_args.get("is_mobile"):
         EMAIL_SHOT.parent.mkdir(exist_ok=True)
         page.screenshot(path=str(EMAIL_SHOT), full_page=False)

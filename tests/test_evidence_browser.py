@@ -9,12 +9,11 @@ the page shows.
 from __future__ import annotations
 
 import dataclasses
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from browser import ARTIFACTS, luminance, no_horizontal_scroll, open_page, require_chromium
 from digest_samples import HOSTILE_TITLE, hostile_paper
 from evidence_samples import (
     CRPS,
@@ -38,26 +37,10 @@ from littrack.evidence_page.job import build_page
 from littrack.evidence_page.render import render_evidence_html
 from littrack.models import RelatedPassage
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
-README_SHOT = Path(__file__).parents[1] / "docs" / "evidence-screenshot.png"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("CI: /usr/bin/chromium is missing; .ci/run must install Debian's chromium package")
-    pytest.skip("no /usr/bin/chromium (install Debian's chromium package); skipped outside CI", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+require_chromium()
 pytestmark = pytest.mark.slow  # starts a real browser
 
-
+README_SHOT = Path(__file__).parents[1] / "docs" / "evidence-screenshot.png"
 @pytest.fixture(scope="module")
 def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("evidence")
@@ -81,40 +64,8 @@ def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-class Watch:
-    """What a self-contained, inert page must not do: errors, dialogs (a hostile title run), requests."""
-
-    def __init__(self, page: object, own_url: str) -> None:
-        self.problems: list[str] = []
-        page.on("console", lambda m: self.problems.append(m.text) if m.type == "error" else None)  # type: ignore[attr-defined]
-        page.on("pageerror", lambda e: self.problems.append(str(e)))  # type: ignore[attr-defined]
-        page.on("dialog", lambda d: (self.problems.append("dialog " + d.message), d.dismiss()))  # type: ignore[attr-defined]
-        page.on("request", lambda r: self.problems.append(r.url) if r.url != own_url else None)  # type: ignore[attr-defined]
-
-
-def visit(browser: object, path: Path, **context: object) -> tuple[object, object, Watch]:
-    ctx = browser.new_context(**context)  # type: ignore[attr-defined]
-    page = ctx.new_page()
-    watch = Watch(page, path.as_uri())
-    page.goto(path.as_uri(), wait_until="load")
-    return ctx, page, watch
-
-
-def no_horizontal_scroll(page: object) -> None:
-    scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")  # type: ignore[attr-defined]
-    assert scroll <= client, f"the page scrolls sideways: {scroll} > {client}"
-
-
 def test_desktop_page_is_inert_and_fits_and_strikes_the_retracted_row_through(browser: object, page_file: Path) -> None:
-    ctx, page, watch = visit(browser, page_file, viewport={"width": 1280, "height": 900})
+    ctx, page, watch = open_page(browser, page_file, viewport={"width": 1280, "height": 900})
     no_horizontal_scroll(page)
     assert page.locator(f"#{CRPS}-pmid-99999999 .study-title").inner_text() == HOSTILE_TITLE  # text, not markup
     retracted = page.locator(f"#{FM}-pmid-{RETRACTED} td").first
@@ -134,7 +85,7 @@ def test_desktop_page_is_inert_and_fits_and_strikes_the_retracted_row_through(br
 def test_clicking_a_column_heading_sorts_and_the_page_reads_the_same_without_scripts(
     browser: object, page_file: Path
 ) -> None:
-    ctx, page, watch = visit(browser, page_file, viewport={"width": 1280, "height": 900})
+    ctx, page, watch = open_page(browser, page_file, viewport={"width": 1280, "height": 900})
     years = f"#topic-{FM} tbody tr td:first-child"
     first_order = [int(t.split()[0]) for t in page.locator(years).all_inner_texts()]
     assert first_order != sorted(first_order, reverse=True)  # tier first, so not by year
@@ -145,7 +96,7 @@ def test_clicking_a_column_heading_sorts_and_the_page_reads_the_same_without_scr
     assert [int(t.split()[0]) for t in page.locator(years).all_inner_texts()] == sorted(first_order)
     assert watch.problems == []
     ctx.close()  # type: ignore[attr-defined]
-    ctx, page, watch = visit(browser, page_file, viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    ctx, page, watch = open_page(browser, page_file, viewport={"width": 1280, "height": 900}, java_script_enabled=False)
     assert page.locator("button.sort").count() == 0
     assert [int(t.split()[0]) for t in page.locator(years).all_inner_texts()] == first_order
     assert watch.problems == []
@@ -153,7 +104,7 @@ def test_clicking_a_column_heading_sorts_and_the_page_reads_the_same_without_scr
 
 
 def test_at_phone_width_rows_become_cards_and_nothing_scrolls_sideways(browser: object, page_file: Path) -> None:
-    ctx, page, watch = visit(
+    ctx, page, watch = open_page(
         browser, page_file, viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True
     )
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
@@ -172,17 +123,14 @@ def test_at_phone_width_rows_become_cards_and_nothing_scrolls_sideways(browser: 
 
 
 def test_dark_mode_renders_light_text_on_a_dark_background(browser: object, page_file: Path) -> None:
-    ctx, page, watch = visit(browser, page_file, viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    ctx, page, watch = open_page(browser, page_file, viewport={"width": 1280, "height": 900}, color_scheme="dark")
     bg, fg = page.evaluate("[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]")
-    assert _luminance(bg) < 0.1 < 0.6 < _luminance(fg), (bg, fg)
+    assert luminance(bg) < 0.1 < 0.6 < luminance(fg), (bg, fg)
     head = page.locator(f"#topic-{FM} thead th").first
-    assert _luminance(head.evaluate("th => getComputedStyle(th).backgroundColor")) < 0.2
+    assert luminance(head.evaluate("th => getComputedStyle(th).backgroundColor")) < 0.2
     page.locator("#claims").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "evidence-dark.png"))
     assert watch.problems == []
     ctx.close()  # type: ignore[attr-defined]
 
 
-def _luminance(css_rgb: str) -> float:
-    r, g, b = (int(x) for x in css_rgb[css_rgb.index("(") + 1 : css_rgb.index(")")].split(",")[:3])
-    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255

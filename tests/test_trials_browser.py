@@ -7,24 +7,16 @@ and two trials' earlier states synthetic (and labelled so in the page).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from browser import ARTIFACTS, luminance, open_page, require_chromium
 from littrack.config import load_config, shipped_config_path
 from littrack.demo import run_demo
-from test_digest_browser import ARGS, ARTIFACTS, CHROMIUM, _luminance, open_page, sync_api
 
+require_chromium()
 pytestmark = pytest.mark.slow  # the demo and a real browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +52,7 @@ def test_trials_section_reads_on_desktop_phone_and_dark(
         "(() => { const b = document.querySelector('#trials .kind'); const s = getComputedStyle(b);"
         " return [s.color, s.backgroundColor]; })()"
     )
-    assert abs(_luminance(fg) - _luminance(bg)) > 0.3, (fg, bg)  # a badge you can read
+    assert abs(luminance(fg) - luminance(bg)) > 0.3, (fg, bg)  # a badge you can read
     page.locator("#trials").scroll_into_view_if_needed()
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("#trials").screenshot(path=str(ARTIFACTS / f"trials-{name}.png"))
