@@ -86,14 +86,25 @@ def earlier_states() -> tuple[Study, ...]:
     )
 
 
+# The fake servers are on loopback: spacing their requests as politely as the real services' would only make a
+# newcomer wait (262 Unpaywall lookups took a minute at 5 per second). The trials fake runs as fast.
+LOOPBACK_RATE = 50.0
+
+
 def demo_sources(cfg: SourcesConfig, fake: FakeSources) -> SourcesConfig:
     """Every source on, pointed at the fake server, with the demo's contact address (Unpaywall needs one)."""
     return dataclasses.replace(
         cfg,
         email=DEMO_EMAIL,
-        europepmc=dataclasses.replace(cfg.europepmc, enabled=True, base_url=fake.url(EUROPEPMC)),
-        crossref=dataclasses.replace(cfg.crossref, enabled=True, base_url=fake.url(CROSSREF)),
-        unpaywall=dataclasses.replace(cfg.unpaywall, enabled=True, base_url=fake.url(UNPAYWALL)),
+        europepmc=dataclasses.replace(
+            cfg.europepmc, enabled=True, base_url=fake.url(EUROPEPMC), requests_per_second=LOOPBACK_RATE
+        ),
+        crossref=dataclasses.replace(
+            cfg.crossref, enabled=True, base_url=fake.url(CROSSREF), requests_per_second=LOOPBACK_RATE
+        ),
+        unpaywall=dataclasses.replace(
+            cfg.unpaywall, enabled=True, base_url=fake.url(UNPAYWALL), requests_per_second=LOOPBACK_RATE
+        ),
     )
 
 
@@ -140,7 +151,11 @@ def demo_config(
     """The user's topics and digest settings, pointed at loopback, a throwaway store and no e-mail."""
     trials = (
         dataclasses.replace(
-            cfg.trials, enabled=True, base_url=ctgov_url, queries=dict(trial_queries or {}), requests_per_second=50.0
+            cfg.trials,
+            enabled=True,
+            base_url=ctgov_url,
+            queries=dict(trial_queries or {}),
+            requests_per_second=LOOPBACK_RATE,
         )
         if ctgov_url
         else dataclasses.replace(cfg.trials, enabled=False)
