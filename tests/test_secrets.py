@@ -61,7 +61,8 @@ def test_no_secret_reaches_any_output_log_or_file_at_debug_level(tmp_path: Path)
             proc = littrack(cfg, *args)
             assert proc.returncode == 0, proc.stderr.decode()
             written[f"{name} stdout"], written[f"{name} stderr"] = proc.stdout, proc.stderr
-        assert b'efetch.fcgi?db=pubmed' in written["fetch stderr"]  # urllib3's debug line is there, key redacted
+        # urllib3's debug lines are there (every E-utilities call is a POST: the key sits in no URL at all)
+        assert b'"POST /entrez/eutils/efetch.fcgi' in written["fetch stderr"]
         assert smtp.deliveries[0].auth_user == "clinic"
 
         # A failing command with -v prints its traceback; every request fails, every attempt is logged.
