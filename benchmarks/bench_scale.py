@@ -40,9 +40,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from configs import write_config
 from scale_network import DAYS, Network, Year, assign_topics, build_network
 
+from configs import write_config
 from littrack.config import Config, load_config
 from littrack.digest.job import digest_job
 from littrack.eutils.client import EutilsClient
@@ -86,8 +86,9 @@ def build_scale(papers: int, topics: int, profiles: int, seed: int) -> Scale:
 @contextlib.contextmanager
 def fake_ncbi(scale: Scale) -> Iterator[FakeEutils]:
     found = scale.queries
-    with FakeEutils(scale.year.corpus(), term_matcher=lambda term: found.get(term, frozenset()),
-                    rate_limit=False) as srv:  # fmt: skip
+    with FakeEutils(
+        scale.year.corpus(), term_matcher=lambda term: found.get(term, frozenset()), rate_limit=False
+    ) as srv:
         yield srv
 
 
@@ -95,8 +96,9 @@ def topic_entries(network: Network, topic_ids: Sequence[str]) -> list[dict[str, 
     return [{"id": t, "name": f"Synthetic topic {t}", "query": network.queries[t]} for t in topic_ids]
 
 
-def write_bench_config(folder: Path, base_url: str, network: Network, topic_ids: Sequence[str],
-                       store: dict[str, Any], **sections: Any) -> Config:  # fmt: skip
+def write_bench_config(
+    folder: Path, base_url: str, network: Network, topic_ids: Sequence[str], store: dict[str, Any], **sections: Any
+) -> Config:
     path = write_config(
         folder,
         base_url,
@@ -125,8 +127,10 @@ def at_limit(requests: int) -> str:
 def describe(label: str, made: Counter[str], elapsed: float | None = None) -> str:
     total = made["esearch"] + made["efetch"]
     own = f"; littrack's own work {elapsed:.1f} s (loopback, unthrottled)" if elapsed is not None else ""
-    return (f"{label}: {total:,} requests ({made['esearch']:,} ESearch + {made['efetch']:,} EFetch);"
-            f" at NCBI's limit {at_limit(total)}{own}")  # fmt: skip
+    return (
+        f"{label}: {total:,} requests ({made['esearch']:,} ESearch + {made['efetch']:,} EFetch);"
+        f" at NCBI's limit {at_limit(total)}{own}"
+    )
 
 
 # -- filling a store with the year ------------------------------------------------------------------------------
@@ -185,10 +189,18 @@ def fetch_section(scale: Scale, results: dict[str, Any]) -> None:
     print(describe(f"one store, {len(network.topic_ids)} distinct queries, a daily fetch", daily, elapsed))
     print(describe("the same, on the weekly reconciliation day (no new records)", sweep))
     print(describe(f"naive: an installation per profile ({network.subscriptions:,} topic searches)", naive))
-    print(f"ratio: the naive fetch costs {naive_total / shared_total:.1f}x the shared one;"
-          f" requests per distinct query: {shared_total / len(network.topic_ids):.2f}")  # fmt: skip
-    results["fetch"] = {"daily": dict(daily), "sweep": dict(sweep), "naive": dict(naive), "seconds": elapsed,
-                        "topics": len(network.topic_ids), "subscriptions": network.subscriptions}  # fmt: skip
+    print(
+        f"ratio: the naive fetch costs {naive_total / shared_total:.1f}x the shared one;"
+        f" requests per distinct query: {shared_total / len(network.topic_ids):.2f}"
+    )
+    results["fetch"] = {
+        "daily": dict(daily),
+        "sweep": dict(sweep),
+        "naive": dict(naive),
+        "seconds": elapsed,
+        "topics": len(network.topic_ids),
+        "subscriptions": network.subscriptions,
+    }
 
 
 def naive_fetch(scale: Scale, srv: FakeEutils, tmp: Path) -> Counter[str]:
@@ -208,26 +220,41 @@ def naive_fetch(scale: Scale, srv: FakeEutils, tmp: Path) -> Counter[str]:
 
 def store_section(scale: Scale, backend: str, digests: int, results: dict[str, Any]) -> None:
     network, year, today = scale.network, scale.year, scale.today
-    print(f"## store and digests on {backend}: {year.n:,} papers (SYNTHETIC clones of {len(year.records)} real"
-          f" recorded records), {len(network.topic_ids)} topics, {len(network.profiles)} profiles")  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="littrack-bench-scale-") as tmp, fake_ncbi(scale) as srv:
-        with store_for(backend, Path(tmp)) as (store_section_cfg, size):
-            cfg = write_bench_config(Path(tmp), srv.base_url, network, network.topic_ids, store_section_cfg)
-            start = time.perf_counter()
-            with open_bench_store(cfg) as store:
-                saved = fill_store(store, scale, today - dt.timedelta(days=1))
-                filled = time.perf_counter() - start
-                delivered = deliver_earlier(store, scale, today - dt.timedelta(days=DIGEST_DAYS - 1))
-            daily, fetch_s = counted_fetch(cfg, srv, today)
-            print(f"filled: {saved:,} papers in {filled:.1f} s ({saved / filled:,.0f} papers/s, batches of 500);"
-                  f" {delivered:,} deliveries in {len(network.profiles)} past digests")  # fmt: skip
-            print(describe("daily fetch on this store", daily, fetch_s))
-            bytes_on_disk = size()
-            print(f"store size: {bytes_on_disk:,} bytes ({bytes_on_disk / 2**20:,.0f} MiB,"
-                  f" {bytes_on_disk / year.n / 1024:.1f} KiB a paper)")  # fmt: skip
-            rendered = render_digests(cfg, scale, digests)
-    results.setdefault("store", {})[backend] = {"papers": year.n, "fill_seconds": filled, "bytes": bytes_on_disk,
-                                                "daily": dict(daily), "fetch_seconds": fetch_s, **rendered}  # fmt: skip
+    print(
+        f"## store and digests on {backend}: {year.n:,} papers (SYNTHETIC clones of {len(year.records)} real"
+        f" recorded records), {len(network.topic_ids)} topics, {len(network.profiles)} profiles"
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="littrack-bench-scale-") as tmp,
+        fake_ncbi(scale) as srv,
+        store_for(backend, Path(tmp)) as (store_section_cfg, size),
+    ):
+        cfg = write_bench_config(Path(tmp), srv.base_url, network, network.topic_ids, store_section_cfg)
+        start = time.perf_counter()
+        with open_bench_store(cfg) as store:
+            saved = fill_store(store, scale, today - dt.timedelta(days=1))
+            filled = time.perf_counter() - start
+            delivered = deliver_earlier(store, scale, today - dt.timedelta(days=DIGEST_DAYS - 1))
+        daily, fetch_s = counted_fetch(cfg, srv, today)
+        print(
+            f"filled: {saved:,} papers in {filled:.1f} s ({saved / filled:,.0f} papers/s, batches of 500);"
+            f" {delivered:,} deliveries in {len(network.profiles)} past digests"
+        )
+        print(describe("daily fetch on this store", daily, fetch_s))
+        bytes_on_disk = size()
+        print(
+            f"store size: {bytes_on_disk:,} bytes ({bytes_on_disk / 2**20:,.0f} MiB,"
+            f" {bytes_on_disk / year.n / 1024:.1f} KiB a paper)"
+        )
+        rendered = render_digests(cfg, scale, digests)
+    results.setdefault("store", {})[backend] = {
+        "papers": year.n,
+        "fill_seconds": filled,
+        "bytes": bytes_on_disk,
+        "daily": dict(daily),
+        "fetch_seconds": fetch_s,
+        **rendered,
+    }
 
 
 @contextlib.contextmanager
@@ -270,8 +297,10 @@ def render_digests(cfg: Config, scale: Scale, limit: int) -> dict[str, Any]:
         times.append(time.perf_counter() - start)
         papers += result.total
     total = sum(times)
-    print(f"digests: {len(chosen)} of {len(profiles)} profiles rendered in {total:.1f} s"
-          f" ({total / len(chosen):.2f} s a digest, slowest {max(times):.2f} s), {papers:,} papers in them")  # fmt: skip
+    print(
+        f"digests: {len(chosen)} of {len(profiles)} profiles rendered in {total:.1f} s"
+        f" ({total / len(chosen):.2f} s a digest, slowest {max(times):.2f} s), {papers:,} papers in them"
+    )
     return {"digests": len(chosen), "digest_seconds": total, "digest_papers": papers}
 
 
@@ -291,9 +320,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.papers, args.topics, args.profiles = 2_000, 20, 8
     os.environ.pop("NCBI_API_KEY", None)  # counts do not depend on it; times at the limit are computed for both
     scale = build_scale(args.papers, args.topics, args.profiles, args.seed)
-    print(f"SYNTHETIC scale corpus: {args.papers:,} clones of {len(scale.year.records)} REAL recorded PubMed records"
-          f" (PMIDs from {scale.year.pmid(0):,}, Entrez dates over the {DAYS} days to {scale.today}), topic matches"
-          f" and queries made up; see benchmarks/scale_network.py")  # fmt: skip
+    print(
+        f"SYNTHETIC scale corpus: {args.papers:,} clones of {len(scale.year.records)} REAL recorded PubMed records"
+        f" (PMIDs from {scale.year.pmid(0):,}, Entrez dates over the {DAYS} days to {scale.today}), topic matches"
+        f" and queries made up; see benchmarks/scale_network.py"
+    )
     results: dict[str, Any] = {"papers": args.papers, "topics": args.topics, "profiles": args.profiles}
     sections = args.only.split(",")
     if "fetch" in sections:
