@@ -84,11 +84,10 @@ def build_scale(papers: int, topics: int, profiles: int, seed: int) -> Scale:
 
 
 @contextlib.contextmanager
-def fake_ncbi(scale: Scale) -> Iterator[FakeEutils]:
+def fake_ncbi(scale: Scale, since: dt.date | None = None) -> Iterator[FakeEutils]:
     found = scale.queries
-    with FakeEutils(
-        scale.year.corpus(), term_matcher=lambda term: found.get(term, frozenset()), rate_limit=False
-    ) as srv:
+    corpus = scale.year.corpus(since)
+    with FakeEutils(corpus, term_matcher=lambda term: found.get(term, frozenset()), rate_limit=False) as srv:
         yield srv
 
 
@@ -177,18 +176,18 @@ def deliver_earlier(store: Store, scale: Scale, before: dt.date) -> int:
 def fetch_section(scale: Scale, results: dict[str, Any]) -> None:
     network, today = scale.network, scale.today
     print(f"## requests per daily fetch ({network.sharing()})")
-    with tempfile.TemporaryDirectory(prefix="littrack-bench-scale-") as tmp, fake_ncbi(scale) as srv:
-        cfg = write_bench_config(Path(tmp), srv.base_url, network, network.topic_ids, {"path": "store.sqlite3"})
-        with open_store(cfg.store.path) as store:
-            fill_store(store, scale, today - dt.timedelta(days=1))
-        daily, elapsed = counted_fetch(cfg, srv, today)
-        sweep, _ = counted_fetch(cfg, srv, today + dt.timedelta(days=6))
-        naive = naive_fetch(scale, srv, Path(tmp))
-    shared_total = daily["esearch"] + daily["efetch"]
-    naive_total = naive["esearch"] + naive["efetch"]
-    print(describe(f"one store, {len(network.topic_ids)} distinct queries, a daily fetch", daily, elapsed))
-    print(describe("the same, on the weekly reconciliation day (no new records)", sweep))
+    with tempfile.TemporaryDirectory(prefix="littrack-bench-scale-") as tmp:
+        with fake_ncbi(scale) as srv:
+            cfg = write_bench_config(Path(tmp), srv.base_url, network, network.topic_ids, {"path": "store.sqlite3"})
+            with open_store(cfg.store.path) as store:
+                fill_store(store, scale, today - dt.timedelta(days=1))
+            daily, elapsed = counted_fetch(cfg, srv, today)
+            print(describe(f"one store, {len(network.topic_ids)} distinct queries, a daily fetch", daily, elapsed))
+            sweep, _ = counted_fetch(cfg, srv, today + dt.timedelta(days=6))
+            print(describe("the same, on the weekly reconciliation day (no new records)", sweep))
+        naive = naive_fetch(scale, Path(tmp))
     print(describe(f"naive: an installation per profile ({network.subscriptions:,} topic searches)", naive))
+    shared_total, naive_total = sum(daily.values()), sum(naive.values())
     print(
         f"ratio: the naive fetch costs {naive_total / shared_total:.1f}x the shared one;"
         f" requests per distinct query: {shared_total / len(network.topic_ids):.2f}"
@@ -203,18 +202,20 @@ def fetch_section(scale: Scale, results: dict[str, Any]) -> None:
     }
 
 
-def naive_fetch(scale: Scale, srv: FakeEutils, tmp: Path) -> Counter[str]:
-    """Each profile in its own store with only its topics; its store holds the days a daily window searches."""
+def naive_fetch(scale: Scale, tmp: Path) -> Counter[str]:
+    """Each profile in its own store with only its topics, holding the days a daily window searches (so the fake
+    server needs only those days' records: a window search sees no others)."""
     network, today = scale.network, scale.today
     seed_from = today - dt.timedelta(days=1 + OVERLAP_DAYS)
     made: Counter[str] = Counter()
-    for profile, topics in network.profiles.items():
-        folder = tmp / "naive" / profile
-        folder.mkdir(parents=True)
-        cfg = write_bench_config(folder, srv.base_url, network, topics, {"path": "store.sqlite3"})
-        cfg = dataclasses.replace(cfg, fetch=dataclasses.replace(cfg.fetch, backfill_since=seed_from))
-        counted_fetch(cfg, srv, today - dt.timedelta(days=1))  # the state a year of daily fetches leaves
-        made += counted_fetch(cfg, srv, today)[0]
+    with fake_ncbi(scale, since=seed_from) as srv:
+        for profile, topics in network.profiles.items():
+            folder = tmp / "naive" / profile
+            folder.mkdir(parents=True)
+            cfg = write_bench_config(folder, srv.base_url, network, topics, {"path": "store.sqlite3"})
+            cfg = dataclasses.replace(cfg, fetch=dataclasses.replace(cfg.fetch, backfill_since=seed_from))
+            counted_fetch(cfg, srv, today - dt.timedelta(days=1))  # the state a year of daily fetches leaves
+            made += counted_fetch(cfg, srv, today)[0]
     return made
 
 

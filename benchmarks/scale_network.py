@@ -164,17 +164,19 @@ class Year:
                 found[queries[t]].add(self.pmid(i))
         return {q: frozenset(p) for q, p in found.items()}
 
-    def corpus(self) -> ClonedCorpus:
-        return ClonedCorpus(self)
+    def corpus(self, since: dt.date | None = None) -> ClonedCorpus:
+        """The fake server's corpus: the whole year, or the records dated ``since`` or later."""
+        return ClonedCorpus(self, since or self.first_day)
 
 
 class ClonedCorpus(Corpus):
     """The year as the fake E-utilities server's corpus: dates for searching up front, XML cloned when fetched
     (50,000 clones would be about 800 MB of bytes)."""
 
-    def __init__(self, year: Year) -> None:
+    def __init__(self, year: Year, since: dt.date) -> None:
         source = "SYNTHETIC clone of a recorded record"
-        super().__init__(RecordedArticle(year.pmid(i), year.day(i), b"", source) for i in range(year.n))
+        kept = (i for i in range(year.n) if year.day(i) >= since)
+        super().__init__(RecordedArticle(year.pmid(i), year.day(i), b"", source) for i in kept)
         self._year = year
 
     def get(self, pmid: int) -> RecordedArticle | None:
