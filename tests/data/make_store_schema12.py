@@ -19,15 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from configs import write_config  # noqa: E402
-from littrack.config import TrialQuery, load_config  # noqa: E402
-from littrack.demo import stage_earlier_trials  # noqa: E402
-from littrack.digest.job import digest_job  # noqa: E402
-from littrack.fetch.job import fetch_job  # noqa: E402
-from littrack.replay.corpus import Corpus, default_corpus  # noqa: E402
-from littrack.replay.ctgov import FakeCtgov, Reply, study_page  # noqa: E402
-from littrack.replay.replies import split_matcher  # noqa: E402
-from littrack.replay.server import FakeEutils  # noqa: E402
+from configs import write_config
+from littrack.config import TrialQuery, load_config
+from littrack.demo import stage_earlier_trials
+from littrack.digest.job import digest_job
+from littrack.fetch.job import fetch_job
+from littrack.replay.corpus import Corpus, default_corpus
+from littrack.replay.ctgov import FakeCtgov, Reply, study_page
+from littrack.replay.replies import split_matcher
+from littrack.replay.server import FakeEutils
 
 OUT = Path(__file__).with_name("store-schema12.sqlite3")
 STUDIES = {"ketamine-fibromyalgia": ("NCT00763412", "NCT02210780"), "ketamine-crps": ("NCT00973089", "NCT06171568")}
