@@ -32,7 +32,7 @@ from littrack.digest.briefing import short_period
 from littrack.digest.email_html import render_email_html
 from littrack.digest.files import unique_digest_path, write_atomic
 from littrack.digest.mail import build_message, format_subject, send_message
-from littrack.digest.publish import follows_line, write_archive, write_profiles_index
+from littrack.digest.publish import profile_lines, write_archive, write_profiles_index
 from littrack.digest.render import briefing_of, render_background_page, render_html, render_text
 from littrack.digest.view import DigestView
 from littrack.errors import DigestError, LittrackError
@@ -85,17 +85,19 @@ class DigestResult:
     dry_run: bool = False
     retrying: bool = False
     skipped: bool = False
+    profile: str | None = None  # a configured profile's id (profiles:); None for the implicit one
 
     def line(self) -> str:
+        head = f"digest ({self.profile}):" if self.profile else "digest:"
         if self.skipped:
-            return "digest: no new papers; nothing written (digest.write_empty is false)"
+            return f"{head} no new papers; nothing written (digest.write_empty is false)"
         what = (
             "dry run, nothing marked or sent"
             if self.dry_run
             else ("written and e-mailed" if self.emailed else "written")
         )
         retry = "; retrying papers from an undelivered digest" if self.retrying else ""
-        return f"digest: {self.total} paper{'s' if self.total != 1 else ''} → {self.path} ({what}){retry}"
+        return f"{head} {self.total} paper{'s' if self.total != 1 else ''} → {self.path} ({what}){retry}"
 
 
 def _period(store: Store, profile: str) -> DateWindow | None:
@@ -188,31 +190,17 @@ def digest_job(
             shown_sections=p.sections,
             profile_lines=profile_lines(whole, p, since, first=ledger.latest_delivery(store, key) is None),
         )
+        tag = key if p.explicit else None
         if p.explicit:
             view = dataclasses.replace(view, profile=p.name)
         if not view.total and not changes and not extras.has_news and not cfg.digest.write_empty:
-            return DigestResult(None, None, 0, False, dry_run=dry_run, skipped=True)
+            return DigestResult(None, None, 0, False, dry_run=dry_run, skipped=True, profile=tag)
         if dry_run:
-            tag = cfg.digest.profile
-            target = cfg.digest.output_dir / f"{now.date().isoformat()}{'-' + tag if tag else ''}.dry-run.html"
+            stem = now.date().isoformat() + (f"-{cfg.digest.profile}" if cfg.digest.profile else "")
+            target = cfg.digest.output_dir / f"{stem}.dry-run.html"
             _render_and_write(view, target, cfg.digest.public_url)
-            return DigestResult(target, None, view.total, False, dry_run=True, retrying=view.retrying)
+            return DigestResult(target, None, view.total, False, dry_run=True, retrying=view.retrying, profile=tag)
         return _deliver(cfg, store, view, [cid for cid, _ in changes], extras, now, whole=whole, profile=p)
-
-
-def profile_lines(cfg: Config, profile: Profile, since: str, *, first: bool) -> tuple[str, ...]:
-    """What a configured profile's digest says of itself: what it follows, and, in the first digest of a profile
-    added to a store that already had papers, that it starts at the profile's registration."""
-    if not profile.explicit:
-        return ()
-    lines = [f"Profile {profile.name}: {follows_line(cfg, profile)}"]
-    if first and since:
-        when = dt.datetime.fromisoformat(since).date().strftime("%-d %b %Y")
-        lines.append(
-            f"This profile was added on {when}: its first digest starts then, not with the papers stored before"
-            " (`littrack export` lists those)."
-        )
-    return tuple(lines)
 
 
 def _view(
@@ -309,7 +297,9 @@ def _deliver(
         write_profiles_index(whole, store)
     except LittrackError as exc:  # the digest itself is delivered; the archive is rebuilt next time
         log.warning("digest archive not updated: %s", exc)
-    return DigestResult(target, digest_id, view.total, emailed, retrying=view.retrying)
+    return DigestResult(
+        target, digest_id, view.total, emailed, retrying=view.retrying, profile=key if profile.explicit else None
+    )
 
 
 def _write_evidence_page(

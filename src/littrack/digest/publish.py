@@ -97,6 +97,21 @@ def follows_line(cfg: Config, profile: Profile) -> str:
     return line + "."
 
 
+def profile_lines(cfg: Config, profile: Profile, since: str, *, first: bool) -> tuple[str, ...]:
+    """What a configured profile's digest says of itself: what it follows, and, in the first digest of a profile
+    added to a store that already had papers, that it starts at the profile's registration."""
+    if not profile.explicit:
+        return ()
+    lines = [f"Profile {profile.name}: {follows_line(cfg, profile)}"]
+    if first and since:
+        when = dt.datetime.fromisoformat(since).date().strftime("%-d %b %Y")
+        lines.append(
+            f"This profile was added on {when}: its first digest starts then, not with the papers stored before"
+            " (`littrack export` lists those)."
+        )
+    return tuple(lines)
+
+
 SECTION_LABELS = {
     "changes": "changes to papers you were sent",
     "safety": "safety reports",
