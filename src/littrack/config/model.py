@@ -227,6 +227,11 @@ class Profile:
     def shows(self, section: str) -> bool:
         return section in self.sections
 
+    @property
+    def job(self) -> str:
+        """The service's job id for this profile's digest: ``digest:<id>``; ``digest`` for the implicit one."""
+        return f"digest:{self.id}" if self.explicit else "digest"
+
 
 @dataclass(frozen=True)
 class Config:
