@@ -46,6 +46,7 @@ from configs import write_config
 from littrack.config import Config, load_config
 from littrack.digest.job import digest_job
 from littrack.eutils.client import EutilsClient
+from littrack.evidence_page.gather import gather
 from littrack.fetch.job import fetch_job
 from littrack.models import DateWindow
 from littrack.ratelimit import RateLimiter
@@ -54,6 +55,7 @@ from littrack.store import Store, open_store
 from littrack.store import digests as ledger
 from littrack.store.coverage import Coverage, set_coverage
 from littrack.store.papers import link_topic, save_papers
+from littrack.store.profiles import register_profiles
 from littrack.store.runs import finish_run, set_watermark, start_run
 
 OVERLAP_DAYS = 3  # littrack's default fetch.overlap_days
@@ -96,8 +98,18 @@ def topic_entries(network: Network, topic_ids: Sequence[str]) -> list[dict[str, 
 
 
 def write_bench_config(
-    folder: Path, base_url: str, network: Network, topic_ids: Sequence[str], store: dict[str, Any], **sections: Any
+    folder: Path,
+    base_url: str,
+    network: Network,
+    topic_ids: Sequence[str],
+    store: dict[str, Any],
+    *,
+    profiles: bool = False,
+    **sections: Any,
 ) -> Config:
+    """A config of these topics (and, with ``profiles``, the network's profiles: its 200 readers)."""
+    if profiles:
+        sections["profiles"] = [{"id": p, "topics": list(t)} for p, t in network.profiles.items()]
     path = write_config(
         folder,
         base_url,
@@ -140,6 +152,7 @@ def fill_store(store: Store, scale: Scale, through: dt.date, batch: int = 500) -
     ``through``, reconciled that day, as a daily fetch would have left them. Returns the papers saved."""
     year, network = scale.year, scale.network
     window = DateWindow(year.first_day, through)
+    register_profiles(store, network.profiles)  # before the papers: a profile's digests start at its registration
     run_id = start_run(store, "fetch", window)
     indices = year.on_or_before(through)
     for start in range(0, len(indices), batch):
@@ -230,7 +243,7 @@ def store_section(scale: Scale, backend: str, digests: int, results: dict[str, A
         fake_ncbi(scale) as srv,
         store_for(backend, Path(tmp)) as (store_section_cfg, size),
     ):
-        cfg = write_bench_config(Path(tmp), srv.base_url, network, network.topic_ids, store_section_cfg)
+        cfg = write_bench_config(Path(tmp), srv.base_url, network, network.topic_ids, store_section_cfg, profiles=True)
         start = time.perf_counter()
         with open_bench_store(cfg) as store:
             saved = fill_store(store, scale, today - dt.timedelta(days=1))
@@ -277,32 +290,31 @@ def open_bench_store(cfg: Config) -> Store:
     return open_store(cfg.store.path)
 
 
-def profile_config(cfg: Config, profile: str, topics: Sequence[str]) -> Config:
-    """The config one profile's digest runs with: its topics, its own folder and ledger name."""
-    return dataclasses.replace(
-        cfg,
-        topics=tuple(t for t in cfg.topics if t.id in set(topics)),
-        digest=dataclasses.replace(cfg.digest, profile=profile, output_dir=cfg.digest.output_dir / profile),
-    )
-
-
 def render_digests(cfg: Config, scale: Scale, limit: int) -> dict[str, Any]:
-    """Each profile's next digest through the digest job, timed; ``limit`` profiles (0: all)."""
-    profiles = list(scale.network.profiles.items())
-    chosen = profiles[:limit] if limit else profiles
-    times, papers = [], 0
+    """Each profile's next digest through the digest job, as ``littrack digest`` does for every profile; ``limit``
+    profiles (0: all), timed; and the evidence snapshot every digest gathers, timed alone once."""
+    profiles = cfg.digest_profiles[:limit] if limit else cfg.digest_profiles
     now = dt.datetime.combine(scale.today, dt.time(7), dt.UTC)
-    for profile, topics in chosen:
+    start = time.perf_counter()
+    with open_bench_store(cfg) as store:
+        gathered = len(gather(cfg, store).facts)
+    gather_s = time.perf_counter() - start
+    print(
+        f"evidence snapshot (every stored paper classified and related), gathered alone: {gather_s:.1f} s"
+        f" for {gathered:,} papers"
+    )
+    times, papers = [], 0
+    for profile in profiles:
         start = time.perf_counter()
-        result = digest_job(profile_config(cfg, profile, topics), now=now)
+        result = digest_job(cfg, profile=profile, now=now)
         times.append(time.perf_counter() - start)
         papers += result.total
     total = sum(times)
     print(
-        f"digests: {len(chosen)} of {len(profiles)} profiles rendered in {total:.1f} s"
-        f" ({total / len(chosen):.2f} s a digest, slowest {max(times):.2f} s), {papers:,} papers in them"
+        f"digests: {len(profiles)} of {len(cfg.digest_profiles)} profiles rendered in {total:.1f} s"
+        f" ({total / len(profiles):.2f} s a digest, slowest {max(times):.2f} s), {papers:,} papers in them"
     )
-    return {"digests": len(chosen), "digest_seconds": total, "digest_papers": papers}
+    return {"digests": len(profiles), "digest_seconds": total, "digest_papers": papers, "gather_seconds": gather_s}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
