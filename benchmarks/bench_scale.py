@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -196,6 +197,8 @@ def fetch_section(scale: Scale, results: dict[str, Any]) -> None:
             cfg = write_bench_config(Path(tmp), srv.base_url, network, network.topic_ids, {"path": "store.sqlite3"})
             with open_store(cfg.store.path) as store:
                 fill_store(store, scale, today - dt.timedelta(days=1))
+                store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            by_queries = fetch_subsets(scale, cfg, srv, Path(tmp))
             daily, elapsed = counted_fetch(cfg, srv, today)
             print(describe(f"one store, {len(network.topic_ids)} distinct queries, a daily fetch", daily, elapsed))
             sweep, _ = counted_fetch(cfg, srv, today + dt.timedelta(days=6))
@@ -211,10 +214,29 @@ def fetch_section(scale: Scale, results: dict[str, Any]) -> None:
         "daily": dict(daily),
         "sweep": dict(sweep),
         "naive": dict(naive),
+        "by_queries": by_queries,
         "seconds": elapsed,
         "topics": len(network.topic_ids),
         "subscriptions": network.subscriptions,
     }
+
+
+def fetch_subsets(scale: Scale, cfg: Config, srv: FakeEutils, tmp: Path) -> dict[int, dict[str, int]]:
+    """Requests of the daily fetch against the number of distinct queries: the first 10, 25 and 50 % of the topics
+    fetched, each from a copy of the filled store (the same papers, the same day)."""
+    topics = scale.network.topic_ids
+    sizes = sorted({max(1, round(f * len(topics))) for f in (0.1, 0.25, 0.5)} - {len(topics)})
+    out: dict[int, dict[str, int]] = {}
+    for n in sizes:
+        folder = tmp / f"queries-{n}"
+        folder.mkdir()
+        shutil.copy(cfg.store.path, folder / "store.sqlite3")
+        subset = write_bench_config(folder, srv.base_url, scale.network, topics[:n], {"path": "store.sqlite3"})
+        made, _ = counted_fetch(subset, srv, scale.today)
+        print(describe(f"the first {n} topics only, a daily fetch", made))
+        out[n] = dict(made)
+        shutil.rmtree(folder)
+    return out
 
 
 def naive_fetch(scale: Scale, tmp: Path) -> Counter[str]:
