@@ -63,6 +63,7 @@ OVERLAP_DAYS = 3  # littrack's default fetch.overlap_days
 DIGEST_DAYS = 7  # a weekly digest: the last week of papers waits for it
 NCBI_RATES = {"without a key": 3.0, "with an API key": 10.0}
 UNTHROTTLED = 1_000_000.0  # the client's limiter, for counting: the fake server does not rate-limit either
+BENCH_KEY = "bench-key-not-a-secret"  # the fake server grants 10 requests/s to any api_key
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,10 +90,12 @@ def build_scale(papers: int, topics: int, profiles: int, seed: int) -> Scale:
 
 
 @contextlib.contextmanager
-def fake_ncbi(scale: Scale, since: dt.date | None = None) -> Iterator[FakeEutils]:
+def fake_ncbi(scale: Scale, since: dt.date | None = None, *, rate_limit: bool = False) -> Iterator[FakeEutils]:
+    """The fake E-utilities server answering the network's queries with the year's clones (``rate_limit``: NCBI's
+    3 or 10 requests/s enforced with HTTP 429, else none)."""
     found = scale.queries
     corpus = scale.year.corpus(since)
-    with FakeEutils(corpus, term_matcher=lambda term: found.get(term, frozenset()), rate_limit=False) as srv:
+    with FakeEutils(corpus, term_matcher=lambda term: found.get(term, frozenset()), rate_limit=rate_limit) as srv:
         yield srv
 
 
@@ -189,7 +192,7 @@ def deliver_earlier(store: Store, scale: Scale, before: dt.date) -> int:
 # -- sections -----------------------------------------------------------------------------------------------------
 
 
-def fetch_section(scale: Scale, results: dict[str, Any]) -> None:
+def fetch_section(scale: Scale, results: dict[str, Any], at_limit_rates: Sequence[float] = ()) -> None:
     network, today = scale.network, scale.today
     print(f"## requests per daily fetch ({network.sharing()})")
     with tempfile.TemporaryDirectory(prefix="littrack-bench-scale-") as tmp:
@@ -199,6 +202,7 @@ def fetch_section(scale: Scale, results: dict[str, Any]) -> None:
                 fill_store(store, scale, today - dt.timedelta(days=1))
                 store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             by_queries = fetch_subsets(scale, cfg, srv, Path(tmp))
+            limited = {rate: fetch_at_limit(scale, cfg, Path(tmp), rate) for rate in at_limit_rates}
             daily, elapsed = counted_fetch(cfg, srv, today)
             print(describe(f"one store, {len(network.topic_ids)} distinct queries, a daily fetch", daily, elapsed))
             sweep, _ = counted_fetch(cfg, srv, today + dt.timedelta(days=6))
@@ -215,10 +219,36 @@ def fetch_section(scale: Scale, results: dict[str, Any]) -> None:
         "sweep": dict(sweep),
         "naive": dict(naive),
         "by_queries": by_queries,
+        "at_limit": limited,
         "seconds": elapsed,
         "topics": len(network.topic_ids),
         "subscriptions": network.subscriptions,
     }
+
+
+def fetch_at_limit(scale: Scale, cfg: Config, tmp: Path, rate: float) -> dict[str, float]:
+    """The daily fetch through the client's own limiter at NCBI's ``rate`` (10: with an API key), against a server
+    that enforces it: wall time against the floor, and the 429s it answered. From a copy of the filled store."""
+    folder = tmp / f"at-{rate:g}"
+    folder.mkdir()
+    shutil.copy(cfg.store.path, folder / "store.sqlite3")
+    with fake_ncbi(scale, rate_limit=True) as srv:
+        limited = write_bench_config(
+            folder, srv.base_url, scale.network, scale.network.topic_ids, {"path": "store.sqlite3"}
+        )
+        key = BENCH_KEY if rate >= 10 else None
+        limited = dataclasses.replace(limited, ncbi=dataclasses.replace(limited.ncbi, api_key=key))
+        start = time.perf_counter()
+        fetch_job(limited, today=scale.today)
+        elapsed = time.perf_counter() - start
+        made, refused = len(srv.requests), srv.refused
+    floor = (made - 1) / rate
+    print(
+        f"the daily fetch through littrack's limiter at {rate:g}/s: {made:,} requests in {elapsed:.1f} s"
+        f" (floor {floor:.1f} s, {elapsed / floor:.2f}x), {refused} x 429"
+    )
+    shutil.rmtree(folder)
+    return {"requests": made, "seconds": elapsed, "floor": floor, "refused": refused}
 
 
 def fetch_subsets(scale: Scale, cfg: Config, srv: FakeEutils, tmp: Path) -> dict[int, dict[str, int]]:
@@ -358,6 +388,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--only", default="fetch,store", help="comma-separated sections: fetch, store")
     ap.add_argument("--backend", default="sqlite", help="comma-separated: sqlite, postgresql")
     ap.add_argument("--digests", type=int, default=0, help="render this many profiles' digests (0: all)")
+    ap.add_argument(
+        "--at-limit", default="", help="also run the daily fetch through littrack's limiter at these rates (3,10)"
+    )
     ap.add_argument("--skip-gather", action="store_true", help="do not time the evidence snapshot alone")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args(argv)
@@ -373,7 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {"papers": args.papers, "topics": args.topics, "profiles": args.profiles}
     sections = args.only.split(",")
     if "fetch" in sections:
-        fetch_section(scale, results)
+        fetch_section(scale, results, [float(r) for r in args.at_limit.split(",") if r])
     if "store" in sections:
         for backend in args.backend.split(","):
             store_section(scale, backend, args.digests, results, gather_alone=not args.skip_gather)
