@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "littrack.progress": 1,
     "littrack.lock": 1,
     "littrack.redact": 1,
+    "littrack.pg": 1,
     "littrack.ratelimit": 1,
     "littrack.http": 1,
     "littrack.jsonapi": 1,

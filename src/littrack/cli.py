@@ -312,7 +312,7 @@ def export(state: State, fmt: str, topic_id: str | None, since: str | None, outp
         text = evidence_csv(current_page(cfg), topic_id=topic_id, since=since_date)
         count, what = csv_rows(text), "rows"
     else:
-        with open_store(cfg.store.path) as store:
+        with open_store(cfg.store.location, password=cfg.store.password) as store:
             papers = [sp.paper for sp in iter_papers(store, topic_id=topic_id, since=since_date)]
         text, count, what = render_export(papers, fmt), len(papers), "papers"
     if output:

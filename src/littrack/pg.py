@@ -79,7 +79,7 @@ def error_for(url: str, exc: BaseException, *, doing: str = "store") -> StoreErr
                           "ask its administrator to free space, then run again (nothing was marked done)")
     if sqlstate in {"55P03", "40P01", "57014"}:  # lock_not_available, deadlock_detected, query_canceled (timeout)
         return StoreError(f"the store {where} is locked by another littrack process; wait for it to finish")
-    if sqlstate.startswith("08") or "connection" in text.lower() and "closed" in text.lower():
+    if sqlstate.startswith("08") or ("connection" in text.lower() and "closed" in text.lower()):
         return StoreError(f"lost the connection to the store {where}: {text}; "
                           "nothing after the last commit was kept; run again when the server is back")
     if sqlstate == "28P01" or "password authentication failed" in text:

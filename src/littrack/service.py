@@ -94,7 +94,7 @@ def _run_fetch(cfg: Config, emit: Emit) -> None:
 
 def _run_digest(cfg: Config, emit: Emit) -> None:
     """The digest, preceded by a fetch when the last successful one is older than the digest period."""
-    with open_store(cfg.store.path) as store:
+    with open_store(cfg.store.location, password=cfg.store.password) as store:
         last = last_run(store, "fetch", status="ok")
     ended = _parse_time(last.ended_at) if last and last.ended_at else None
     if needs_fetch_first(ended, dt.datetime.now(dt.UTC), cfg.digest.period_days):
@@ -204,7 +204,7 @@ class Service:
                 self._record_abandoned()
                 return True
         try:
-            with open_store(self.cfg.store.path) as store:
+            with open_store(self.cfg.store.location, password=self.cfg.store.password) as store:
                 mark_stopped(store, self.pid)
         except LittrackError as exc:
             log.warning("could not record the service stop in the store: %s", _one_line(exc))
@@ -214,7 +214,7 @@ class Service:
     def _record_abandoned(self) -> None:
         """Our own stuck job holds the job lock, so no other writer can be running: its row is ours to close."""
         try:
-            with open_store(self.cfg.store.path) as store:
+            with open_store(self.cfg.store.location, password=self.cfg.store.password) as store:
                 mark_interrupted(store)
                 mark_stopped(store, self.pid)
         except LittrackError as exc:
@@ -252,7 +252,7 @@ class Service:
         tz = self._tz(cfg)
         now = dt.datetime.now(tz)
         grace = dt.timedelta(minutes=cfg.schedule.misfire_grace_minutes)
-        with open_store(cfg.store.path) as store:
+        with open_store(cfg.store.location, password=cfg.store.password) as store:
             last = {kind: last_run(store, kind, status="ok") for kind in KINDS}
         for offset, kind in enumerate(KINDS):  # fetch before digest
             run = last[kind]
@@ -290,7 +290,7 @@ class Service:
             next_runs={k: v.isoformat() if v else None for k, v in nxt.items()}, retries=failures,
         )
         try:
-            with open_store(cfg.store.path) as store:
+            with open_store(cfg.store.location, password=cfg.store.password) as store:
                 save_state(store, state)
         except LittrackError as exc:
             log.warning("could not record the service state in the store: %s", _one_line(exc))

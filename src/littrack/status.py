@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from littrack.config import Config
-from littrack.lock import job_lock_path, service_lock_path
+from littrack.lock import JOB, SERVICE, job_lock_path, pg_lock_held, service_lock_path
+from littrack.pg import display_url
 from littrack.schedule import next_fire, parse_schedule, resolve_timezone, when
 from littrack.store import Store, open_store
 from littrack.store.digests import recent_digests, waiting_pmids
@@ -36,19 +37,25 @@ KINDS = ("fetch", "digest")
 def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any]:
     """Read-only snapshot of the store; safe while a job runs (WAL readers never block the writer)."""
     now = now or dt.datetime.now(dt.UTC)
-    info: dict[str, Any] = {"config": str(cfg.path), "store": str(cfg.store.path)}
-    running = service_running(cfg.store.path)
-    busy = _lock_held(job_lock_path(cfg.store.path))
-    if not cfg.store.path.exists():
+    pgsql = cfg.store.is_postgresql
+    info: dict[str, Any] = {"config": str(cfg.path), "store": display_url(cfg.store.location) if pgsql
+                            else str(cfg.store.path)}
+    if pgsql:
+        running = pg_lock_held(cfg.store, SERVICE) is not None
+        busy = pg_lock_held(cfg.store, JOB) is not None
+    else:
+        running = service_running(cfg.store.path)
+        busy = _lock_held(job_lock_path(cfg.store.path))
+    if not pgsql and not cfg.store.path.exists():
         info.update(runs=[], counts={}, watermarks={}, store_bytes=0, store_total_bytes=0, digests=[],
                     waiting={"profile": cfg.digest.profile or "", "papers": 0}, last_error=None, unreadable=[])
         info["service"] = {"running": running}
         info["jobs"] = {kind: _job(cfg, kind, None, None, now) for kind in KINDS}
         info["sources"] = _sources(cfg, None)
         return info
-    with open_store(cfg.store.path) as store:
-        info["store_bytes"] = cfg.store.path.stat().st_size
-        info["store_total_bytes"] = _store_bytes(cfg.store.path)
+    with open_store(cfg.store.location, password=cfg.store.password) as store:
+        info["store_bytes"] = _pg_bytes(store) if pgsql else cfg.store.path.stat().st_size
+        info["store_total_bytes"] = info["store_bytes"] if pgsql else _store_bytes(cfg.store.path)
         info["counts"] = counts(store) | {
             "preprints": count_preprints(store),
             "free_full_text": count_open_access(store),
@@ -133,6 +140,10 @@ def _lock_held(path: Path) -> bool:
     finally:
         os.close(fd)  # also releases our probe lock at once
     return False
+
+
+def _pg_bytes(store: Store) -> int:
+    return int(store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
 
 
 def _store_bytes(path: Path) -> int:

@@ -46,6 +46,18 @@ class NcbiConfig:
 @dataclass(frozen=True)
 class StoreConfig:
     path: Path = Path("littrack.sqlite3")  # relative paths resolve against the config file's folder
+    url: str | None = None  # postgresql://user@host[:port]/db instead of the SQLite file (no password in it)
+    password_env: str = "LITTRACK_DB_PASSWORD"
+    password: str | None = field(default=None, repr=False)  # resolved from the environment
+
+    @property
+    def location(self) -> str:
+        """What :func:`littrack.store.open_store` opens: the PostgreSQL URL, else the SQLite file."""
+        return self.url or str(self.path)
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.url is not None
 
 
 @dataclass(frozen=True)
@@ -213,7 +225,7 @@ class Config:
 
     def secrets(self) -> tuple[str, ...]:
         """The values no log line or message may show (resolved from the environment)."""
-        return tuple(s for s in (self.ncbi.api_key, self.email.password) if s)
+        return tuple(s for s in (self.ncbi.api_key, self.email.password, self.store.password) if s)
 
     def topic(self, topic_id: str) -> Topic:
         for t in self.topics:

@@ -39,7 +39,7 @@ from littrack.errors import DigestError, LittrackError
 from littrack.evidence_page.gather import with_latest_delivery
 from littrack.evidence_page.job import EVIDENCE_PAGE, write_page
 from littrack.export import to_bibtex, to_csl_json, to_ris
-from littrack.lock import hold_lock, job_lock_path
+from littrack.lock import job_lock
 from littrack.models import DateWindow, Paper, PaperChange
 from littrack.store import Store, open_store
 from littrack.store import digests as ledger
@@ -196,7 +196,7 @@ def digest_job(
     """
     now = now or dt.datetime.now(dt.UTC).astimezone()
     profile = cfg.digest.profile or ""
-    with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
+    with job_lock(cfg.store, wait=lock_wait), open_store(cfg.store.location, password=cfg.store.password) as store:
         mark_interrupted(store)
         ledger.mark_interrupted(store)
         pmids = ledger.waiting_pmids(store, profile)
@@ -363,7 +363,7 @@ def rebuild_digest(cfg: Config, digest_id: int, *, lock_wait: float | None = Non
     A delivered digest is rewritten into its own files; any other goes to ``rebuild-<id>.html`` beside
     them, since the name it once claimed may belong to a delivered digest now.
     """
-    with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
+    with job_lock(cfg.store, wait=lock_wait), open_store(cfg.store.location, password=cfg.store.password) as store:
         row = ledger.get_digest(store, digest_id)
         if row is None:
             raise DigestError(f"no digest #{digest_id} in the store; `littrack status` lists them")

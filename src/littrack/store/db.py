@@ -151,13 +151,13 @@ def open_store(path: str | Path, *, password: str | None = None) -> Store:
     if pg.is_url(target):
         from littrack.store import postgres  # psycopg is optional: imported only for a PostgreSQL store
 
-        conn = postgres.connect(target, password)
+        server = postgres.connect(target, password)
         try:
-            postgres.migrate(conn)
+            postgres.migrate(server)
         except BaseException:
-            conn.close()
+            server.close()
             raise
-        return Store(conn, pg.display_url(target), POSTGRESQL)
+        return Store(server, pg.display_url(target), POSTGRESQL)
     try:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so transactions are explicit.
         conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)

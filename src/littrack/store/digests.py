@@ -8,7 +8,6 @@ process ended first; the next digest records that). Only a delivered digest owns
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from littrack.models import RETRACTION_KINDS, ChangeKind, ChangeSource, DateWindow, PaperChange
 from littrack.store.changes import change_sources_of
 from littrack.store.codec import paper_from_json
-from littrack.store.db import Store, now_iso
+from littrack.store.db import Connection, Store, now_iso
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class DigestRow:
     sending_at: str | None = None  # handed to the SMTP server; an undelivered row with it may have arrived
 
     @classmethod
-    def from_row(cls, r: sqlite3.Row) -> DigestRow:
+    def from_row(cls, r: Any) -> DigestRow:
         d = dict(r)
         d["per_topic"] = json.loads(d["per_topic"] or "{}")
         d["emailed"] = bool(d["emailed"])
@@ -88,7 +87,7 @@ def create_digest(
     with store.transaction() as c:
         cur = c.execute(
             "INSERT INTO digests (profile, created_at, status, period_start, period_end, total, per_topic)"
-            " VALUES (?,?,?,?,?,?,?)",
+            " VALUES (?,?,?,?,?,?,?) RETURNING id",
             (
                 profile,
                 now_iso(),
@@ -99,7 +98,7 @@ def create_digest(
                 json.dumps(per_topic, sort_keys=True),
             ),
         )
-        digest_id = int(cur.lastrowid or 0)
+        digest_id = int(cur.fetchone()[0])
         c.executemany("INSERT INTO digest_papers (digest_id, pmid) VALUES (?,?)", [(digest_id, p) for p in pmids])
     return digest_id
 
@@ -158,7 +157,7 @@ def maybe_sent(store: Store, profile: str, pmids: Sequence[int]) -> list[DigestR
 
 
 def mark_delivered(
-    conn: sqlite3.Connection, digest_id: int, profile: str, *, emailed: bool, change_ids: Sequence[int]
+    conn: Connection, digest_id: int, profile: str, *, emailed: bool, change_ids: Sequence[int]
 ) -> None:
     """Record delivery; call inside the transaction that also marks add-on sections reported."""
     stamp = now_iso()
@@ -173,7 +172,8 @@ def mark_delivered(
         (profile, stamp, digest_id),
     )
     conn.executemany(
-        "INSERT OR IGNORE INTO change_reports (change_id, profile, digest_id) VALUES (?,?,?)",
+        "INSERT INTO change_reports (change_id, profile, digest_id)"
+        " VALUES (?,?,?) ON CONFLICT DO NOTHING",
         [(cid, profile, digest_id) for cid in change_ids],
     )
 
@@ -232,7 +232,7 @@ def papers_to_recheck(store: Store, limit: int) -> list[int]:
     return [r[0] for r in rows]
 
 
-def mark_checked(conn: sqlite3.Connection, pmids: Sequence[int]) -> None:
+def mark_checked(conn: Connection, pmids: Sequence[int]) -> None:
     stamp = now_iso()
     conn.executemany("UPDATE delivered_papers SET checked_at=? WHERE pmid=?", [(stamp, p) for p in pmids])
 

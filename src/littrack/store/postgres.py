@@ -112,7 +112,7 @@ class Cursor:
 
 
 class PgConnection:
-    """The part of ``sqlite3.Connection`` the store uses, over one psycopg connection (autocommit between
+    """The part of ``Connection`` the store uses, over one psycopg connection (autocommit between
     transactions, as the SQLite connection is)."""
 
     def __init__(self, raw: Any, url: str) -> None:

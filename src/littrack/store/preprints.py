@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from littrack.models import LinkMethod, Paper, Preprint, PreprintLink
 from littrack.store.codec import paper_from_json, preprint_from_json, preprint_to_json
-from littrack.store.db import Store, now_iso
+from littrack.store.db import Connection, Store, now_iso
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,7 @@ class PublishedPreprint:
     paper: Paper
 
 
-def save_preprints(conn: sqlite3.Connection, preprints: Iterable[Preprint], *, topic_id: str | None) -> int:
+def save_preprints(conn: Connection, preprints: Iterable[Preprint], *, topic_id: str | None) -> int:
     """Insert new preprints, refresh known ones, link each to ``topic_id``; returns how many were new."""
     new = 0
     stamp = now_iso()
@@ -53,7 +52,8 @@ def save_preprints(conn: sqlite3.Connection, preprints: Iterable[Preprint], *, t
             )
         if topic_id is not None:
             conn.execute(
-                "INSERT OR IGNORE INTO preprint_topics (preprint_id, topic_id, first_matched_at) VALUES (?,?,?)",
+                "INSERT INTO preprint_topics (preprint_id, topic_id, first_matched_at)"
+                " VALUES (?,?,?) ON CONFLICT DO NOTHING",
                 (p.id, topic_id, stamp),
             )
     return new
@@ -64,14 +64,14 @@ def get_preprints(store: Store, ids: Sequence[str]) -> dict[str, StoredPreprint]
     for i in range(0, len(ids), 500):
         chunk = list(ids[i : i + 500])
         marks = ",".join("?" * len(chunk))
-        rows = store.conn.execute(
-            f"SELECT p.id, p.record, group_concat(t.topic_id) AS topics FROM preprints p"
-            f" LEFT JOIN preprint_topics t ON t.preprint_id = p.id WHERE p.id IN ({marks}) GROUP BY p.id",
-            chunk,
-        )
+        rows = store.conn.execute(f"SELECT id, record FROM preprints WHERE id IN ({marks})", chunk).fetchall()
+        topics: dict[str, list[str]] = {}
+        for t in store.conn.execute(
+            f"SELECT preprint_id, topic_id FROM preprint_topics WHERE preprint_id IN ({marks})", chunk
+        ):
+            topics.setdefault(t[0], []).append(t[1])
         for r in rows:
-            topics = tuple(sorted(r["topics"].split(","))) if r["topics"] else ()
-            out[r["id"]] = StoredPreprint(preprint_from_json(r["record"]), topics)
+            out[r["id"]] = StoredPreprint(preprint_from_json(r["record"]), tuple(sorted(topics.get(r["id"], ()))))
     return out
 
 
@@ -92,7 +92,7 @@ def get_preprint_watermark(store: Store, topic_id: str, query: str) -> dt.date |
     return dt.date.fromisoformat(row["through_date"])
 
 
-def set_preprint_watermark(conn: sqlite3.Connection, topic_id: str, query: str, through: dt.date, run_id: int) -> None:
+def set_preprint_watermark(conn: Connection, topic_id: str, query: str, through: dt.date, run_id: int) -> None:
     """Advance the watermark; call inside the transaction that saves the topic's preprints."""
     conn.execute(
         "INSERT INTO preprint_watermarks (topic_id, query, through_date, run_id, updated_at) VALUES (?,?,?,?,?)"
@@ -125,17 +125,18 @@ def preprints_to_recheck(store: Store, limit: int, *, asked_before: str) -> list
     return [r["id"] for r in rows]
 
 
-def mark_rechecked(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+def mark_rechecked(conn: Connection, ids: Sequence[str]) -> None:
     stamp = now_iso()
     conn.executemany("UPDATE preprints SET rechecked_at = ? WHERE id = ?", [(stamp, i) for i in ids])
 
 
-def save_links(conn: sqlite3.Connection, links: Iterable[PreprintLink]) -> int:
+def save_links(conn: Connection, links: Iterable[PreprintLink]) -> int:
     """Record links; a preprint keeps its first link (the primary key refuses a second)."""
     stamp = now_iso()
     return sum(
         conn.execute(
-            "INSERT OR IGNORE INTO preprint_links (preprint_id, pmid, method, score, linked_at) VALUES (?,?,?,?,?)",
+            "INSERT INTO preprint_links (preprint_id, pmid, method, score, linked_at)"
+            " VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
             (link.preprint_id, link.pmid, link.method, link.score, stamp),
         ).rowcount
         for link in links
@@ -195,7 +196,7 @@ def topic_preprints(store: Store) -> list[StoredPreprint]:
     return [found[i] for i in ids if i in found]
 
 
-def mark_preprints_delivered(conn: sqlite3.Connection, profile: str, digest_id: int, ids: Sequence[str]) -> None:
+def mark_preprints_delivered(conn: Connection, profile: str, digest_id: int, ids: Sequence[str]) -> None:
     """Call inside the delivery transaction; the primary key forbids sending a preprint twice."""
     conn.executemany(
         "INSERT INTO delivered_preprints (profile, preprint_id, digest_id) VALUES (?,?,?)",
@@ -232,8 +233,9 @@ def published_to_report(store: Store, profile: str, *, digest_id: int | None = N
     ]
 
 
-def mark_links_reported(conn: sqlite3.Connection, profile: str, digest_id: int, ids: Sequence[str]) -> None:
+def mark_links_reported(conn: Connection, profile: str, digest_id: int, ids: Sequence[str]) -> None:
     conn.executemany(
-        "INSERT OR IGNORE INTO preprint_link_reports (preprint_id, profile, digest_id) VALUES (?,?,?)",
+        "INSERT INTO preprint_link_reports (preprint_id, profile, digest_id)"
+        " VALUES (?,?,?) ON CONFLICT DO NOTHING",
         [(i, profile, digest_id) for i in ids],
     )
