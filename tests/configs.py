@@ -47,6 +47,8 @@ def write_config(directory: Path, base_url: str, **sections: Any) -> Path:
         "sources": {"europepmc": {"enabled": False}, "crossref": {"enabled": False}},
         "background": {"resolve_mentions": False},
     }
+    if "store" in sections:  # a whole store section: store.url (PostgreSQL) replaces store.path
+        data["store"] = sections.pop("store")
     data = _merge(data, sections)
     path = directory / "config.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
