@@ -54,6 +54,7 @@ LAYERS: dict[str, int] = {
     "littrack.evidence_page": 4,  # reads the store, renders with the digest's templates, writes beside the digests
     # 5: entry points
     "littrack.service": 5,
+    "littrack.standby": 5,
     "littrack.status": 5,
     "littrack.demo": 5,
     "littrack.cli": 5,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import StoreTarget
 from configs import write_config
+from conftest import StoreTarget
 from littrack.cli import main
 from littrack.errors import StoreError
 from littrack.eutils.pubmed_xml import iter_papers
@@ -21,7 +21,8 @@ from littrack.replay.server import FakeEutils
 from littrack.store import db as store_db
 from littrack.store import postgres
 from littrack.store.digests import create_digest, mark_delivered, waiting_pmids
-from littrack.store.papers import get_papers, iter_papers as stored_papers, save_papers
+from littrack.store.papers import get_papers, save_papers
+from littrack.store.papers import iter_papers as stored_papers
 from littrack.store.runs import finish_run, get_watermark, last_run, set_watermark, start_run
 
 PAPERS = list(iter_papers(efetch_xml(r.xml for r in list(default_corpus())[:40])))

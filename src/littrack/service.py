@@ -37,6 +37,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from littrack import standby
 from littrack.config import Config, load_config, require_contact_email
 from littrack.digest.job import digest_job
 from littrack.errors import ConfigError, LittrackError, LockError
@@ -72,16 +73,23 @@ def run_service(config_path: Path, initial: Config, load: Callable[[Path], Confi
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
         # APScheduler logs every job submission at INFO; our own start/end lines say it better.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    lock = service_lock_path(initial.store.path)
     abandoned = False
     with ExitStack() as stack:
-        try:
-            stack.enter_context(hold_lock(lock, wait=SERVICE_LOCK_WAIT))
-        except LockError:
-            raise LockError(
-                f"another `littrack run` ({holder(lock)}) is already serving the store {initial.store.path}; "
-                "one service per store: stop that one first (or use `littrack status` to see what it is doing)"
-            ) from None
+        if initial.store.is_postgresql:
+            scheduler_lock = standby.await_scheduler_lock(initial.store)
+            if scheduler_lock is None:
+                return  # stopped while standing by
+            stack.enter_context(scheduler_lock)
+            standby.watch(scheduler_lock)
+        else:
+            lock = service_lock_path(initial.store.path)
+            try:
+                stack.enter_context(hold_lock(lock, wait=SERVICE_LOCK_WAIT))
+            except LockError:
+                raise LockError(
+                    f"another `littrack run` ({holder(lock)}) is already serving the store {initial.store.path}; "
+                    "one service per store: stop that one first (or use `littrack status` to see what it is doing)"
+                ) from None
         abandoned = Service(config_path, initial, load).run()
     if abandoned:
         logging.shutdown()
@@ -146,7 +154,7 @@ class Service:
         try:
             cfg = self.cfg
             log.info("littrack service started (pid %d, config %s, store %s)", self.pid, self.config_path,
-                     cfg.store.path)
+                     cfg.store.display)
             log.info("schedule: %s", self._describe(cfg))
             self.scheduler.start(paused=True)
             self._schedule(cfg)
@@ -302,8 +310,8 @@ class Service:
         old = self.cfg
         try:
             new = self.load(self.config_path)
-            if new.store.path != old.store.path:
-                raise ConfigError(f"{self.config_path}: store.path changed ({old.store.path} → {new.store.path});"
+            if new.store.location != old.store.location:
+                raise ConfigError(f"{self.config_path}: the store changed ({old.store.display} → {new.store.display});"
                                   " restart the service to switch stores")
             require_contact_email(new)
         except LittrackError as exc:

@@ -59,6 +59,11 @@ class StoreConfig:
     def is_postgresql(self) -> bool:
         return self.url is not None
 
+    @property
+    def display(self) -> str:
+        """The store as messages and logs name it (a URL never carries a password: the config refuses one)."""
+        return self.url or str(self.path)
+
 
 @dataclass(frozen=True)
 class FetchConfig:
