@@ -75,10 +75,9 @@ def test_a_wrong_password_is_one_line_naming_the_variable_and_never_the_password
 
 def test_a_second_job_waits_for_the_advisory_lock_then_names_its_holder(pg_target: StoreTarget, tmp_path: Path):
     cfg = load_config(write_config(tmp_path, "http://127.0.0.1:9/", store={"url": pg_target.location}))
-    with job_lock(cfg.store, wait=0):
-        with pytest.raises(LockError, match=rf"the store is in use by [^ ]+:{os.getpid()} \("):
-            with job_lock(cfg.store, wait=0.5):
-                pass
+    holder_pattern = rf"the store is in use by [^ ]+:{os.getpid()} \("
+    with job_lock(cfg.store, wait=0), pytest.raises(LockError, match=holder_pattern), job_lock(cfg.store, wait=0.5):
+        pass
     with job_lock(cfg.store, wait=0):  # released when its connection closed
         pass
 

@@ -81,7 +81,7 @@ def test_a_paper_is_delivered_once_per_profile_whatever_the_code_above_does(stor
             mark_delivered(c, first, "", emailed=True, change_ids=[])
         assert waiting_pmids(store, "") == [] and waiting_pmids(store, "other") == pmids
         again = create_digest(store, "", pmids, None, {"a": 3})
-        with pytest.raises(Exception, match="(?i)unique|duplicate"), store.transaction() as c:
+        with pytest.raises(Exception, match=r"(?i)unique|duplicate"), store.transaction() as c:
             mark_delivered(c, again, "", emailed=False, change_ids=[])
         emailed = store.conn.execute("SELECT emailed FROM digests WHERE id = ?", (first,)).fetchone()[0]
         assert emailed == 1
@@ -93,10 +93,11 @@ def test_a_store_from_a_newer_littrack_is_refused_with_a_clear_message(store_tar
             store.conn.execute("UPDATE schema_version SET version = 999")
         else:
             store.conn.execute("PRAGMA user_version = 999")
-    with pytest.raises(StoreError, match="newer littrack .schema 999.; upgrade littrack"):
+    with pytest.raises(StoreError, match=r"newer littrack \(schema 999\); upgrade littrack"):
         store_target.open()
 
 
+@pytest.mark.slow
 def test_fetch_then_digest_sends_every_paper_once_and_the_next_digest_nothing(store_target, tmp_path: Path):
     corpus = list(default_corpus())[:60]
     from littrack.replay.corpus import Corpus
