@@ -1,6 +1,7 @@
 """``littrack run``: the long-running service. APScheduler fires the same jobs as ``littrack fetch``/``digest``.
 
-Boundary: the process's life (one-instance lock, signals, config reload), when jobs run (regular slots,
+Boundary: the process's life (the service lock, or standing by for it on PostgreSQL: :mod:`littrack.standby`;
+signals, config reload), when jobs run (regular slots,
 missed slots, retries) and the log lines about it. *What* to run when is decided by
 :mod:`littrack.schedule` (pure functions); the work is :func:`littrack.fetch.job.fetch_job` and
 :func:`littrack.digest.job.digest_job`, called exactly as the one-off commands call them.
@@ -40,9 +41,8 @@ from apscheduler.triggers.date import DateTrigger
 from littrack import standby
 from littrack.config import Config, load_config, require_contact_email
 from littrack.digest.job import digest_job
-from littrack.errors import ConfigError, LittrackError, LockError
+from littrack.errors import ConfigError, LittrackError
 from littrack.fetch.job import fetch_job
-from littrack.lock import hold_lock, holder, service_lock_path
 from littrack.schedule import (
     missed_run,
     needs_fetch_first,
@@ -58,7 +58,6 @@ from littrack.store.service_state import ServiceState, mark_stopped, save_state
 log = logging.getLogger(__name__)
 
 KINDS = ("fetch", "digest")
-SERVICE_LOCK_WAIT = 1.0  # seconds a second `littrack run` waits before giving up
 STOP_WAIT = 5.0  # seconds a running job gets to finish after SIGTERM
 INTERRUPT_WAIT = 10.0  # seconds an interrupted job gets to roll back
 _IDLE_WAKE = 300.0  # the main loop wakes this often even without signals
@@ -75,21 +74,8 @@ def run_service(config_path: Path, initial: Config, load: Callable[[Path], Confi
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     abandoned = False
     with ExitStack() as stack:
-        if initial.store.is_postgresql:
-            scheduler_lock = standby.await_scheduler_lock(initial.store)
-            if scheduler_lock is None:
-                return  # stopped while standing by
-            stack.enter_context(scheduler_lock)
-            standby.watch(scheduler_lock)
-        else:
-            lock = service_lock_path(initial.store.path)
-            try:
-                stack.enter_context(hold_lock(lock, wait=SERVICE_LOCK_WAIT))
-            except LockError:
-                raise LockError(
-                    f"another `littrack run` ({holder(lock)}) is already serving the store {initial.store.path}; "
-                    "one service per store: stop that one first (or use `littrack status` to see what it is doing)"
-                ) from None
+        if not standby.hold_service_lock(stack, initial.store):
+            return  # stopped while standing by
         abandoned = Service(config_path, initial, load).run()
     if abandoned:
         logging.shutdown()

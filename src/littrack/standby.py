@@ -1,4 +1,4 @@
-"""A second ``littrack run`` against the same PostgreSQL database stands by instead of exiting.
+"""The service lock: one ``littrack run`` per SQLite store; on PostgreSQL a second one stands by instead of exiting.
 
 Services on several machines may share one database (a hospital's IT runs two for resilience). One holds
 the scheduler lock (a PostgreSQL advisory lock, :class:`littrack.lock.PgLock`) and schedules; the others log
@@ -14,15 +14,38 @@ import logging
 import os
 import signal
 import threading
+from contextlib import ExitStack
 
 from littrack.config.model import StoreConfig
-from littrack.errors import StoreError
-from littrack.lock import SERVICE, PgLock
+from littrack.errors import LockError, StoreError
+from littrack.lock import SERVICE, PgLock, hold_lock, holder, service_lock_path
 
 log = logging.getLogger("littrack.service")
 
 STANDBY_POLL = 10.0  # seconds between tries of a standing-by service
 WATCH_EVERY = 15.0  # seconds between checks that the holder's lock connection is alive
+SERVICE_LOCK_WAIT = 1.0  # seconds a second `littrack run` on a SQLite store waits before giving up
+
+
+def hold_service_lock(stack: ExitStack, store: StoreConfig) -> bool:
+    """Take the service lock for the life of ``stack``: SQLite refuses a second service (LockError, exit 75);
+    PostgreSQL stands by until the lock is free. False if stopped while standing by."""
+    if store.is_postgresql:
+        lock = await_scheduler_lock(store)
+        if lock is None:
+            return False
+        stack.enter_context(lock)
+        watch(lock)
+        return True
+    path = service_lock_path(store.path)
+    try:
+        stack.enter_context(hold_lock(path, wait=SERVICE_LOCK_WAIT))
+    except LockError:
+        raise LockError(
+            f"another `littrack run` ({holder(path)}) is already serving the store {store.path}; "
+            "one service per store: stop that one first (or use `littrack status` to see what it is doing)"
+        ) from None
+    return True
 
 
 def await_scheduler_lock(store: StoreConfig, poll: float = STANDBY_POLL) -> PgLock | None:

@@ -31,6 +31,7 @@ _VERSION_TABLE = (
 )
 # Two processes starting against a fresh database migrate one after the other (advisory lock on this key).
 MIGRATION_LOCK_KEY = 0x6C697474  # "litt"
+LOCK_TIMEOUT_MS = 10_000
 
 
 @functools.lru_cache(maxsize=2048)
@@ -155,6 +156,8 @@ def connect(url: str, password: str | None) -> PgConnection:
     raw = pg.connect(url, password, autocommit=True)
     raw.cursor_factory = psycopg.ClientCursor
     raw.row_factory = _row_factory
+    # A row lock held by another writer fails after this long, as SQLite's busy timeout does (one clear line).
+    raw.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
     _bool_as_integer(raw, psycopg)
     return PgConnection(raw, url)
 
