@@ -15,6 +15,15 @@ placeholders become ``%s`` once (cached).
 Statements go through psycopg's ``ClientCursor`` (values quoted by libpq on the client, as psycopg 2 did) so
 that a parameter in a position PostgreSQL cannot type by itself (``coalesce(?, col)``, ``SELECT ?, pmid``)
 behaves as it does in SQLite, and a migration script of several statements runs in one call.
+
+Migrations: a folder per dialect with the same numbers (``migrations/NNN_*.sql`` for SQLite,
+``migrations/postgresql/NNN_*.sql``), not one folder and a translator. The DDL differs exactly where a
+translator would be cleverest and least reviewable: identity columns for SQLite's ``INTEGER PRIMARY KEY`` ids,
+``gen_random_uuid()`` for 006's ``randomblob`` UUID, ``runs`` created before ``papers`` (PostgreSQL checks a
+foreign key's table at CREATE), ``DOUBLE PRECISION`` for ``REAL``. A reviewer reads what runs; the tests check
+that both folders have the same numbers and build the same tables and columns. The version lives in
+``schema_version``; each migration runs in one transaction under an advisory lock (two processes starting
+against a fresh database migrate one after the other).
 """
 
 from __future__ import annotations
