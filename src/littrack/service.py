@@ -41,7 +41,17 @@ from littrack.config import Config, load_config, require_contact_email
 from littrack.errors import ConfigError, LittrackError, LockError
 from littrack.lock import hold_lock, holder, service_lock_path
 from littrack.schedule import missed_run, parse_schedule, resolve_timezone, retry_delay, when
-from littrack.service_jobs import describe, job_kinds, job_schedule, last_ok, run_job_kind
+from littrack.service_jobs import (
+    FETCH,
+    Emit,
+    describe,
+    job_kinds,
+    job_schedule,
+    last_ok,
+    profile_of,
+    run_digest,
+    run_fetch,
+)
 from littrack.store import open_store
 from littrack.store.runs import mark_interrupted
 from littrack.store.service_state import ServiceState, mark_stopped, save_state
@@ -52,8 +62,6 @@ SERVICE_LOCK_WAIT = 1.0  # seconds a second `littrack run` waits before giving u
 STOP_WAIT = 5.0  # seconds a running job gets to finish after SIGTERM
 INTERRUPT_WAIT = 10.0  # seconds an interrupted job gets to roll back
 _IDLE_WAKE = 300.0  # the main loop wakes this often even without signals
-
-Emit = Callable[[str], None]
 
 
 def run_service(config_path: Path, initial: Config, load: Callable[[Path], Config] = load_config) -> None:
@@ -77,6 +85,21 @@ def run_service(config_path: Path, initial: Config, load: Callable[[Path], Confi
     if abandoned:
         logging.shutdown()
         os._exit(0)  # the stuck job's thread would keep the interpreter alive; the kernel frees our locks
+
+
+RUNNERS: dict[str, Callable[..., None]] = {FETCH: run_fetch, "digest": run_digest}
+
+
+def _run(cfg: Config, kind: str, emit: Emit) -> None:
+    """Job ``kind``: the fetch, or a profile's digest (a job whose profile left the config does nothing)."""
+    if kind == FETCH:
+        RUNNERS[FETCH](cfg, emit)
+        return
+    profile = profile_of(cfg, kind)
+    if profile is None:
+        log.info("%s: its profile is no longer in the config; nothing to do", kind)
+        return
+    RUNNERS["digest"](cfg, emit, profile=profile)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -301,7 +324,7 @@ class Service:
         interrupted = False
         log.info("%s started (%s)", kind, why)
         try:
-            run_job_kind(cfg, kind, lambda line: log.info("%s [%.1fs]", line, time.monotonic() - started))
+            _run(cfg, kind, lambda line: log.info("%s [%.1fs]", line, time.monotonic() - started))
         except LittrackError as exc:
             error = _one_line(exc)
         except Exception as exc:  # a bug must not take the service down; keep the traceback for --verbose
