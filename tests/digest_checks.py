@@ -21,10 +21,13 @@ _PAPER_ANCHOR = re.compile(r'<article class="paper" id="pmid-(\d+)"')
 _HREF = re.compile(r'href="([^"#:]+)"')
 
 
-def ledger(store: Path) -> list[sqlite3.Row]:
+def ledger(store: Path, profile: str | None = None) -> list[sqlite3.Row]:
+    """The digest rows (of one profile, with ``profile``)."""
     conn = sqlite3.connect(store)
     conn.row_factory = sqlite3.Row
     try:
+        if profile is not None:
+            return list(conn.execute("SELECT * FROM digests WHERE profile = ? ORDER BY id", (profile,)))
         return list(conn.execute("SELECT * FROM digests ORDER BY id"))
     finally:
         conn.close()
@@ -62,8 +65,11 @@ def page_pmids(page: Path) -> set[int]:
     return {int(m) for m in _PAPER_ANCHOR.findall(page.read_text(encoding="utf-8"))}
 
 
-def assert_folder_agrees(store: Path, folder: Path, *, expect_pmids: set[int] | None = None) -> None:
-    rows = ledger(store)
+def assert_folder_agrees(
+    store: Path, folder: Path, *, expect_pmids: set[int] | None = None, profile: str | None = None
+) -> None:
+    """The module docstring's promise; with ``profile``, for that profile's digests in its own folder."""
+    rows = ledger(store, profile)
     delivered = [r for r in rows if r["status"] == "delivered"]
     papers = delivered_pmids(store)
     on_pages: Counter[int] = Counter()
