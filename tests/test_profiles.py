@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from configs import TOPICS, write_config
 from digest_samples import recorded_stored, safety_paper
 from littrack.cli import main
-from littrack.config import load_config
+from littrack.config import load_config, shipped_config_path
 from littrack.digest.assemble import build_view
 from littrack.digest.render import render_html
 from littrack.replay.corpus import Corpus, default_corpus
@@ -202,3 +202,14 @@ def test_a_safety_only_profile_leaves_papers_outside_the_lane_undelivered(tmp_pa
 
 def dt_now() -> dt.datetime:
     return dt.datetime(2026, 12, 2, 7, 0, tzinfo=dt.UTC)
+
+
+def test_the_shipped_profiles_example_is_a_valid_config_once_uncommented(tmp_path: Path) -> None:
+    text = shipped_config_path().read_text(encoding="utf-8")
+    start, end = text.index("# profiles:\n"), text.index("\nbackground:\n")
+    example = "\n".join(line[2:] for line in text[start:end].splitlines())
+    (tmp_path / "config.yaml").write_text(text[:start] + example + "\n" + text[end:], encoding="utf-8")
+    cfg = load_config(tmp_path / "config.yaml")
+    assert [p.id for p in cfg.digest_profiles] == ["crps-weekly", "everything-daily", "pharmacy"]
+    assert cfg.profile("crps-weekly").topics == (CRPS,) and cfg.profile("pharmacy").sections == ("safety",)
+    assert cfg.profile("everything-daily").schedule == "0 7 * * *" and cfg.profile("everything-daily").send_empty

@@ -6,6 +6,7 @@ Called by the digest job after a delivery, holding the store's job lock; renderi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
@@ -84,7 +85,10 @@ def write_profiles_index(cfg: Config, store: Store) -> None:
         entries = archive_entries(cfg.for_profile(p), store, p)
         latest = max(entries, key=lambda e: e.digest_id) if entries else None
         links.append(ProfileLink(p.id, p.name, follows_line(cfg, p), latest, len(entries)))
-    write_atomic(cfg.digest.output_dir / "index.html", render_profiles(links))
+    # Digests written before profiles: their files stay in digests/, and this page keeps listing them.
+    single = dataclasses.replace(cfg, profiles=())
+    earlier = archive_entries(single, store, single.digest_profiles[0])
+    write_atomic(cfg.digest.output_dir / "index.html", render_profiles(links, earlier=earlier))
 
 
 def follows_line(cfg: Config, profile: Profile) -> str:
