@@ -183,8 +183,10 @@ def _profile(
         fire = next_fire(parse_schedule(p.schedule, tz), now.astimezone(tz))
         nxt, source = (fire.isoformat() if fire else None), "schedule"
     last = delivered_digests(store, p.id)[:1] if store is not None else []
-    since = first_seen(store, p.id) if store is not None else ""
-    waiting = waiting_count(store, p.id, p.topics if p.explicit else None, since) if store is not None else 0
+    since = first_seen(store, p.id) if store is not None else None
+    # A profile the store has not seen yet starts with the next fetch: nothing waits for it so far.
+    topics = p.topics if p.explicit else None
+    waiting = waiting_count(store, p.id, topics, since) if store is not None and since is not None else 0
     return {
         "id": p.id, "name": p.name, "job": kind, "schedule": p.schedule, "topics": list(p.topics),
         "sections": list(p.sections), "recipients": len(p.recipients), "email": cfg.for_profile(p).email.enabled,

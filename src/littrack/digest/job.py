@@ -166,7 +166,7 @@ def digest_job(
     topics = p.topics if p.explicit else None
     with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
         register_profiles(store, [q.id for q in whole.digest_profiles])
-        since = first_seen(store, key)
+        since = first_seen(store, key) or ""  # registered just above
         mark_interrupted(store)
         ledger.mark_interrupted(store)
         pmids = ledger.waiting_pmids(store, key, topics, since)
@@ -188,7 +188,10 @@ def digest_job(
             retrying=ledger.previously_attempted(store, key, pmids),
             notice=attempts.duplicate_warning(notice, ledger.maybe_sent(store, key, pmids)),
             shown_sections=p.sections,
-            profile_lines=profile_lines(whole, p, since, first=ledger.latest_delivery(store, key) is None),
+            profile_lines=profile_lines(
+                whole, p, since, first=ledger.latest_delivery(store, key) is None,
+                before=ledger.backlog_count(store, p.topics, since) if p.explicit and since else 0,
+            ),
         )
         tag = key if p.explicit else None
         if p.explicit:

@@ -101,17 +101,18 @@ def follows_line(cfg: Config, profile: Profile) -> str:
     return line + "."
 
 
-def profile_lines(cfg: Config, profile: Profile, since: str, *, first: bool) -> tuple[str, ...]:
+def profile_lines(cfg: Config, profile: Profile, since: str, *, first: bool, before: int) -> tuple[str, ...]:
     """What a configured profile's digest says of itself: what it follows, and, in the first digest of a profile
-    added to a store that already had papers, that it starts at the profile's registration."""
+    added to a store that already held ``before`` papers of its topics, that it starts at its registration."""
     if not profile.explicit:
         return ()
     lines = [f"Profile {profile.name}: {follows_line(cfg, profile)}"]
-    if first and since:
+    if first and since and before:
         when = dt.datetime.fromisoformat(since).date().strftime("%-d %b %Y")
+        papers = f"{before} paper{'s' if before != 1 else ''}"
         lines.append(
-            f"This profile was added on {when}: its first digest starts then, not with the papers stored before"
-            " (`littrack export` lists those)."
+            f"This profile was added on {when}: its digests start then, not with the {papers} stored before"
+            " (`littrack export` lists them)."
         )
     return tuple(lines)
 

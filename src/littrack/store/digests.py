@@ -72,6 +72,16 @@ def waiting_count(store: Store, profile: str, topics: Sequence[str] | None = Non
     return len(waiting_pmids(store, profile, topics, since))
 
 
+def backlog_count(store: Store, topics: Sequence[str], before: str) -> int:
+    """Papers one of ``topics`` matched before ``before`` (what a profile registered then does not get)."""
+    in_topics, topic_args = topic_clause("t.topic_id", topics)
+    row = store.conn.execute(
+        f"SELECT count(DISTINCT t.pmid) FROM paper_topics t WHERE t.first_matched_at < ?{in_topics}",
+        (before, *topic_args),
+    ).fetchone()
+    return int(row[0])
+
+
 def previously_attempted(store: Store, profile: str, pmids: Sequence[int]) -> bool:
     """True when some of these papers were in a digest that was never delivered (a retry)."""
     if not pmids:
