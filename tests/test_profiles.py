@@ -215,3 +215,17 @@ def test_the_shipped_profiles_example_is_a_valid_config_once_uncommented(tmp_pat
     assert [p.id for p in cfg.digest_profiles] == ["crps-weekly", "everything-daily", "pharmacy"]
     assert cfg.profile("crps-weekly").topics == (CRPS,) and cfg.profile("pharmacy").sections == ("safety",)
     assert cfg.profile("everything-daily").schedule == "0 7 * * *" and cfg.profile("everything-daily").send_empty
+
+
+def test_rebuild_and_dry_run_of_a_profile_stay_in_its_folder(tmp_path: Path, server: FakeEutils) -> None:
+    cfg = config(tmp_path, server)
+    assert cli(cfg, "fetch")[0] == 0
+    code, out, _ = cli(cfg, "digest", "--profile", "crps", "--dry-run")
+    assert code == 0 and "/digests/crps/" in out and out.rstrip().endswith("(dry run, nothing marked or sent)")
+    assert delivered(tmp_path) == {}
+    assert cli(cfg, "digest", "--profile", "crps")[0] == 0
+    page = next((tmp_path / "digests" / "crps").glob("20*-crps.html"))
+    before = page.read_text(encoding="utf-8")
+    code, out, _ = cli(cfg, "digest", "--rebuild", "1")
+    assert code == 0 and f"→ {page} (nothing marked or sent)" in out
+    assert page.read_text(encoding="utf-8").count('class="paper"') == before.count('class="paper"')
