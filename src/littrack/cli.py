@@ -238,6 +238,8 @@ def digest(state: State, dry_run: bool, rebuild_id: int | None, profile_id: str 
                 raise
             state.say(f"digest ({p.id}): failed: {exc}", err=True)
             failed.append((p.id, exc))
+    if failed and len(failed) == len(profiles):  # none delivered: exit as the first did (75: the store is busy)
+        raise failed[0][1]
     if failed:
         names = ", ".join(pid for pid, _ in failed)
         raise DigestError(f"{len(failed)} of {len(profiles)} profiles failed ({names}); the others were delivered")
