@@ -42,7 +42,7 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
     busy = _lock_held(job_lock_path(cfg.store.path))
     if not cfg.store.path.exists():
         info.update(runs=[], counts={}, watermarks={}, store_bytes=0, store_total_bytes=0, digests=[],
-                    waiting={"profile": cfg.digest.profile or "", "papers": 0}, last_error=None, unreadable=[])
+                    waiting={"profile": cfg.digest_profiles[0].id, "papers": 0}, last_error=None, unreadable=[])
         info["service"] = {"running": running}
         info["jobs"] = {kind: _job(cfg, kind, None, None, now) for kind in KINDS}
         info["sources"] = _sources(cfg, None)

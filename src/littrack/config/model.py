@@ -275,12 +275,14 @@ class Config:
         raise ConfigError(f"{self.path}: no profile with id {profile_id!r}; known: {known}")
 
     def for_profile(self, profile: Profile) -> Config:
-        """This config as the digest of ``profile`` sees it: its topics, folder, file names, recipients, subject."""
+        """This config as the digest of ``profile`` sees it: its topics, folder, file names, recipients, subject;
+        ``digest_profiles`` is that profile alone."""
         out, public = self.digest.output_dir, self.digest.public_url
         if profile.explicit:
             out, public = out / profile.id, (public + profile.id + "/" if public else None)
         return dataclasses.replace(
             self,
+            profiles=(profile,) if profile.explicit else (),
             topics=tuple(t for t in self.topics if t.id in profile.topics),
             digest=dataclasses.replace(
                 self.digest, output_dir=out, public_url=public, profile=profile.file_tag, send_empty=profile.send_empty
