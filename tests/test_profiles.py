@@ -229,3 +229,24 @@ def test_rebuild_and_dry_run_of_a_profile_stay_in_its_folder(tmp_path: Path, ser
     code, out, _ = cli(cfg, "digest", "--rebuild", "1")
     assert code == 0 and f"→ {page} (nothing marked or sent)" in out
     assert page.read_text(encoding="utf-8").count('class="paper"') == before.count('class="paper"')
+
+
+def test_one_profiles_failed_e_mail_does_not_keep_the_others_digest_from_its_reader(
+    tmp_path: Path, server: FakeEutils
+) -> None:
+    from smtp_server import SmtpTestServer
+
+    with SmtpTestServer(refuse=["gone@clinic.test"]) as smtp:
+        email = {"enabled": True, "host": smtp.host, "port": smtp.port, "security": "none",
+                 "from": "littrack@clinic.test", "timeout": 5}
+        profiles = [{**PROFILES[0], "email": {"to": ["gone@clinic.test"]}},
+                    {**PROFILES[1], "email": {"to": ["b@clinic.test"]}}]
+        cfg = config(tmp_path, server, profiles=profiles, email=email)
+        assert cli(cfg, "fetch")[0] == 0
+        r = CliRunner().invoke(main, ["--config", str(cfg), "digest"])
+        assert r.exit_code == 1
+        assert r.stdout.startswith("digest (everything): ") and "written and e-mailed" in r.stdout
+        assert r.stderr.startswith("digest (crps): failed: ")
+        assert r.stderr.splitlines()[-1].endswith("1 of 2 profiles failed (crps); the others were delivered")
+        assert [m["To"] for m in smtp.messages] == ["b@clinic.test"]
+    assert set(delivered(tmp_path)) == {"everything"}  # crps's papers wait for its next digest
