@@ -29,6 +29,7 @@ from littrack.replay.corpus import Corpus, default_corpus
 from littrack.replay.replies import split_matcher
 from littrack.replay.server import FakeEutils
 from littrack.store.papers import StoredPaper
+from smtp_server import SmtpTestServer
 
 CRPS, FM = "ketamine-crps", "ketamine-fibromyalgia"
 PROFILES = [
@@ -234,8 +235,6 @@ def test_rebuild_and_dry_run_of_a_profile_stay_in_its_folder(tmp_path: Path, ser
 def test_one_profiles_failed_e_mail_does_not_keep_the_others_digest_from_its_reader(
     tmp_path: Path, server: FakeEutils
 ) -> None:
-    from smtp_server import SmtpTestServer
-
     with SmtpTestServer(refuse=["gone@clinic.test"]) as smtp:
         email = {"enabled": True, "host": smtp.host, "port": smtp.port, "security": "none",
                  "from": "littrack@clinic.test", "timeout": 5}
