@@ -31,9 +31,12 @@ def _connect(store: Any) -> tuple[Any, bool]:
     return store, False
 
 
-def ledger(store: Any) -> list[Any]:
+def ledger(store: Any, profile: str | None = None) -> list[Any]:
+    """The digest rows (of one profile, with ``profile``); ``store``: a SQLite file or an open connection."""
     conn, ours = _connect(store)
     try:
+        if profile is not None:
+            return list(conn.execute("SELECT * FROM digests WHERE profile = ? ORDER BY id", (profile,)))
         return list(conn.execute("SELECT * FROM digests ORDER BY id"))
     finally:
         if ours:
@@ -73,8 +76,11 @@ def page_pmids(page: Path) -> set[int]:
     return {int(m) for m in _PAPER_ANCHOR.findall(page.read_text(encoding="utf-8"))}
 
 
-def assert_folder_agrees(store: Any, folder: Path, *, expect_pmids: set[int] | None = None) -> None:
-    rows = ledger(store)
+def assert_folder_agrees(
+    store: Any, folder: Path, *, expect_pmids: set[int] | None = None, profile: str | None = None
+) -> None:
+    """The module docstring's promise; with ``profile``, for that profile's digests in its own folder."""
+    rows = ledger(store, profile)
     delivered = [r for r in rows if r["status"] == "delivered"]
     papers = delivered_pmids(store)
     on_pages: Counter[int] = Counter()

@@ -55,6 +55,7 @@ LAYERS: dict[str, int] = {
     # 5: entry points
     "littrack.service": 5,
     "littrack.standby": 5,
+    "littrack.service_jobs": 5,
     "littrack.status": 5,
     "littrack.demo": 5,
     "littrack.cli": 5,

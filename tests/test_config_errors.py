@@ -121,6 +121,24 @@ BROKEN: dict[str, Broken] = {
     "trials timeout negative": Broken("trials.timeout", {"trials": {"timeout": -1}}),
     "trials query unknown topic": Broken("trials.queries.nope",
                                          {"trials": {"queries": {"nope": {"condition": "x", "intervention": "y"}}}}),
+    # profiles (issue 16)
+    "profiles not a list": Broken("profiles", {"profiles": {"id": "crps"}}),
+    "profile without id": Broken("profiles[0].id", {"profiles": [{"name": "CRPS weekly"}]}),
+    "profile id with spaces": Broken("profiles[0].id", {"profiles": [{"id": "Dr Smith"}]}),
+    "profile id duplicated": Broken("profiles[1].id", {"profiles": [{"id": "crps"}, {"id": "crps"}]}),
+    "profile unknown topic": Broken("profiles[0].topics", {"profiles": [{"id": "a", "topics": ["ketamine-pain"]}]}),
+    "profile no topic": Broken("profiles[0].topics", {"profiles": [{"id": "a", "topics": []}]}),
+    "profile unknown section": Broken("profiles[0].sections", {"profiles": [{"id": "a", "sections": ["safty"]}]}),
+    "profile unknown key": Broken("profiles[0].recipients", {"profiles": [{"id": "a", "recipients": ["a@b.org"]}]}),
+    "profile schedule invalid": Broken("profiles[0].schedule", {"profiles": [{"id": "a", "schedule": "61 7 * * *"}]}),
+    "profile email to invalid": Broken("profiles[0].email.to", {"profiles": [{"id": "a", "email": {"to": ["x"]}}]}),
+    "profile email server key": Broken("profiles[0].email.host", {"profiles": [{"id": "a", "email": {"host": "h"}}]}),
+    "profile email placeholder to": Broken("profiles[0].email.to", {
+        "email": SMTP_OK, "profiles": [{"id": "a", "email": {"to": ["dr@example.org"]}}]}),
+    "profile without recipients": Broken("profiles[0].email.to", {
+        "email": {**SMTP_OK, "to": []}, "profiles": [{"id": "a"}]}),
+    "profile send_empty text": Broken("profiles[0].send_empty", {"profiles": [{"id": "a", "send_empty": "no"}]}),
+    "profiles beside digest.profile": Broken("profiles", {"digest": {"profile": "weekly"}, "profiles": [{"id": "a"}]}),
     # the file itself
     "unknown top-level key": Broken("emial", {"emial": {"enabled": True}}),
     "yaml syntax error": Broken("line", edit=lambda text: text + "digest: [unclosed\n"),

@@ -210,17 +210,39 @@ def run(state: State, log_file: str | None, log_level: str) -> None:
     metavar="ID",
     help="Re-render digest ID from the store without changing what was sent.",
 )
+@click.option(
+    "--profile",
+    "profile_id",
+    default=None,
+    metavar="ID",
+    help="Only this profile's digest (profiles: in config.yaml); default: every profile's, one line each.",
+)
 @pass_state
 @handle_errors
-def digest(state: State, dry_run: bool, rebuild_id: int | None) -> None:
+def digest(state: State, dry_run: bool, rebuild_id: int | None, profile_id: str | None) -> None:
     """Write the next digest: everything first seen since the last one (and e-mail it if configured)."""
     from littrack.digest.job import digest_job, rebuild_digest
+    from littrack.errors import DigestError
 
     cfg = state.config
     if rebuild_id is not None:
         state.say(f"digest: re-rendered #{rebuild_id} → {rebuild_digest(cfg, rebuild_id)} (nothing marked or sent)")
         return
-    state.say(digest_job(cfg, dry_run=dry_run).line())
+    profiles = [cfg.profile(profile_id)] if profile_id is not None else list(cfg.digest_profiles)
+    failed: list[tuple[str, LittrackError]] = []
+    for p in profiles:  # one profile failing does not keep the others' readers waiting
+        try:
+            state.say(digest_job(cfg, profile=p, dry_run=dry_run).line())
+        except LittrackError as exc:
+            if len(profiles) == 1:
+                raise
+            state.say(f"digest ({p.id}): failed: {exc}", err=True)
+            failed.append((p.id, exc))
+    if failed and len(failed) == len(profiles):  # none delivered: exit as the first did (75: the store is busy)
+        raise failed[0][1]
+    if failed:
+        names = ", ".join(pid for pid, _ in failed)
+        raise DigestError(f"{len(failed)} of {len(profiles)} profiles failed ({names}); the others were delivered")
 
 
 @main.command()

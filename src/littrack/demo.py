@@ -167,6 +167,7 @@ def demo_config(
         # The recorded records span decades; backfill far enough to take all of them.
         fetch=dataclasses.replace(cfg.fetch, backfill_since=dt.date(1900, 1, 1)),
         digest=dataclasses.replace(cfg.digest, output_dir=out_dir, profile="demo", write_empty=True, public_url=None),
+        profiles=(),  # one digest, the implicit profile "demo", whatever profiles config.yaml has
         email=dataclasses.replace(cfg.email, enabled=False),
         background=dataclasses.replace(cfg.background, resolve_mentions=False),
         trials=trials,
@@ -180,14 +181,16 @@ def demo_config(
     )
 
 
-def stage_earlier_trials(store_path: Path, topic_of: Mapping[str, str], now: dt.datetime) -> tuple[str, ...]:
+def stage_earlier_trials(
+    store_path: Path, topic_of: Mapping[str, str], now: dt.datetime, profile: str = "demo"
+) -> tuple[str, ...]:
     """Put the SYNTHETIC earlier states in the store as seen ``STAGED_DAYS_AGO`` days ago and already reported;
     returns their NCT ids, for the digest to mark their changes synthetic."""
     seen = now - dt.timedelta(days=STAGED_DAYS_AGO)
     staged = [s for s in earlier_states() if s.nct_id in topic_of]
     with open_store(store_path) as store, store.transaction() as conn:
         events = [e for s in staged for e in record_studies(conn, [s], topic_id=topic_of[s.nct_id], now=seen)]
-        mark_trial_changes_reported(conn, STAGED_DIGEST_ID, [e.id for e in events])
+        mark_trial_changes_reported(conn, STAGED_DIGEST_ID, [e.id for e in events], profile)
     return tuple(s.nct_id for s in staged)
 
 

@@ -211,3 +211,4 @@ def retry_delay(failures: int, retry_minutes: int, max_retries: int) -> dt.timed
 def needs_fetch_first(last_ok_fetch: dt.datetime | None, now: dt.datetime, period_days: int) -> bool:
     """A digest fetches first when the last successful fetch ended more than a digest period ago (or never)."""
     return last_ok_fetch is None or now - last_ok_fetch > dt.timedelta(days=period_days)
+

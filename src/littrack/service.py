@@ -40,29 +40,28 @@ from apscheduler.triggers.date import DateTrigger
 
 from littrack import standby
 from littrack.config import Config, load_config, require_contact_email
-from littrack.digest.job import digest_job
 from littrack.errors import ConfigError, LittrackError
-from littrack.fetch.job import fetch_job
-from littrack.schedule import (
-    missed_run,
-    needs_fetch_first,
-    parse_schedule,
-    resolve_timezone,
-    retry_delay,
-    when,
+from littrack.schedule import missed_run, parse_schedule, resolve_timezone, retry_delay, when
+from littrack.service_jobs import (
+    FETCH,
+    Emit,
+    describe,
+    job_kinds,
+    job_schedule,
+    last_ok,
+    profile_of,
+    run_digest,
+    run_fetch,
 )
 from littrack.store import open_store
-from littrack.store.runs import last_run, mark_interrupted
+from littrack.store.runs import mark_interrupted
 from littrack.store.service_state import ServiceState, mark_stopped, save_state
 
 log = logging.getLogger(__name__)
 
-KINDS = ("fetch", "digest")
 STOP_WAIT = 5.0  # seconds a running job gets to finish after SIGTERM
 INTERRUPT_WAIT = 10.0  # seconds an interrupted job gets to roll back
 _IDLE_WAKE = 300.0  # the main loop wakes this often even without signals
-
-Emit = Callable[[str], None]
 
 
 def run_service(config_path: Path, initial: Config, load: Callable[[Path], Config] = load_config) -> None:
@@ -82,28 +81,19 @@ def run_service(config_path: Path, initial: Config, load: Callable[[Path], Confi
         os._exit(0)  # the stuck job's thread would keep the interpreter alive; the kernel frees our locks
 
 
-def _run_fetch(cfg: Config, emit: Emit) -> None:
-    emit(fetch_job(cfg).line())
+RUNNERS: dict[str, Callable[..., None]] = {FETCH: run_fetch, "digest": run_digest}
 
 
-def _run_digest(cfg: Config, emit: Emit) -> None:
-    """The digest, preceded by a fetch when the last successful one is older than the digest period."""
-    with open_store(cfg.store.location, password=cfg.store.password) as store:
-        last = last_run(store, "fetch", status="ok")
-    ended = _parse_time(last.ended_at) if last and last.ended_at else None
-    if needs_fetch_first(ended, dt.datetime.now(dt.UTC), cfg.digest.period_days):
-        age = f"older than {cfg.digest.period_days} days" if ended else "missing"
-        log.info("digest: the last successful fetch is %s; fetching first", age)
-        emit(fetch_job(cfg, partial_ok=True).line())  # a topic that fails does not hold back the digest
-    emit(digest_job(cfg).line())
-
-
-RUNNERS: dict[str, Callable[[Config, Emit], None]] = {"fetch": _run_fetch, "digest": _run_digest}
-
-
-def _parse_time(text: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+def _run(cfg: Config, kind: str, emit: Emit) -> None:
+    """Job ``kind``: the fetch, or a profile's digest (a job whose profile left the config does nothing)."""
+    if kind == FETCH:
+        RUNNERS[FETCH](cfg, emit)
+        return
+    profile = profile_of(cfg, kind)
+    if profile is None:
+        log.info("%s: its profile is no longer in the config; nothing to do", kind)
+        return
+    RUNNERS["digest"](cfg, emit, profile=profile)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -120,7 +110,7 @@ class Service:
         self._guard = threading.Lock()  # cfg, _failures, _running
         self._idle = threading.Condition(self._guard)
         self._running: dict[str, int] = {}  # kind → thread ident of the worker running it
-        self._failures = dict.fromkeys(KINDS, 0)
+        self._failures: dict[str, int] = {}  # kind → failures in a row
         self._stopping = threading.Event()
         self._signals: list[int] = []
         self._wake_r, self._wake_w = os.pipe()
@@ -141,7 +131,7 @@ class Service:
             cfg = self.cfg
             log.info("littrack service started (pid %d, config %s, store %s)", self.pid, self.config_path,
                      cfg.store.display)
-            log.info("schedule: %s", self._describe(cfg))
+            log.info("schedule: %s", describe(cfg))
             self.scheduler.start(paused=True)
             self._schedule(cfg)
             self._catch_up(cfg)
@@ -224,20 +214,18 @@ class Service:
     def _tz(cfg: Config) -> tzinfo:
         return resolve_timezone(cfg.schedule.timezone)
 
-    @staticmethod
-    def _describe(cfg: Config) -> str:
-        s = cfg.schedule
-        tz = s.timezone or f"{resolve_timezone(None)} (this machine's)"
-        return (f"fetch {s.fetch!r}, digest {s.digest!r} in {tz}; missed runs within {s.misfire_grace_minutes} min"
-                f" run late; failed jobs retried after {s.retry_minutes} min, doubling, at most"
-                f" {s.max_retries} time(s)")
-
     def _schedule(self, cfg: Config) -> None:
-        """(Re)create the regular jobs from ``cfg.schedule``; pending retries keep their time."""
+        """(Re)create the regular jobs: fetch, and each profile's digest; pending retries keep their time. The
+        jobs of a profile no longer in the config go, with their missed runs and retries."""
         tz = self._tz(cfg)
         grace = max(1, cfg.schedule.misfire_grace_minutes * 60)
-        for kind in KINDS:
-            trigger = parse_schedule(getattr(cfg.schedule, kind), tz)
+        kinds = job_kinds(cfg)
+        for job in self.scheduler.get_jobs():
+            if job.id.removesuffix("-missed").removesuffix("-retry") not in kinds:
+                log.info("%s removed (its profile left the config)", job.id)
+                self.scheduler.remove_job(job.id)
+        for kind in kinds:
+            trigger = parse_schedule(job_schedule(cfg, kind), tz)
             self.scheduler.add_job(self.run_job, trigger, args=(kind, "scheduled"), id=kind, name=kind,
                                    replace_existing=True, misfire_grace_time=grace)
 
@@ -246,12 +234,11 @@ class Service:
         tz = self._tz(cfg)
         now = dt.datetime.now(tz)
         grace = dt.timedelta(minutes=cfg.schedule.misfire_grace_minutes)
+        kinds = job_kinds(cfg)
         with open_store(cfg.store.location, password=cfg.store.password) as store:
-            last = {kind: last_run(store, kind, status="ok") for kind in KINDS}
-        for offset, kind in enumerate(KINDS):  # fetch before digest
-            run = last[kind]
-            decision = missed_run(kind, parse_schedule(getattr(cfg.schedule, kind), tz), now,
-                                  _parse_time(run.started_at) if run else None, grace)
+            last = {kind: last_ok(store, cfg, kind) for kind in kinds}
+        for offset, kind in enumerate(kinds):  # fetch before the digests
+            decision = missed_run(kind, parse_schedule(job_schedule(cfg, kind), tz), now, last[kind], grace)
             if decision is None:
                 continue
             # A skipped slot is routine on a first start (the job never ran); a late run is worth a warning.
@@ -271,16 +258,17 @@ class Service:
         return min(times) if times else None
 
     def _log_next(self) -> None:
-        log.info("%s", ", ".join(f"next {kind} at {when(self.next_run(kind))}" for kind in KINDS))
+        log.info("%s", ", ".join(f"next {kind} at {when(self.next_run(kind))}" for kind in job_kinds(self.cfg)))
 
     def _publish(self) -> None:
         """Write what `littrack status` shows about this service; a failure here never stops the service."""
         with self._guard:
             cfg, failures = self.cfg, {k: n for k, n in self._failures.items() if n}
-        nxt = {kind: self.next_run(kind) for kind in KINDS}
+        kinds = job_kinds(cfg)
+        nxt = {kind: self.next_run(kind) for kind in kinds}
         state = ServiceState(
             pid=self.pid, config=str(self.config_path), started_at=self.started_at,
-            schedule={"fetch": cfg.schedule.fetch, "digest": cfg.schedule.digest, "timezone": str(self._tz(cfg))},
+            schedule={**{k: job_schedule(cfg, k) for k in kinds}, "timezone": str(self._tz(cfg))},
             next_runs={k: v.isoformat() if v else None for k, v in nxt.items()}, retries=failures,
         )
         try:
@@ -306,7 +294,7 @@ class Service:
         with self._guard:
             self.cfg = new
         self._schedule(new)
-        log.info("config reloaded from %s; schedule: %s", self.config_path, self._describe(new))
+        log.info("config reloaded from %s; schedule: %s", self.config_path, describe(new))
         self._publish()
         self._log_next()
         return True
@@ -330,7 +318,7 @@ class Service:
         interrupted = False
         log.info("%s started (%s)", kind, why)
         try:
-            RUNNERS[kind](cfg, lambda line: log.info("%s [%.1fs]", line, time.monotonic() - started))
+            _run(cfg, kind, lambda line: log.info("%s [%.1fs]", line, time.monotonic() - started))
         except LittrackError as exc:
             error = _one_line(exc)
         except Exception as exc:  # a bug must not take the service down; keep the traceback for --verbose
@@ -359,12 +347,12 @@ class Service:
         """Success clears the retry state; a failure schedules the next retry, or gives up until the next slot."""
         if error is None:
             with self._guard:
-                self._failures[kind] = 0
+                self._failures.pop(kind, None)
             with suppress(LookupError):
                 self.scheduler.remove_job(f"{kind}-retry")
             return
         with self._guard:
-            failures = self._failures[kind] = self._failures[kind] + 1
+            failures = self._failures[kind] = self._failures.get(kind, 0) + 1
             sched = self.cfg.schedule
         job = self.scheduler.get_job(kind)
         regular = job.next_run_time if job is not None else None

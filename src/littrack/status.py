@@ -18,14 +18,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from littrack.config import Config
+from littrack.config import Config, Profile
 from littrack.lock import JOB, SERVICE, job_lock_path, pg_lock_held, service_lock_path
 from littrack.pg import display_url
 from littrack.schedule import next_fire, parse_schedule, resolve_timezone, when
 from littrack.store import Store, open_store
-from littrack.store.digests import recent_digests, waiting_pmids
+from littrack.store.digests import delivered_digests, recent_digests, waiting_count
 from littrack.store.papers import counts
 from littrack.store.preprints import count_preprints
+from littrack.store.profiles import first_seen
 from littrack.store.runs import Run, last_run, recent_runs, watermarks
 from littrack.store.service_state import load_state
 from littrack.store.sources import count_open_access, source_health
@@ -48,10 +49,11 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
         busy = _lock_held(job_lock_path(cfg.store.path))
     if not pgsql and not cfg.store.path.exists():
         info.update(runs=[], counts={}, watermarks={}, store_bytes=0, store_total_bytes=0, digests=[],
-                    waiting={"profile": cfg.digest.profile or "", "papers": 0}, last_error=None, unreadable=[])
+                    waiting={"profile": cfg.digest_profiles[0].id, "papers": 0}, last_error=None, unreadable=[])
         info["service"] = {"running": running}
         info["jobs"] = {kind: _job(cfg, kind, None, None, now) for kind in KINDS}
         info["sources"] = _sources(cfg, None)
+        info["profiles"] = [_profile(cfg, None, p, None, now) for p in cfg.digest_profiles]
         return info
     with open_store(cfg.store.location, password=cfg.store.password) as store:
         info["store_bytes"] = _pg_bytes(store) if pgsql else cfg.store.path.stat().st_size
@@ -71,8 +73,9 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
         next_runs = live.next_runs if live else None
         info["jobs"] = {kind: _job(cfg, kind, last_run(store, kind), next_runs, now, busy) for kind in KINDS}
         info["trials"] = _trials(store) if cfg.trials.enabled else None
-        profile = cfg.digest.profile or ""
-        info["waiting"] = {"profile": profile, "papers": len(waiting_pmids(store, profile))}
+        info["profiles"] = [_profile(cfg, store, p, next_runs, now) for p in cfg.digest_profiles]
+        first = info["profiles"][0]
+        info["waiting"] = {"profile": first["id"], "papers": first["papers_waiting"]}
         info["last_error"] = _last_error(store)
         info["unreadable"] = list(unreadable_pmids(store))
         info["digests"] = [_settled(d.as_dict(), busy) for d in recent_digests(store, limit=10)]
@@ -159,12 +162,14 @@ def _job(
     cfg: Config, kind: str, run: Run | None, next_runs: dict[str, str | None] | None, now: dt.datetime,
     busy: bool = False,
 ) -> dict[str, Any]:
-    if next_runs is not None:
-        nxt, source = next_runs.get(kind), "service"
+    if next_runs is not None:  # the digest: the earliest of the profiles' digest jobs
+        times = [t for k, t in next_runs.items() if t and (k == kind or k.startswith(f"{kind}:"))]
+        nxt, source = min(times, default=None), "service"
     else:
         tz = resolve_timezone(cfg.schedule.timezone)
-        fire = next_fire(parse_schedule(getattr(cfg.schedule, kind), tz), now.astimezone(tz))
-        nxt, source = (fire.isoformat() if fire else None), "schedule"
+        crons = [getattr(cfg.schedule, kind)] if kind == "fetch" else [p.schedule for p in cfg.digest_profiles]
+        fires = [f for c in crons if (f := next_fire(parse_schedule(c, tz), now.astimezone(tz)))]
+        nxt, source = (min(fires).isoformat() if fires else None), "schedule"
     return {
         "schedule": getattr(cfg.schedule, kind),
         "last_run_id": run.id if run else None,
@@ -174,6 +179,32 @@ def _job(
         "error": run.error if run else None,
         "next_run": nxt,
         "next_run_source": source,
+    }
+
+
+def _profile(
+    cfg: Config, store: Store | None, p: Profile, next_runs: dict[str, str | None] | None, now: dt.datetime
+) -> dict[str, Any]:
+    """A profile's digest: its last one, the papers waiting for it, its next run, its readers (issue 16)."""
+    kind = p.job
+    if next_runs is not None:
+        nxt, source = next_runs.get(kind), "service"
+    else:
+        tz = resolve_timezone(cfg.schedule.timezone)
+        fire = next_fire(parse_schedule(p.schedule, tz), now.astimezone(tz))
+        nxt, source = (fire.isoformat() if fire else None), "schedule"
+    last = delivered_digests(store, p.id)[:1] if store is not None else []
+    since = first_seen(store, p.id) if store is not None else None
+    # A profile the store has not seen yet starts with the next fetch: nothing waits for it so far.
+    topics = p.topics if p.explicit else None
+    waiting = waiting_count(store, p.id, topics, since) if store is not None and since is not None else 0
+    return {
+        "id": p.id, "name": p.name, "job": kind, "schedule": p.schedule, "topics": list(p.topics),
+        "sections": list(p.sections), "recipients": len(p.recipients), "email": cfg.for_profile(p).email.enabled,
+        "explicit": p.explicit, "registered_at": since or None, "papers_waiting": waiting,
+        "last_digest": {"id": last[0].id, "delivered_at": last[0].delivered_at, "filename": last[0].filename,
+                        "total": last[0].total, "emailed": last[0].emailed} if last else None,
+        "next_run": nxt, "next_run_source": source,
     }
 
 
@@ -215,6 +246,20 @@ def _at(iso: str | None) -> str:
     return when(moment.astimezone()) if moment.tzinfo else iso
 
 
+def _profile_line(p: dict[str, Any]) -> str:
+    """'profile crps (Dr A): last digest #4 2 Dec 07:00 (3 papers, e-mailed); 2 papers waiting; next …'."""
+    d = p.get("last_digest")
+    last = "no digest yet"
+    if d:
+        mailed = ", e-mailed" if d.get("emailed") else ""
+        last = f"last digest #{d['id']} {_at(d.get('delivered_at'))} ({d['total']} papers{mailed})"
+    n, r = p["papers_waiting"], p["recipients"]
+    source = "by the service" if p.get("next_run_source") == "service" else f"by schedule {p['schedule']!r}"
+    readers = f"{r} recipient{'s' if r != 1 else ''}" + ("" if p.get("email") else " (e-mail off)")
+    return (f"profile {p['id']} ({p['name']}): {last}; {n} paper{'s' if n != 1 else ''} waiting;"
+            f" next {_at(p.get('next_run'))} ({source}); {readers}")
+
+
 def format_status(info: dict[str, Any]) -> str:
     lines = [f"store: {info['store']} ({info.get('store_bytes', 0) // 1024} KiB)"]
     c = info.get("counts") or {}
@@ -242,9 +287,11 @@ def format_status(info: dict[str, Any]) -> str:
         ok = "" if trials["outcome"] == "ok" else f"; last successful sync {_at(trials['last_ok'])}"
         last = f"{_at(trials['last_run'])} {trials['outcome']} (run {trials['last_run_id']})"
         lines.append(f"trials: last ClinicalTrials.gov sync {last}{ok}")
-    waiting = info.get("waiting")
-    if waiting is not None:
-        n = waiting.get("papers", 0)
+    profiles = info.get("profiles") or []
+    if any(p["explicit"] for p in profiles):
+        lines.extend(_profile_line(p) for p in profiles)
+    elif info.get("waiting") is not None:
+        n = info["waiting"].get("papers", 0)
         lines.append(f"waiting for the next digest: {n} paper{'s' if n != 1 else ''}")
     for src in (info.get("sources") or {}).values():
         if not src["enabled"]:

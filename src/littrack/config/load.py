@@ -30,6 +30,8 @@ from littrack.config.model import (
     TrialQuery,
     TrialsConfig,
 )
+from littrack.config.profiles import EXAMPLE_DOMAIN_RE as _EXAMPLE_DOMAIN_RE
+from littrack.config.profiles import parse_profiles
 from littrack.config.section import Section
 from littrack.config.shipped import CONFIG_NAME, shipped_config_path
 from littrack.config.sources import parse_sources
@@ -39,8 +41,6 @@ from littrack.models import Topic
 
 T = TypeVar("T")
 _EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
-# RFC 2606 reserves these domains for examples: mail to them never arrives. The shipped config uses them.
-_EXAMPLE_DOMAIN_RE = re.compile(r"(^|[.@])example\.(com|net|org)$", re.IGNORECASE)
 
 
 class _Loader(yaml.SafeLoader):
@@ -177,7 +177,7 @@ def _parse_digest(s: Section) -> DigestConfig:
     return cfg
 
 
-def _parse_email(s: Section, environ: Mapping[str, str]) -> EmailConfig:
+def _parse_email(s: Section, environ: Mapping[str, str], *, profiles: bool = False) -> EmailConfig:
     d = EmailConfig()
     enabled = s.get("enabled", bool, d.enabled)
     security = s.text("security", d.security)
@@ -191,7 +191,7 @@ def _parse_email(s: Section, environ: Mapping[str, str]) -> EmailConfig:
     sender = s.text("from", d.sender)
     if (enabled or sender) and not valid_email(sender):
         raise s.error("from", f"is not an e-mail address: {sender!r}")
-    if enabled and not recipients:
+    if enabled and not recipients and not profiles:  # with profiles:, each profile's own (checked there)
         raise s.error("to", "needs at least one address when email.enabled is true")
     subject = s.text("subject", d.subject)
     if "\n" in subject or "\r" in subject:
@@ -349,18 +349,23 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
         raise ConfigError(f"{file}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
     top = Section(file, "", raw)
     topics = _parse_topics(file, top.get("topics", list, required=True))
+    digest, schedule = _section(top, "digest", _parse_digest), _section(top, "schedule", _parse_schedule)
+    email = _parse_email(top.sub("email"), env, profiles=bool(top.data.get("profiles")))
     cfg = Config(
         path=file,
         ncbi=_parse_ncbi(top.sub("ncbi"), env),
         store=_section(top, "store", lambda s: parse_store(s, env)),
         topics=topics,
         fetch=_section(top, "fetch", _parse_fetch),
-        digest=_section(top, "digest", _parse_digest),
-        email=_parse_email(top.sub("email"), env),
-        schedule=_section(top, "schedule", _parse_schedule),
+        digest=digest,
+        email=email,
+        schedule=schedule,
         background=_section(top, "background", _parse_background),
         trials=_parse_trials(top.sub("trials"), topics),
         sources=parse_sources(top.sub("sources"), _url, valid_email),
+        profiles=parse_profiles(
+            top, topics, digest, email, schedule, valid_email=valid_email, validate_cron=validate_cron
+        ),
     )
     top.done()
     return cfg

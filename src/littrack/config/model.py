@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from littrack.errors import ConfigError
-from littrack.models import Topic
+from littrack.models import DEFAULT_PROFILE, Topic
 
 DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 DEFAULT_CTGOV_URL = "https://clinicaltrials.gov/api/v2/"
@@ -214,6 +215,41 @@ class SourcesConfig:
         return self.unpaywall.enabled and bool(self.email)
 
 
+# The parts of a digest a profile can choose (``profiles[].sections``), in the order the digest shows them. The
+# briefing on top ("What matters this period") is no choice: it summarises whatever the profile's digest holds.
+DIGEST_SECTIONS = ("changes", "safety", "papers", "preprints", "trials", "background")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who gets a digest, of what, when: one reader or group (``profiles:``), or the implicit one.
+
+    ``id`` keys the store's delivery ledger. ``explicit`` profiles write into ``digests/<id>/`` and add their id
+    to file names; the implicit profile keeps the layout of a config without profiles (``file_tag`` is
+    ``digest.profile``, usually None). E-mail settings beside ``recipients`` and ``subject`` stay in ``email:``.
+    """
+
+    id: str
+    name: str
+    topics: tuple[str, ...]  # topic ids, in config order
+    schedule: str  # cron, like schedule.digest
+    recipients: tuple[str, ...]
+    subject: str
+    send_empty: bool
+    sections: tuple[str, ...] = DIGEST_SECTIONS  # a subset of DIGEST_SECTIONS, in that order
+    email_enabled: bool = True  # off: files only for this profile, even with email.enabled
+    explicit: bool = False
+    file_tag: str | None = None
+
+    def shows(self, section: str) -> bool:
+        return section in self.sections
+
+    @property
+    def job(self) -> str:
+        """The service's job id for this profile's digest: ``digest:<id>``; ``digest`` for the implicit one."""
+        return f"digest:{self.id}" if self.explicit else "digest"
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -227,6 +263,54 @@ class Config:
     background: BackgroundConfig
     trials: TrialsConfig
     sources: SourcesConfig = field(default_factory=SourcesConfig)
+    profiles: tuple[Profile, ...] = ()  # from ``profiles:``; empty: one implicit profile (see digest_profiles)
+
+    @property
+    def digest_profiles(self) -> tuple[Profile, ...]:
+        """The configured profiles, or the one implicit profile made from ``digest``, ``email`` and ``schedule``."""
+        if self.profiles:
+            return self.profiles
+        return (
+            Profile(
+                id=self.digest.profile or DEFAULT_PROFILE,
+                name=self.digest.title,
+                topics=tuple(t.id for t in self.topics),
+                schedule=self.schedule.digest,
+                recipients=self.email.recipients,
+                subject=self.email.subject,
+                send_empty=self.digest.send_empty,
+                file_tag=self.digest.profile,
+            ),
+        )
+
+    def profile(self, profile_id: str) -> Profile:
+        """The profile with this id; ConfigError naming the known ids otherwise."""
+        for p in self.digest_profiles:
+            if p.id == profile_id:
+                return p
+        known = ", ".join(p.id for p in self.digest_profiles)
+        raise ConfigError(f"{self.path}: no profile with id {profile_id!r}; known: {known}")
+
+    def for_profile(self, profile: Profile) -> Config:
+        """This config as the digest of ``profile`` sees it: its topics, folder, file names, recipients, subject;
+        ``digest_profiles`` is that profile alone."""
+        out, public = self.digest.output_dir, self.digest.public_url
+        if profile.explicit:
+            out, public = out / profile.id, (public + profile.id + "/" if public else None)
+        return dataclasses.replace(
+            self,
+            profiles=(profile,) if profile.explicit else (),
+            topics=tuple(t for t in self.topics if t.id in profile.topics),
+            digest=dataclasses.replace(
+                self.digest, output_dir=out, public_url=public, profile=profile.file_tag, send_empty=profile.send_empty
+            ),
+            email=dataclasses.replace(
+                self.email,
+                enabled=self.email.enabled and profile.email_enabled and bool(profile.recipients),
+                recipients=profile.recipients,
+                subject=profile.subject,
+            ),
+        )
 
     def secrets(self) -> tuple[str, ...]:
         """The values no log line or message may show (resolved from the environment)."""

@@ -18,7 +18,7 @@ from littrack.background.corpus import BackgroundCorpus, load_corpus
 from littrack.background.documents import BackgroundDoc
 from littrack.background.relate import Relater
 from littrack.background.resolve import Resolution, study_mentions
-from littrack.config import Config
+from littrack.config import DIGEST_SECTIONS, Config
 from littrack.digest.sources import SourceExtras, collect_sources
 from littrack.digest.view import BackgroundDocument, MentionsSection
 from littrack.evidence_page import claims as claims_ledger
@@ -106,8 +106,9 @@ class Extras:
     def mark_reported(self, conn: Connection, digest_id: int) -> None:
         ids = [i for t in self.trials for i in t.event_ids]
         if ids:
-            trial_store.mark_trial_changes_reported(conn, digest_id, ids)
-        save_reported_states(conn, self.profile, digest_id, {m.key: m.state for m in self.mentions})
+            trial_store.mark_trial_changes_reported(conn, digest_id, ids, self.profile)
+        if self.mentions:
+            save_reported_states(conn, self.profile, digest_id, {m.key: m.state for m in self.mentions})
         if self.claim_statuses:
             claim_store.save_reports(conn, self.profile, digest_id, self.claim_statuses, self.claim_changes)
         if self.sources is not None:
@@ -115,45 +116,68 @@ class Extras:
 
 
 def collect(
-    cfg: Config, store: Store, profile: str, *, digest_id: int | None = None, synthetic_trials: Collection[str] = ()
+    cfg: Config,
+    store: Store,
+    profile: str,
+    *,
+    digest_id: int | None = None,
+    synthetic_trials: Collection[str] = (),
+    topics: Sequence[str] | None = None,
+    since: str = "",
+    sections: Collection[str] = DIGEST_SECTIONS,
 ) -> Extras:
     """Everything the digest shows beside the papers. ``digest_id`` (rebuilds): what that digest reported, and
-    the trials check as it stood then. ``synthetic_trials``: NCT ids whose changes the offline demo staged."""
+    the trials check as it stood then. ``synthetic_trials``: NCT ids whose changes the offline demo staged.
+
+    A profile's digest (``topics``: the ones it follows, None for all; ``since``: its registration) gets only
+    the trial changes and preprints of its topics since then, and nothing of a section it does not show, so
+    nothing it never saw is marked reported to it.
+    """
     names = {t.id: t.name for t in cfg.topics}
     trials: tuple[PendingTrialChange, ...] = ()
     check: TrialsCheck | None = None
-    if digest_id is not None:  # a rebuild shows what that digest reported
+    if "trials" not in sections:  # not shown to this profile: not collected, so not marked reported either
+        check = None
+    elif digest_id is not None:  # a rebuild shows what that digest reported
         trials = pending_trial_changes(store, reported_in=digest_id, topic_names=names, synthetic=synthetic_trials)
         row = get_digest(store, digest_id)
         check = trials_check(store, as_of=row.created_at) if cfg.trials.enabled and row else None
     elif cfg.trials.enabled:
-        trials = pending_trial_changes(store, topic_names=names, synthetic=synthetic_trials)
+        trials = pending_trial_changes(
+            store, topic_names=names, synthetic=synthetic_trials, profile=profile, since=since, topics=topics
+        )
         check = trials_check(store)
     corpus = load_corpus(cfg.background)
+    background = "background" in sections
     snapshot: Snapshot | None = None
     statuses: dict[str, str] = {}
+    claim_changes: tuple[ClaimChange, ...] = ()
     if digest_id is not None:  # a rebuild shows the claim changes that digest showed
         claim_changes = tuple(claim_store.reported_in(store, digest_id))
     else:
-        snapshot = gather(cfg, store)
-        statuses, claim_changes = claims_ledger.changes(
-            claims_ledger.article_ledgers(snapshot), claim_store.reported_statuses(store, profile)
-        )
+        snapshot = gather(cfg, store)  # the evidence page's, written after delivery whatever the sections
+        if background:
+            statuses, claim_changes = claims_ledger.changes(
+                claims_ledger.article_ledgers(snapshot), claim_store.reported_statuses(store, profile)
+            )
     return Extras(
         store=store,
         profile=profile,
         trials=trials,
         trials_check=check,
-        mentions=stored_mentions(store, corpus, resolving=cfg.background.resolve_mentions),
+        mentions=stored_mentions(store, corpus, resolving=cfg.background.resolve_mentions) if background else (),
         # A rebuild shows the section in full: what that digest showed is not kept.
         shown_before=reported_states(store, profile) if digest_id is None else {},
         relater=corpus.relater,
-        documents=corpus.documents,
+        documents=corpus.documents if background else (),
         threshold=cfg.background.min_similarity or None,
         snapshot=snapshot,
         claim_changes=claim_changes,
         claim_statuses=statuses,
-        sources=collect_sources(cfg, store, profile, digest_id=digest_id),
+        sources=collect_sources(
+            cfg, store, profile, digest_id=digest_id, topics=topics, since=since,
+            preprints_shown="preprints" in sections,
+        ),
     )
 
 

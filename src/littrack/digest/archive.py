@@ -46,6 +46,29 @@ class ArchiveEntry:
         return f"{head}: {counts}" if counts else head
 
 
+@dataclass(frozen=True)
+class ProfileLink:
+    """A profile as ``digests/index.html`` lists it (with ``profiles:``): its folder, what it follows, its latest."""
+
+    id: str
+    name: str
+    follows: str
+    latest: ArchiveEntry | None
+    count: int
+
+
+def render_profiles(
+    profiles: Iterable[ProfileLink], *, earlier: Iterable[ArchiveEntry] = (), title: str = "littrack digests"
+) -> str:
+    """The page listing the profiles, each linking to its own archive (``<id>/index.html``) and latest digest;
+    then the ``earlier`` digests (written before profiles, in this folder), newest first."""
+    return (
+        environment()
+        .get_template("profiles.html")
+        .render(profiles=list(profiles), earlier=_newest_first(earlier), title=title, safe_href=safe_href)
+    )
+
+
 def _newest_first(entries: Iterable[ArchiveEntry]) -> list[ArchiveEntry]:
     return sorted(entries, key=lambda e: (_aware(e.generated_at), e.digest_id), reverse=True)
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
-from littrack.config import Config
+from littrack.config import DIGEST_SECTIONS, Config
 from littrack.digest.briefing import summarise
 from littrack.digest.view import (
     SAFETY,
@@ -73,12 +73,16 @@ def build_view(
     published_preprints: Sequence[PublishedPreprintNote] = (),
     outages: Sequence[SourceOutage] = (),
     unreadable: Sequence[int] = (),
+    shown_sections: Collection[str] = DIGEST_SECTIONS,
+    profile_lines: Sequence[str] = (),
 ) -> DigestView:
     """Every paper under every topic that matched it, in full at its home (see :mod:`littrack.digest.view`).
 
     PubMed records of type "Preprint" go to the preprint section instead, beside Europe PMC's ``preprints``
     ((preprint, topic ids) pairs): preprints are never ranked among peer-reviewed papers. ``open_access`` is keyed
-    by lower-case DOI, ``preprint_versions`` by PMID.
+    by lower-case DOI, ``preprint_versions`` by PMID. ``shown_sections``: the profile's (a safety-only profile gets the
+    safety lane and nothing else: papers outside the sections it shows are left out, so they are not delivered);
+    ``profile_lines``: what the header says of the profile (what it follows, since when).
     """
     order = {t.id: i for i, t in enumerate(cfg.topics)}
     entries: list[PaperEntry] = []
@@ -91,7 +95,7 @@ def build_view(
             continue
         paper = sp.paper
         evidence = evidence_for(paper)
-        signal = safety_signal(paper, evidence)
+        signal = safety_signal(paper, evidence) if "safety" in shown_sections else None
         entries.append(
             PaperEntry(
                 paper=paper,
@@ -107,6 +111,11 @@ def build_view(
                 preprint_version=versions.get(paper.pmid),
             )
         )
+    entries = [
+        e
+        for e in entries
+        if ("preprints" in shown_sections if e.is_preprint else e.home == SAFETY or "papers" in shown_sections)
+    ]
     entries.sort(key=lambda e: rank_key(e.paper, e.evidence))
     pubmed_preprints = tuple(e for e in entries if e.is_preprint)
     entries = [e for e in entries if not e.is_preprint]
@@ -117,6 +126,7 @@ def build_view(
             preclinical=tuple(e for e in entries if t in e.topics and e.preclinical),
         )
         for t in cfg.topics
+        if "papers" in shown_sections
     )
     view = DigestView(
         title=cfg.digest.title,
@@ -141,6 +151,7 @@ def build_view(
         published_preprints=tuple(published_preprints),
         outages=tuple(outages),
         unreadable=tuple(unreadable),
+        profile_lines=tuple(profile_lines),
     )
     return dataclasses.replace(view, briefing=summarise(view))
 

@@ -25,14 +25,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from littrack.config import Config
+from littrack.config import DIGEST_SECTIONS, Config, Profile
 from littrack.digest import addons, attempts
-from littrack.digest.archive import ArchiveEntry, render_feed, render_index
 from littrack.digest.assemble import build_view
 from littrack.digest.briefing import short_period
 from littrack.digest.email_html import render_email_html
 from littrack.digest.files import unique_digest_path, write_atomic
 from littrack.digest.mail import build_message, format_subject, send_message
+from littrack.digest.publish import profile_lines, write_archive, write_profiles_index
 from littrack.digest.render import briefing_of, render_background_page, render_html, render_text
 from littrack.digest.view import DigestView
 from littrack.errors import DigestError, LittrackError
@@ -44,8 +44,8 @@ from littrack.models import DateWindow, Paper, PaperChange
 from littrack.store import Store, open_store
 from littrack.store import digests as ledger
 from littrack.store.coverage import late_pmids
-from littrack.store.identity import store_uuid
 from littrack.store.papers import get_papers
+from littrack.store.profiles import first_seen, register_profiles
 from littrack.store.runs import mark_interrupted, record_finish, start_run
 from littrack.store.unreadable import unreadable_pmids
 
@@ -85,17 +85,19 @@ class DigestResult:
     dry_run: bool = False
     retrying: bool = False
     skipped: bool = False
+    profile: str | None = None  # a configured profile's id (profiles:); None for the implicit one
 
     def line(self) -> str:
+        head = f"digest ({self.profile}):" if self.profile else "digest:"
         if self.skipped:
-            return "digest: no new papers; nothing written (digest.write_empty is false)"
+            return f"{head} no new papers; nothing written (digest.write_empty is false)"
         what = (
             "dry run, nothing marked or sent"
             if self.dry_run
             else ("written and e-mailed" if self.emailed else "written")
         )
         retry = "; retrying papers from an undelivered digest" if self.retrying else ""
-        return f"digest: {self.total} paper{'s' if self.total != 1 else ''} → {self.path} ({what}){retry}"
+        return f"{head} {self.total} paper{'s' if self.total != 1 else ''} → {self.path} ({what}){retry}"
 
 
 def _period(store: Store, profile: str) -> DateWindow | None:
@@ -141,88 +143,67 @@ def _render_and_write(view: DigestView, target: Path, public_url: str | None) ->
     return view
 
 
-def write_archive(cfg: Config, store: Store) -> None:
-    """digests/index.html and feed.xml from the delivered digests; regenerated after every delivery.
-
-    Feed ids carry the store's UUID, so two stores never share one; with ``digest.public_url`` the feed's links
-    are absolute (a feed reader fetches the feed alone, so a relative link would resolve against nothing useful).
-    Only pages that exist are listed (the evidence page too): the archive never links to a file somebody removed.
-    """
-    out = cfg.digest.output_dir
-    rows = [r for r in ledger.delivered_digests(store) if r.filename and (out / r.filename).is_file()]
-    entries = [
-        ArchiveEntry(
-            digest_id=r.id,
-            filename=r.filename or "",
-            title=f"{cfg.digest.title}{' (' + r.profile + ')' if r.profile else ''}",
-            period=DateWindow(dt.date.fromisoformat(r.period_start), dt.date.fromisoformat(r.period_end))
-            if r.period_start and r.period_end
-            else None,
-            generated_at=dt.datetime.fromisoformat(r.delivered_at or r.created_at),
-            total=r.total,
-            per_topic=tuple(r.per_topic.items()),
-        )
-        for r in rows
-    ]
-    evidence = EVIDENCE_PAGE if (out / EVIDENCE_PAGE).is_file() else None
-    write_atomic(out / "index.html", render_index(entries, evidence_href=evidence))
-    reached("wrote index.html")
-    base = f"urn:littrack:{store_uuid(store)}"
-    public = cfg.digest.public_url  # ends with "/" (the config loader normalises it)
-    write_atomic(
-        out / "feed.xml",
-        render_feed(
-            entries,
-            feed_id=f"{base}:feed:{cfg.digest.profile or 'default'}",
-            id_base=base,
-            self_url=public + "feed.xml" if public else None,
-        ),
-    )
-    reached("wrote feed.xml")
-
-
 def digest_job(
     cfg: Config,
     *,
+    profile: Profile | None = None,
     dry_run: bool = False,
     now: dt.datetime | None = None,
     lock_wait: float | None = None,
     notice: str | None = None,
     synthetic_trials: Collection[str] = (),
 ) -> DigestResult:
-    """Produce the next digest for ``cfg.digest.profile``. See the module docstring for the guarantees.
+    """Produce the next digest of ``profile`` (default: the config's first, the implicit one without
+    ``profiles:``). See the module docstring for the guarantees.
 
     ``notice`` and ``synthetic_trials`` are the offline demo's: a banner, and the trials whose changes it staged.
     """
     now = now or dt.datetime.now(dt.UTC).astimezone()
-    profile = cfg.digest.profile or ""
+    whole, p = cfg, profile or cfg.digest_profiles[0]
+    cfg = cfg.for_profile(p)
+    key = p.id
+    # The implicit profile reads the ledgers exactly as before profiles; a configured one only its topics.
+    topics = p.topics if p.explicit else None
     with job_lock(cfg.store, wait=lock_wait), open_store(cfg.store.location, password=cfg.store.password) as store:
+        register_profiles(store, [q.id for q in whole.digest_profiles])
+        since = first_seen(store, key) or ""  # registered just above
         mark_interrupted(store)
         ledger.mark_interrupted(store)
-        pmids = ledger.waiting_pmids(store, profile)
-        changes = ledger.pending_changes(store, profile)
-        extras = addons.collect(cfg, store, profile, synthetic_trials=synthetic_trials)
+        pmids = ledger.waiting_pmids(store, key, topics, since)
+        changes = ledger.pending_changes(store, key, topics=topics, since=since) if p.shows("changes") else []
+        extras = addons.collect(
+            cfg, store, key, synthetic_trials=synthetic_trials, topics=topics, since=since, sections=p.sections
+        )
         if not dry_run:
-            attempts.withdraw_leftovers(cfg, store, profile)
+            attempts.withdraw_leftovers(cfg, store, key)
             reached("withdrawn")
-        if not pmids and not changes and not extras.has_news and not cfg.digest.write_empty:
-            return DigestResult(None, None, 0, False, dry_run=dry_run, skipped=True)
         view = _view(
             cfg,
             store,
             pmids,
             extras,
             [c for _, c in changes],
-            period=_period(store, profile),
+            period=_period(store, key),
             generated_at=now,
-            retrying=ledger.previously_attempted(store, profile, pmids),
-            notice=attempts.duplicate_warning(notice, ledger.maybe_sent(store, profile, pmids)),
+            retrying=ledger.previously_attempted(store, key, pmids),
+            notice=attempts.duplicate_warning(notice, ledger.maybe_sent(store, key, pmids)),
+            shown_sections=p.sections,
+            profile_lines=profile_lines(
+                whole, p, since, first=ledger.latest_delivery(store, key) is None,
+                before=ledger.backlog_count(store, p.topics, since) if p.explicit and since else 0,
+            ),
         )
+        tag = key if p.explicit else None
+        if p.explicit:
+            view = dataclasses.replace(view, profile=p.name)
+        if not view.total and not changes and not extras.has_news and not cfg.digest.write_empty:
+            return DigestResult(None, None, 0, False, dry_run=dry_run, skipped=True, profile=tag)
         if dry_run:
-            target = cfg.digest.output_dir / f"{now.date().isoformat()}{'-' + profile if profile else ''}.dry-run.html"
+            stem = now.date().isoformat() + (f"-{cfg.digest.profile}" if cfg.digest.profile else "")
+            target = cfg.digest.output_dir / f"{stem}.dry-run.html"
             _render_and_write(view, target, cfg.digest.public_url)
-            return DigestResult(target, None, view.total, False, dry_run=True, retrying=view.retrying)
-        return _deliver(cfg, store, view, [cid for cid, _ in changes], extras, now)
+            return DigestResult(target, None, view.total, False, dry_run=True, retrying=view.retrying, profile=tag)
+        return _deliver(cfg, store, view, [cid for cid, _ in changes], extras, now, whole=whole, profile=p)
 
 
 def _view(
@@ -265,12 +246,21 @@ def _view(
 
 
 def _deliver(
-    cfg: Config, store: Store, view: DigestView, change_ids: list[int], extras: addons.Extras, now: dt.datetime
+    cfg: Config,
+    store: Store,
+    view: DigestView,
+    change_ids: list[int],
+    extras: addons.Extras,
+    now: dt.datetime,
+    *,
+    whole: Config,
+    profile: Profile,
 ) -> DigestResult:
-    profile = cfg.digest.profile or ""
+    """Deliver ``view`` as ``profile``'s digest (``cfg``: the profile's config, ``whole``: the whole one)."""
+    key = profile.id
     pmids = [e.paper.pmid for e in view.papers]
     per_topic = {s.topic.name: s.count for s in view.sections}
-    digest_id = ledger.create_digest(store, profile, pmids, view.period, per_topic)
+    digest_id = ledger.create_digest(store, key, pmids, view.period, per_topic)
     reached("created")
     view = dataclasses.replace(view, digest_id=digest_id)
     run_id = start_run(store, "digest", view.period)
@@ -278,6 +268,7 @@ def _deliver(
     target: Path | None = None
     try:
         taken = partial(attempts.occupied, store)
+        cfg.digest.output_dir.mkdir(parents=True, exist_ok=True)  # a profile's own folder, inside digests/
         target = unique_digest_path(cfg.digest.output_dir, now.date(), cfg.digest.profile, taken)
         ledger.set_filename(store, digest_id, target.name)
         reached("named")
@@ -289,7 +280,7 @@ def _deliver(
             emailed = True
             reached("sent")
         with store.transaction() as conn:
-            ledger.mark_delivered(conn, digest_id, profile, emailed=emailed, change_ids=change_ids)
+            ledger.mark_delivered(conn, digest_id, key, emailed=emailed, change_ids=change_ids)
             extras.mark_reported(conn, digest_id)
             record_finish(conn, run_id, status="ok", new=view.total)
     except (LittrackError, OSError) as exc:
@@ -303,16 +294,19 @@ def _deliver(
         attempts.end_attempt(cfg, store, digest_id, run_id, target, ledger.INTERRUPTED, stopped)
         raise
     reached("delivered")
-    _write_evidence_page(cfg, store, extras, now, view.notice)  # first: the archive links it only once it exists
+    _write_evidence_page(cfg, store, extras, now, view.notice, key)  # first: the archive links it once it exists
     try:
-        write_archive(cfg, store)
+        write_archive(cfg, store, profile, reached)
+        write_profiles_index(whole, store)
     except LittrackError as exc:  # the digest itself is delivered; the archive is rebuilt next time
         log.warning("digest archive not updated: %s", exc)
-    return DigestResult(target, digest_id, view.total, emailed, retrying=view.retrying)
+    return DigestResult(
+        target, digest_id, view.total, emailed, retrying=view.retrying, profile=key if profile.explicit else None
+    )
 
 
 def _write_evidence_page(
-    cfg: Config, store: Store, extras: addons.Extras, now: dt.datetime, notice: str | None
+    cfg: Config, store: Store, extras: addons.Extras, now: dt.datetime, notice: str | None, profile: str
 ) -> None:
     """digests/evidence.html from the snapshot the digest was built from, "new" counted from this delivery, with
     the digest's banner (the offline demo's: its records are not about the topics).
@@ -322,7 +316,7 @@ def _write_evidence_page(
     if extras.snapshot is None:
         return
     try:
-        write_page(cfg, with_latest_delivery(extras.snapshot, store, cfg.digest.profile or ""), now=now, notice=notice)
+        write_page(cfg, with_latest_delivery(extras.snapshot, store, profile), now=now, notice=notice)
     except LittrackError as exc:
         log.warning("evidence page not updated: %s", exc)
 
@@ -372,8 +366,11 @@ def rebuild_digest(cfg: Config, digest_id: int, *, lock_wait: float | None = Non
             if row.period_start and row.period_end
             else None
         )
+        p = next((q for q in cfg.digest_profiles if q.id == row.profile), None)
+        sections = p.sections if p else DIGEST_SECTIONS
+        cfg = cfg.for_profile(p) if p else cfg
         changes = [c for _, c in ledger.pending_changes(store, row.profile, digest_id=digest_id)]
-        extras = addons.collect(cfg, store, row.profile, digest_id=digest_id)
+        extras = addons.collect(cfg, store, row.profile, digest_id=digest_id, sections=sections)
         view = _view(
             cfg,
             store,
@@ -383,6 +380,7 @@ def rebuild_digest(cfg: Config, digest_id: int, *, lock_wait: float | None = Non
             period=period,
             generated_at=dt.datetime.fromisoformat(row.created_at),
             digest_id=digest_id,
+            shown_sections=sections,
         )
         own = row.filename if row.status == ledger.DELIVERED and row.filename else None
         target = cfg.digest.output_dir / (own or f"rebuild-{digest_id}.html")

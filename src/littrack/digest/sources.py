@@ -64,15 +64,26 @@ def _note(p: preprint_store.PublishedPreprint) -> PublishedPreprintNote:
     )
 
 
-def collect_sources(cfg: Config, store: Store, profile: str, *, digest_id: int | None = None) -> SourceExtras:
-    """What the sources add to the next digest of ``profile`` (with ``digest_id``: what that digest showed)."""
+def collect_sources(
+    cfg: Config,
+    store: Store,
+    profile: str,
+    *,
+    digest_id: int | None = None,
+    topics: Sequence[str] | None = None,
+    since: str = "",
+    preprints_shown: bool = True,
+) -> SourceExtras:
+    """What the sources add to the next digest of ``profile`` (with ``digest_id``: what that digest showed).
+    ``topics`` and ``since`` narrow the preprints to the profile's (see :func:`pending_preprints`); without
+    ``preprints_shown`` (a profile without the preprint section) none are collected, so none is marked sent."""
     rebuilding = digest_id is not None
     preprints = (
-        preprint_store.pending_preprints(store, profile, digest_id=digest_id)
-        if rebuilding or cfg.sources.europepmc.enabled
+        preprint_store.pending_preprints(store, profile, digest_id=digest_id, topics=topics, since=since)
+        if preprints_shown and (rebuilding or cfg.sources.europepmc.enabled)
         else []
     )
-    published = preprint_store.published_to_report(store, profile, digest_id=digest_id)
+    published = preprint_store.published_to_report(store, profile, digest_id=digest_id) if preprints_shown else []
     enabled = {
         Source.EUROPEPMC.value: cfg.sources.europepmc.enabled,
         Source.CROSSREF.value: cfg.sources.crossref.enabled,

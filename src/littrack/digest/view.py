@@ -197,6 +197,7 @@ class DigestView:
     pubmed_preprints: tuple[PaperEntry, ...] = ()  # PubMed records of type "Preprint", kept out of the topics
     published_preprints: tuple[PublishedPreprintNote, ...] = ()
     outages: tuple[SourceOutage, ...] = ()  # sources beside PubMed that could not be reached, and since when
+    profile_lines: tuple[str, ...] = ()  # a profile's digest: what it follows, and since when (its first digest)
 
     @property
     def papers(self) -> tuple[PaperEntry, ...]:

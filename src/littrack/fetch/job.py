@@ -25,6 +25,7 @@ from littrack.fetch.topics import run_fetch
 from littrack.lock import job_lock
 from littrack.progress import Progress
 from littrack.store import open_store
+from littrack.store.profiles import register_profiles
 from littrack.store.runs import finish_run, mark_interrupted, start_run
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ def fetch_job(
     require_contact_email(cfg)
     today = today or dt.date.today()
     with job_lock(cfg.store, wait=lock_wait), open_store(cfg.store.location, password=cfg.store.password) as store:
+        # Before any paper is saved: a profile new to this store starts its digests with what this fetch finds.
+        register_profiles(store, [p.id for p in cfg.digest_profiles])
         mark_interrupted(store)
         client = client or EutilsClient(cfg.ncbi)
         run_id = start_run(store, "fetch")

@@ -77,7 +77,11 @@ from littrack.models.trials import (
     date_end,
 )
 
+# The profile of a config without ``profiles:`` (issue 16), in every ledger keyed by profile.
+DEFAULT_PROFILE = "default"
+
 __all__ = [
+    "DEFAULT_PROFILE",
     "LOOKUP_LABELS",
     "MONTHS",
     "NOT_YET_INDEXED",

@@ -16,6 +16,7 @@ from littrack.models import RETRACTION_KINDS, ChangeKind, ChangeSource, DateWind
 from littrack.store.changes import change_sources_of
 from littrack.store.codec import paper_from_json
 from littrack.store.db import Connection, Store, now_iso
+from littrack.store.profiles import topic_clause
 
 
 @dataclass(frozen=True)
@@ -51,15 +52,33 @@ UNDELIVERED = (PENDING, SENDING, FAILED, INTERRUPTED)
 _UNDELIVERED_SQL = "('pending', 'sending', 'failed', 'interrupted')"
 
 
-def waiting_pmids(store: Store, profile: str) -> list[int]:
-    """Papers (matched by a topic) not yet in a delivered digest of this profile, oldest first."""
+def waiting_pmids(store: Store, profile: str, topics: Sequence[str] | None = None, since: str = "") -> list[int]:
+    """Papers not yet in a delivered digest of this profile, oldest first: matched by one of ``topics`` (None:
+    any topic) at or after ``since`` (the profile's registration; '' for its whole history)."""
+    in_topics, topic_args = topic_clause("t.topic_id", topics)
     rows = store.conn.execute(
-        "SELECT p.pmid FROM papers p WHERE EXISTS (SELECT 1 FROM paper_topics t WHERE t.pmid = p.pmid)"
+        "SELECT p.pmid FROM papers p WHERE EXISTS (SELECT 1 FROM paper_topics t WHERE t.pmid = p.pmid"
+        f" AND t.first_matched_at >= ?{in_topics})"
         " AND NOT EXISTS (SELECT 1 FROM delivered_papers d WHERE d.pmid = p.pmid AND d.profile = ?)"
         " ORDER BY p.first_seen_at, p.pmid",
-        (profile,),
+        (since, *topic_args, profile),
     )
     return [r[0] for r in rows]
+
+
+def waiting_count(store: Store, profile: str, topics: Sequence[str] | None = None, since: str = "") -> int:
+    """How many papers the next digest of this profile would consider (see :func:`waiting_pmids`)."""
+    return len(waiting_pmids(store, profile, topics, since))
+
+
+def backlog_count(store: Store, topics: Sequence[str], before: str) -> int:
+    """Papers one of ``topics`` matched before ``before`` (what a profile registered then does not get)."""
+    in_topics, topic_args = topic_clause("t.topic_id", topics)
+    row = store.conn.execute(
+        f"SELECT count(DISTINCT t.pmid) FROM paper_topics t WHERE t.first_matched_at < ?{in_topics}",
+        (before, *topic_args),
+    ).fetchone()
+    return int(row[0])
 
 
 def previously_attempted(store: Store, profile: str, pmids: Sequence[int]) -> bool:
@@ -172,8 +191,8 @@ def mark_delivered(
         (profile, stamp, digest_id),
     )
     conn.executemany(
-        "INSERT INTO change_reports (change_id, profile, digest_id)"
-        " VALUES (?,?,?) ON CONFLICT DO NOTHING",
+        "INSERT INTO change_reports (change_id, profile, digest_id) VALUES (?,?,?)"
+        " ON CONFLICT (change_id, profile) DO NOTHING",
         [(cid, profile, digest_id) for cid in change_ids],
     )
 
@@ -237,11 +256,30 @@ def mark_checked(conn: Connection, pmids: Sequence[int]) -> None:
     conn.executemany("UPDATE delivered_papers SET checked_at=? WHERE pmid=?", [(stamp, p) for p in pmids])
 
 
-def pending_changes(store: Store, profile: str, *, digest_id: int | None = None) -> list[tuple[int, PaperChange]]:
-    """Corrections not yet reported in this profile (or, with ``digest_id``, the ones that digest reported)."""
+def pending_changes(
+    store: Store,
+    profile: str,
+    *,
+    digest_id: int | None = None,
+    topics: Sequence[str] | None = None,
+    since: str = "",
+) -> list[tuple[int, PaperChange]]:
+    """Corrections not yet reported in this profile (or, with ``digest_id``, the ones that digest reported).
+
+    With ``topics`` (a profile that follows some topics), only changes to papers this profile was sent or that
+    one of its topics matched; ``since``: only changes detected from the profile's registration on.
+    """
     if digest_id is None:
         where = "NOT EXISTS (SELECT 1 FROM change_reports r WHERE r.change_id = c.id AND r.profile = ?)"
-        args: tuple[object, ...] = (profile,)
+        where += " AND c.detected_at >= ?"
+        args: tuple[object, ...] = (profile, since)
+        if topics is not None:
+            in_topics, topic_args = topic_clause("t.topic_id", topics)
+            where += (
+                " AND (EXISTS (SELECT 1 FROM delivered_papers d WHERE d.pmid = c.pmid AND d.profile = ?)"
+                f" OR EXISTS (SELECT 1 FROM paper_topics t WHERE t.pmid = c.pmid{in_topics}))"
+            )
+            args += (profile, *topic_args)
     else:
         where = "EXISTS (SELECT 1 FROM change_reports r WHERE r.change_id = c.id AND r.digest_id = ?)"
         args = (digest_id,)

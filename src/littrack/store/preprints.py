@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from littrack.models import LinkMethod, Paper, Preprint, PreprintLink
 from littrack.store.codec import paper_from_json, preprint_from_json, preprint_to_json
 from littrack.store.db import Connection, Store, now_iso
+from littrack.store.profiles import topic_clause
 
 
 @dataclass(frozen=True)
@@ -162,16 +163,26 @@ def preprint_versions(store: Store, pmids: Sequence[int]) -> dict[int, Preprint]
 # --- delivery ---------------------------------------------------------------------------------------
 
 
-def pending_preprints(store: Store, profile: str, *, digest_id: int | None = None) -> list[StoredPreprint]:
+def pending_preprints(
+    store: Store,
+    profile: str,
+    *,
+    digest_id: int | None = None,
+    topics: Sequence[str] | None = None,
+    since: str = "",
+) -> list[StoredPreprint]:
     """Topic-matched preprints this profile has not been sent and whose journal version is not known (the paper
-    is then the finding). With ``digest_id``: the preprints that digest delivered (rebuilds)."""
+    is then the finding): matched by one of ``topics`` (None: any) at or after ``since`` (the profile's
+    registration). With ``digest_id``: the preprints that digest delivered (rebuilds)."""
     if digest_id is None:
+        in_topics, topic_args = topic_clause("t.topic_id", topics)
         rows = store.conn.execute(
-            "SELECT p.id FROM preprints p WHERE EXISTS (SELECT 1 FROM preprint_topics t WHERE t.preprint_id = p.id)"
+            "SELECT p.id FROM preprints p WHERE EXISTS (SELECT 1 FROM preprint_topics t WHERE t.preprint_id = p.id"
+            f" AND t.first_matched_at >= ?{in_topics})"
             " AND NOT EXISTS (SELECT 1 FROM delivered_preprints d WHERE d.preprint_id = p.id AND d.profile = ?)"
             " AND NOT EXISTS (SELECT 1 FROM preprint_links l WHERE l.preprint_id = p.id)"
             " ORDER BY p.first_published DESC, p.id",
-            (profile,),
+            (since, *topic_args, profile),
         )
     else:
         rows = store.conn.execute(

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from littrack.models import Study, TrialChangeKind
+from littrack.models import DEFAULT_PROFILE, Study, TrialChangeKind
 from littrack.store.codec import study_from_json, study_to_json
 from littrack.store.db import Connection, Store
 
@@ -120,17 +120,19 @@ def add_event(
     return TrialEvent(int(cur.fetchone()[0]), nct_id, kind, before, after, stamp)
 
 
-def mark_trial_changes_reported(conn: Connection, digest_id: int, event_ids: Iterable[int]) -> int:
-    """Mark events as reported by ``digest_id``; call inside the digest's delivery transaction. Returns rows marked."""
+def mark_trial_changes_reported(
+    conn: Connection, digest_id: int, event_ids: Iterable[int], profile: str = DEFAULT_PROFILE
+) -> int:
+    """Mark events as reported to ``profile`` by ``digest_id``; call inside the digest's delivery transaction.
+    Returns rows marked (an event already reported to this profile stays with its first digest)."""
     ids = list(dict.fromkeys(event_ids))
     stamp = _iso(dt.datetime.now(dt.UTC))
     marked = 0
-    for chunk in _chunks(ids):
-        marks = ",".join("?" * len(chunk))
+    for event_id in ids:
         cur = conn.execute(
-            "UPDATE trial_events SET reported_digest_id=?, reported_at=?"
-            f" WHERE reported_digest_id IS NULL AND id IN ({marks})",
-            (digest_id, stamp, *chunk),
+            "INSERT INTO trial_event_reports (profile, event_id, digest_id, reported_at) VALUES (?,?,?,?)"
+            " ON CONFLICT (profile, event_id) DO NOTHING",
+            (profile, event_id, digest_id, stamp),
         )
         marked += cur.rowcount
     return marked
@@ -185,14 +187,25 @@ def raised_events(conn: Connection, kinds: Sequence[TrialChangeKind]) -> set[tup
     return {(r[0], r[1], r[2]) for r in rows}
 
 
-def event_states(store: Store, *, reported_in: int | None = None) -> list[tuple[TrialEvent, Study]]:
-    """Unreported events (or, with ``reported_in``, those that digest reported) with their trial's current state,
-    by NCT id then event id."""
-    where = "e.reported_digest_id IS NULL" if reported_in is None else "e.reported_digest_id = ?"
+def event_states(
+    store: Store, *, reported_in: int | None = None, profile: str = DEFAULT_PROFILE, since: str = ""
+) -> list[tuple[TrialEvent, Study]]:
+    """Events not yet reported to ``profile`` and detected at or after ``since`` (its registration), or, with
+    ``reported_in``, those that digest reported; with their trial's current state, by NCT id then event id."""
+    if reported_in is None:
+        where = (
+            "NOT EXISTS (SELECT 1 FROM trial_event_reports r WHERE r.event_id = e.id AND r.profile = ?)"
+            " AND e.detected_at >= ?"
+        )
+        args: tuple[object, ...] = (profile, since)
+    else:
+        where, args = "EXISTS (SELECT 1 FROM trial_event_reports r WHERE r.event_id = e.id AND r.digest_id = ?)", (
+            reported_in,
+        )
     rows = store.conn.execute(
         "SELECT e.id, e.nct_id, e.kind, e.before, e.after, e.detected_at, t.state FROM trial_events e"
-        f" JOIN trials t USING (nct_id) WHERE {where} ORDER BY e.nct_id, e.id",
-        () if reported_in is None else (reported_in,),
+        f" JOIN trials t ON t.nct_id = e.nct_id WHERE {where} ORDER BY e.nct_id, e.id",
+        args,
     ).fetchall()
     states: dict[str, Study] = {}
     out = []
@@ -296,7 +309,8 @@ def counts(store: Store) -> dict[str, int]:
         "trials": c.execute("SELECT count(*) FROM trials").fetchone()[0],
         "trial_links": c.execute("SELECT count(*) FROM paper_trials").fetchone()[0],
         "trial_events_pending": c.execute(
-            "SELECT count(*) FROM trial_events WHERE reported_digest_id IS NULL"
+            "SELECT count(*) FROM trial_events e"
+            " WHERE NOT EXISTS (SELECT 1 FROM trial_event_reports r WHERE r.event_id = e.id)"
         ).fetchone()[0],
     }
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from littrack.models import Study, TrialChange, TrialChangeKind, TrialsCheck, TrialUpdate
+from littrack.models import DEFAULT_PROFILE, Study, TrialChange, TrialChangeKind, TrialsCheck, TrialUpdate
 from littrack.store import Store
 from littrack.store import trials as trial_store
 from littrack.store.runs import last_run
@@ -42,6 +42,9 @@ def pending_trial_changes(
     reported_in: int | None = None,
     topic_names: Mapping[str, str] | None = None,
     synthetic: Collection[str] = (),
+    profile: str = DEFAULT_PROFILE,
+    since: str = "",
+    topics: Collection[str] | None = None,
 ) -> tuple[PendingTrialChange, ...]:
     """Unreported changes (or, with ``reported_in``, those that digest reported), one row per trial.
 
@@ -50,17 +53,20 @@ def pending_trial_changes(
     lists each kind of change once, first-before → last-after (a status that went back where it was is not
     shown). A "no publication" flag is dropped once a paper links. ``topic_names`` maps topic ids to the names
     shown; ``synthetic`` names trials whose changes the offline demo staged from a made-up earlier state.
+    ``profile``: not yet reported to it, detected ``since`` its registration; ``topics``: only trials of these.
     """
     by_trial: dict[str, list[TrialEvent]] = defaultdict(list)
     states: dict[str, Study] = {}
-    for event, study in trial_store.event_states(store, reported_in=reported_in):
+    for event, study in trial_store.event_states(store, reported_in=reported_in, profile=profile, since=since):
         by_trial[event.nct_id].append(event)
         states[event.nct_id] = study
     linked = trial_store.papers_for_trials(store, list(by_trial))
-    topics = trial_store.topics_for_trials(store, list(by_trial))
+    of_trial = trial_store.topics_for_trials(store, list(by_trial))
     names = topic_names or {}
     rows: list[tuple[int, str, PendingTrialChange]] = []
     for nct_id, events in by_trial.items():
+        if topics is not None and not set(of_trial.get(nct_id, ())) & set(topics):
+            continue
         study = states[nct_id]
         updates = _updates(study, events, has_paper=nct_id in linked)
         if not updates:
@@ -78,7 +84,7 @@ def pending_trial_changes(
             facts=facts(
                 study,
                 planned=planned_enrollment(history),
-                topics=[names.get(t, t) for t in topics.get(nct_id, ())],
+                topics=[names.get(t, t) for t in of_trial.get(nct_id, ())],
             ),
             synthetic=nct_id in synthetic,
         )
