@@ -246,7 +246,9 @@ def filename_owner(store: Store, filename: str) -> DigestRow | None:
 def papers_to_recheck(store: Store, limit: int) -> list[int]:
     """Delivered papers, least recently checked first."""
     rows = store.conn.execute(
-        "SELECT pmid, min(checked_at) AS c FROM delivered_papers GROUP BY pmid ORDER BY c, pmid LIMIT ?", (limit,)
+        # coalesce: NULL sorts first in SQLite and last in PostgreSQL; never-checked papers come first on both.
+        "SELECT pmid, coalesce(min(checked_at), '') AS c FROM delivered_papers GROUP BY pmid ORDER BY c, pmid LIMIT ?",
+        (limit,),
     )
     return [r[0] for r in rows]
 

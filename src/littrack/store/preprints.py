@@ -106,10 +106,13 @@ def set_preprint_watermark(conn: Connection, topic_id: str, query: str, through:
 # --- links to published papers --------------------------------------------------------------------
 
 
+# Nullable sort keys go through coalesce: NULL sorts first in SQLite and last in PostgreSQL.
+
+
 def unlinked_preprints(store: Store) -> list[Preprint]:
     rows = store.conn.execute(
         "SELECT record FROM preprints p WHERE NOT EXISTS (SELECT 1 FROM preprint_links l WHERE l.preprint_id = p.id)"
-        " ORDER BY p.first_published, p.id"
+        " ORDER BY coalesce(p.first_published, ''), p.id"
     )
     return [preprint_from_json(r["record"]) for r in rows]
 
@@ -152,7 +155,7 @@ def preprint_versions(store: Store, pmids: Sequence[int]) -> dict[int, Preprint]
         marks = ",".join("?" * len(chunk))
         rows = store.conn.execute(
             f"SELECT l.pmid, p.record FROM preprint_links l JOIN preprints p ON p.id = l.preprint_id"
-            f" WHERE l.pmid IN ({marks}) ORDER BY p.first_published",
+            f" WHERE l.pmid IN ({marks}) ORDER BY coalesce(p.first_published, '')",
             chunk,
         )
         for r in rows:
@@ -181,13 +184,13 @@ def pending_preprints(
             f" AND t.first_matched_at >= ?{in_topics})"
             " AND NOT EXISTS (SELECT 1 FROM delivered_preprints d WHERE d.preprint_id = p.id AND d.profile = ?)"
             " AND NOT EXISTS (SELECT 1 FROM preprint_links l WHERE l.preprint_id = p.id)"
-            " ORDER BY p.first_published DESC, p.id",
+            " ORDER BY coalesce(p.first_published, '') DESC, p.id",
             (since, *topic_args, profile),
         )
     else:
         rows = store.conn.execute(
             "SELECT p.id FROM preprints p JOIN delivered_preprints d ON d.preprint_id = p.id WHERE d.digest_id = ?"
-            " ORDER BY p.first_published DESC, p.id",
+            " ORDER BY coalesce(p.first_published, '') DESC, p.id",
             (digest_id,),
         )
     ids = [r["id"] for r in rows]
@@ -200,7 +203,7 @@ def topic_preprints(store: Store) -> list[StoredPreprint]:
     rows = store.conn.execute(
         "SELECT p.id FROM preprints p WHERE EXISTS (SELECT 1 FROM preprint_topics t WHERE t.preprint_id = p.id)"
         " AND NOT EXISTS (SELECT 1 FROM preprint_links l WHERE l.preprint_id = p.id)"
-        " ORDER BY p.first_published DESC, p.id"
+        " ORDER BY coalesce(p.first_published, '') DESC, p.id"
     )
     ids = [r["id"] for r in rows]
     found = get_preprints(store, ids)
@@ -231,7 +234,7 @@ def published_to_report(store: Store, profile: str, *, digest_id: int | None = N
     rows = store.conn.execute(
         "SELECT l.preprint_id, l.pmid, l.method, l.score, p.record AS preprint, a.record AS paper"
         " FROM preprint_links l JOIN preprints p ON p.id = l.preprint_id JOIN papers a ON a.pmid = l.pmid"
-        f" WHERE {where} ORDER BY p.first_published, l.preprint_id",
+        f" WHERE {where} ORDER BY coalesce(p.first_published, ''), l.preprint_id",
         args,
     )
     return [
