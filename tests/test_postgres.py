@@ -175,3 +175,42 @@ def test_kill_9_inside_the_delivery_transaction_on_postgresql_then_rerun_deliver
         statuses = [r[0] for r in pgs.conn.execute("SELECT status FROM digests ORDER BY id")]
     assert len(rows) == len(default_corpus()) and {r[1] for r in rows} == {1}
     assert statuses == ["interrupted", "delivered"]
+
+
+def test_migration_013_on_postgresql_moves_the_implicit_profile_to_default_and_keeps_what_was_told(pg_target):
+    """A PostgreSQL database at schema 12 with SYNTHETIC ledger rows of the implicit profile ('') migrates as the
+    SQLite store does (tests/test_profiles_migration.py): nothing already delivered or told is pending again."""
+    from littrack.store import postgres
+
+    conn = postgres.connect(pg_target.location, pg_target.password)
+    postgres.migrate(conn, upto=12)
+    assert postgres.schema_version(conn) == 12
+    stamp = "2026-11-30T07:00:00+00:00"
+    with conn.transaction() as c:
+        c.execute("INSERT INTO papers (pmid, record, content_hash, title, first_seen_at, fetched_at, updated_at)"
+                  " VALUES (1, '{}', 'h', 't', ?, ?, ?), (2, '{}', 'h', 't', ?, ?, ?)", (stamp,) * 6)
+        c.execute("INSERT INTO digests (id, profile, created_at, status) VALUES (1, '', ?, 'delivered')", (stamp,))
+        c.execute("INSERT INTO delivered_papers (profile, pmid, digest_id) VALUES ('', 1, 1), ('', 2, 1),"
+                  " ('default', 2, 1)")  # the same fact twice: the '' row goes
+        c.execute("INSERT INTO trials (nct_id, state, state_hash, title, overall_status, first_seen_at, seen_at,"
+                  " updated_at) VALUES ('NCT1', '{}', 'h', 't', 'RECRUITING', ?, ?, ?)", (stamp,) * 3)
+        c.execute("INSERT INTO trial_events (nct_id, kind, detected_at, reported_digest_id, reported_at)"
+                  " VALUES ('NCT1', 'new', ?, 1, ?), ('NCT1', 'status', ?, NULL, NULL)", (stamp,) * 3)
+    conn.close()
+    with pg_target.open() as store:
+        assert store.schema_version == store_db_latest()
+        c = store.conn
+        assert sorted(tuple(r) for r in c.execute("SELECT profile, pmid FROM delivered_papers")) == [
+            ("default", 1), ("default", 2)]
+        assert [r[0] for r in c.execute("SELECT DISTINCT profile FROM digests")] == ["default"]
+        assert [tuple(r) for r in c.execute("SELECT profile, digest_id FROM trial_event_reports")] == [("default", 1)]
+        assert [tuple(r) for r in c.execute("SELECT id, first_seen_at FROM profiles")] == [("default", "")]
+        columns = {r[0] for r in c.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'trial_events'")}
+        assert "reported_digest_id" not in columns
+
+
+def store_db_latest() -> int:
+    from littrack.store.db import migrations
+
+    return migrations()[-1][0]

@@ -212,12 +212,12 @@ def _has_version_table(conn: PgConnection) -> bool:
     return bool(row[0])
 
 
-def migrate(conn: PgConnection) -> None:
-    """Run every migration newer than the database's version, each in its own transaction."""
+def migrate(conn: PgConnection, upto: int | None = None) -> None:
+    """Run every migration newer than the database's version (up to ``upto``: tests), each in its own transaction."""
     where = pg.display_url(conn.url)
-    known = migrations()
+    known = [m for m in migrations() if upto is None or m[0] <= upto]
     current = schema_version(conn)
-    if known and current > known[-1][0]:
+    if upto is None and known and current > known[-1][0]:
         raise StoreError(f"the store {where} was written by a newer littrack (schema {current}); upgrade littrack")
     if current == (known[-1][0] if known else 0):
         return
