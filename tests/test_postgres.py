@@ -214,3 +214,13 @@ def store_db_latest() -> int:
     from littrack.store.db import migrations
 
     return migrations()[-1][0]
+
+
+def test_a_freshly_migrated_database_holds_rows_only_in_the_tables_store_copy_replaces(pg_target: StoreTarget):
+    from littrack.store.copy import SEEDED
+
+    with pg_target.open() as store:
+        tables = [r[0] for r in store.conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")]
+        filled = {t for t in tables if store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]}
+    assert filled - {"schema_version"} == set(SEEDED)

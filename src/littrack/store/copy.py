@@ -19,7 +19,10 @@ from littrack.errors import StoreError
 from littrack.store.db import POSTGRESQL, SQLITE, Store
 
 PG_ONLY = {"schema_version"}
-IDENTITY_ROW = "store_identity"  # migration 006 draws one row in every new store; the source's replaces it
+# Rows the migrations themselves write into every new store (006: the store's identity; 013: the implicit profile
+# 'default'). An empty target holds only these; the source's rows replace them. tests/test_postgres.py checks
+# that a freshly migrated database has rows in no other table.
+SEEDED = ("store_identity", "profiles")
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def copy_store(source: Store, target: Store, advance: Callable[[int], None] = la
     missing = [t for t in tables if t not in columns]
     if missing:
         raise StoreError(f"{target.path} lacks the tables {', '.join(missing)}; is it a littrack database?")
-    busy = [t for t in columns if t not in PG_ONLY and t != IDENTITY_ROW and _count(target, t)]
+    busy = [t for t in columns if t not in PG_ONLY and t not in SEEDED and _count(target, t)]
     if busy:
         raise StoreError(f"{target.path} is not empty ({', '.join(sorted(busy)[:5])} hold rows); store copy only "
                          "fills an empty database, so nothing is overwritten or sent twice")
@@ -89,7 +92,9 @@ def copy_store(source: Store, target: Store, advance: Callable[[int], None] = la
     psycopg = pg.psycopg_module()
     try:
         with raw.transaction():
-            raw.execute(f'DELETE FROM "{IDENTITY_ROW}"')
+            for table in SEEDED:
+                if table in columns:
+                    raw.execute(f'DELETE FROM "{table}"')
             for table in tables:
                 cols = [c for c in columns[table] if c != "rowid"]
                 lite_cols = [f'"{c}"' for c in cols]
