@@ -224,3 +224,18 @@ def test_a_freshly_migrated_database_holds_rows_only_in_the_tables_store_copy_re
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")]
         filled = {t for t in tables if store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]}
     assert filled - {"schema_version"} == set(SEEDED)
+
+
+def test_a_lost_connection_is_one_line_and_nothing_of_the_open_transaction_is_kept(pg_target, pg_cluster):
+    from littrack.errors import StoreError
+
+    with pg_target.open() as store:
+        pid = store.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        lost = r"^lost the connection to the store postgresql://littrack@"
+        with pytest.raises(StoreError, match=lost) as caught, store.transaction() as c:
+            c.execute("INSERT INTO runs (kind, started_at, status) VALUES ('fetch', 'now', 'running')")
+            pg_cluster.sql(f"SELECT pg_terminate_backend({pid})")  # the server goes away mid-transaction
+            c.execute("SELECT 1")
+        assert "\n" not in str(caught.value) and pg_target.password not in str(caught.value)
+    with pg_target.open() as store:
+        assert store.conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 0

@@ -79,7 +79,11 @@ def error_for(url: str, exc: BaseException, *, doing: str = "store") -> StoreErr
                           "ask its administrator to free space, then run again (nothing was marked done)")
     if sqlstate in {"55P03", "40P01", "57014"}:  # lock_not_available, deadlock_detected, query_canceled (timeout)
         return StoreError(f"the store {where} is locked by another littrack process; wait for it to finish")
-    if sqlstate.startswith("08") or ("connection" in text.lower() and "closed" in text.lower()):
+    # 08xxx: connection exceptions; 57P01-03: the server shut down, crashed or is starting (a restart). The FATAL
+    # that ends a terminated session may arrive without its SQLSTATE: its words are recognised too.
+    lower = text.lower()
+    lost = sqlstate.startswith("08") or sqlstate in {"57P01", "57P02", "57P03"} or "terminating connection" in lower
+    if lost or ("connection" in lower and "closed" in lower):
         return StoreError(f"lost the connection to the store {where}: {text}; "
                           "nothing after the last commit was kept; run again when the server is back")
     if sqlstate == "28P01" or "password authentication failed" in text:
