@@ -28,6 +28,11 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# A whole ``store:`` section every config gets unless the test passes its own: tests that run on both engines
+# set it to ``{"url": <a PostgreSQL database>}`` (see test_digest_job.py's ``engine`` fixture).
+STORE_OVERRIDE: dict[str, Any] | None = None
+
+
 def write_config(directory: Path, base_url: str, **sections: Any) -> Path:
     """config.yaml in ``directory``; keyword arguments override whole sections or keys within them."""
     data: dict[str, Any] = {
@@ -47,6 +52,10 @@ def write_config(directory: Path, base_url: str, **sections: Any) -> Path:
         "sources": {"europepmc": {"enabled": False}, "crossref": {"enabled": False}},
         "background": {"resolve_mentions": False},
     }
+    if "store" in sections:  # a whole store section: store.url (PostgreSQL) replaces store.path
+        data["store"] = sections.pop("store")
+    elif STORE_OVERRIDE is not None:
+        data["store"] = dict(STORE_OVERRIDE)
     data = _merge(data, sections)
     path = directory / "config.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")

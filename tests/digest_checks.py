@@ -13,6 +13,7 @@ import sqlite3
 import urllib.parse
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import feedparser
 
@@ -21,18 +22,30 @@ _PAPER_ANCHOR = re.compile(r'<article class="paper" id="pmid-(\d+)"')
 _HREF = re.compile(r'href="([^"#:]+)"')
 
 
-def ledger(store: Path) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(store)
-    conn.row_factory = sqlite3.Row
+def _connect(store: Any) -> tuple[Any, bool]:
+    """A SQLite file's connection (ours to close), or the open store connection passed in (a PostgreSQL one)."""
+    if isinstance(store, Path):
+        conn = sqlite3.connect(store)
+        conn.row_factory = sqlite3.Row
+        return conn, True
+    return store, False
+
+
+def ledger(store: Any, profile: str | None = None) -> list[Any]:
+    """The digest rows (of one profile, with ``profile``); ``store``: a SQLite file or an open connection."""
+    conn, ours = _connect(store)
     try:
+        if profile is not None:
+            return list(conn.execute("SELECT * FROM digests WHERE profile = ? ORDER BY id", (profile,)))
         return list(conn.execute("SELECT * FROM digests ORDER BY id"))
     finally:
-        conn.close()
+        if ours:
+            conn.close()
 
 
-def delivered_pmids(store: Path) -> dict[int, set[int]]:
-    """digest id → the papers the ledger says it delivered."""
-    conn = sqlite3.connect(store)
+def delivered_pmids(store: Any) -> dict[int, set[int]]:
+    """digest id → the papers the ledger says it delivered (``store``: a SQLite file or an open connection)."""
+    conn, ours = _connect(store)
     try:
         out: dict[int, set[int]] = {}
         for digest_id, pmid in conn.execute(
@@ -42,7 +55,8 @@ def delivered_pmids(store: Path) -> dict[int, set[int]]:
             out.setdefault(digest_id, set()).add(pmid)
         return out
     finally:
-        conn.close()
+        if ours:
+            conn.close()
 
 
 def digest_files(folder: Path) -> set[str]:
@@ -62,8 +76,11 @@ def page_pmids(page: Path) -> set[int]:
     return {int(m) for m in _PAPER_ANCHOR.findall(page.read_text(encoding="utf-8"))}
 
 
-def assert_folder_agrees(store: Path, folder: Path, *, expect_pmids: set[int] | None = None) -> None:
-    rows = ledger(store)
+def assert_folder_agrees(
+    store: Any, folder: Path, *, expect_pmids: set[int] | None = None, profile: str | None = None
+) -> None:
+    """The module docstring's promise; with ``profile``, for that profile's digests in its own folder."""
+    rows = ledger(store, profile)
     delivered = [r for r in rows if r["status"] == "delivered"]
     papers = delivered_pmids(store)
     on_pages: Counter[int] = Counter()

@@ -19,7 +19,7 @@ from littrack.config import Config, load_config
 from littrack.eutils.pubmed_xml import parse_papers
 from littrack.evidence.merge import PUBMED, Observation
 from littrack.fetch.changes import record_observations
-from littrack.models import ChangeKind, Paper, PaperChange
+from littrack.models import DEFAULT_PROFILE, ChangeKind, Paper, PaperChange
 from littrack.replay import recorded_path
 from littrack.replay.corpus import default_corpus
 from littrack.replay.replies import efetch_xml
@@ -65,7 +65,7 @@ def fill(store: Store, topics: Mapping[str, Iterable[int | Paper]]) -> None:
             save_papers(conn, papers, topic_id=topic, run_id=None)
 
 
-def deliver(store: Store, pmids: Sequence[int], profile: str = "") -> int:
+def deliver(store: Store, pmids: Sequence[int], profile: str = DEFAULT_PROFILE) -> int:
     """Record a delivered digest of these papers, as the digest job does."""
     digest_id = ledger.create_digest(store, profile, pmids, None, {})
     with store.transaction() as conn:

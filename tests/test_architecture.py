@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "littrack.progress": 1,
     "littrack.lock": 1,
     "littrack.redact": 1,
+    "littrack.pg": 1,
     "littrack.ratelimit": 1,
     "littrack.http": 1,
     "littrack.jsonapi": 1,
@@ -53,6 +54,7 @@ LAYERS: dict[str, int] = {
     "littrack.evidence_page": 4,  # reads the store, renders with the digest's templates, writes beside the digests
     # 5: entry points
     "littrack.service": 5,
+    "littrack.standby": 5,
     "littrack.service_jobs": 5,
     "littrack.status": 5,
     "littrack.demo": 5,

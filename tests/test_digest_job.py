@@ -1,25 +1,29 @@
-"""`littrack digest` end to end: exactly-once delivery against a real SQLite store, real files and a real
-SMTP server (aiosmtpd, STARTTLS + AUTH), with papers fetched from the fake E-utilities server."""
+"""`littrack digest` end to end: exactly-once delivery against a real SQLite store and a real PostgreSQL
+database, real files and a real SMTP server (aiosmtpd, STARTTLS + AUTH), with papers fetched from the fake
+E-utilities server."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
+import configs
 from configs import write_config
 from digest_checks import assert_folder_agrees, ledger, no_temp_files
 from littrack.cli import main
 from littrack.replay.corpus import default_corpus
 from littrack.replay.server import FakeEutils
+from littrack.store import open_store
 from smtp_server import SmtpTestServer
 
 
@@ -28,10 +32,21 @@ def cli(cfg: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, 
     return r.exit_code, r.stdout, r.stderr
 
 
-def db(cfg: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(cfg.parent / "store.sqlite3")
-    conn.row_factory = sqlite3.Row
-    return conn
+@pytest.fixture(autouse=True, params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs on a SQLite file and on a real PostgreSQL database (conftest's ``pg_target``)."""
+    if request.param == "postgresql":
+        target = request.getfixturevalue("pg_target")
+        monkeypatch.setattr(configs, "STORE_OVERRIDE", {"url": target.location})
+    return str(request.param)
+
+
+def db(cfg: Path) -> Any:
+    """The store's connection, whichever engine the config names (rows by position and by name)."""
+    store = yaml.safe_load(cfg.read_text(encoding="utf-8"))["store"]  # not load_config: the SMTP CA may be gone
+    if "url" in store:
+        return open_store(store["url"], password=os.environ["LITTRACK_DB_PASSWORD"]).conn
+    return open_store(cfg.parent / store["path"]).conn
 
 
 def delivered_counts(cfg: Path) -> dict[int, int]:
@@ -194,7 +209,7 @@ def test_a_later_digest_never_deletes_the_page_a_delivered_digest_owns(fetched, 
     cfg = write_config(tmp_path, "http://127.0.0.1:9/", fetch={"recheck_limit": 0})
     code, out, err = cli(cfg, "digest")
     assert code == 0 and "(written)" in out, err
-    delivered = [r for r in ledger(tmp_path / "store.sqlite3") if r["status"] == "delivered"]
+    delivered = [r for r in ledger(db(cfg)) if r["status"] == "delivered"]
     page = tmp_path / "digests" / delivered[0]["filename"]
     before = page.read_bytes()
     code, out, err = cli(cfg, "digest")
@@ -205,7 +220,7 @@ def test_a_later_digest_never_deletes_the_page_a_delivered_digest_owns(fetched, 
     code, out, err = cli(cfg, "digest", "--rebuild", "1")
     assert code == 0 and out.rstrip().endswith("rebuild-1.html (nothing marked or sent)"), err
     assert page.read_bytes() == before
-    assert_folder_agrees(tmp_path / "store.sqlite3", tmp_path / "digests", expect_pmids=set(default_corpus().pmids))
+    assert_folder_agrees(db(cfg), tmp_path / "digests", expect_pmids=set(default_corpus().pmids))
     assert no_temp_files(tmp_path / "digests") == []
 
 
@@ -216,7 +231,7 @@ def test_a_digest_the_smtp_server_may_have_delivered_is_announced_when_its_paper
         cfg = fetched(email=_email(smtp, to=["reader@clinic.test", "gone@clinic.test"]))
         assert cli(cfg, "digest")[0] == 1
         assert len(smtp.messages) == 1
-    (first,) = ledger(tmp_path / "store.sqlite3")
+    (first,) = ledger(db(cfg))
     assert first["status"] == "failed" and first["sending_at"]
     with SmtpTestServer() as smtp:
         cfg = write_config(tmp_path, "http://127.0.0.1:9/", fetch={"recheck_limit": 0}, email=_email(smtp))

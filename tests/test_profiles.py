@@ -8,6 +8,7 @@ synthetic, as in the demo), a real SQLite file, real files, the CLI through clic
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -21,13 +22,14 @@ from click.testing import CliRunner
 from configs import TOPICS, write_config
 from digest_samples import recorded_stored, safety_paper
 from littrack.cli import main
-from littrack.config import load_config
+from littrack.config import load_config, shipped_config_path
 from littrack.digest.assemble import build_view
 from littrack.digest.render import render_html
 from littrack.replay.corpus import Corpus, default_corpus
 from littrack.replay.replies import split_matcher
 from littrack.replay.server import FakeEutils
 from littrack.store.papers import StoredPaper
+from smtp_server import SmtpTestServer
 
 CRPS, FM = "ketamine-crps", "ketamine-fibromyalgia"
 PROFILES = [
@@ -120,6 +122,7 @@ def test_each_profile_writes_its_own_folder_index_and_feed(tmp_path: Path, serve
     assert "Follows Ketamine for CRPS." in top.text_content()
     crps_page = next((out / "crps").glob("*-crps.html")).read_text(encoding="utf-8")
     assert "Profile Dr A (CRPS): Follows Ketamine for CRPS." in crps_page
+    assert "This profile was added on" not in crps_page  # a new store: nothing was stored before it
     assert not list(out.glob("20*.html")), "nothing in the top folder but the list of profiles"
 
 
@@ -161,7 +164,7 @@ def test_a_profile_added_later_starts_at_its_registration(tmp_path: Path, server
     code, out, _ = cli(cfg, "digest", "--profile", "everything")
     assert code == 0 and out.startswith("digest (everything): 0 papers")
     page = next((tmp_path / "digests" / "everything").glob("*-everything.html")).read_text(encoding="utf-8")
-    assert "This profile was added on" in page and "not with the papers stored before" in page
+    assert "This profile was added on" in page and re.search(r"not with the \d+ papers stored before", page)
     # SYNTHETIC time shift: two stored papers are made to have first matched a topic after Dr B's registration,
     # as papers of the next fetch would.
     conn = sqlite3.connect(tmp_path / "store.sqlite3")
@@ -202,3 +205,47 @@ def test_a_safety_only_profile_leaves_papers_outside_the_lane_undelivered(tmp_pa
 
 def dt_now() -> dt.datetime:
     return dt.datetime(2026, 12, 2, 7, 0, tzinfo=dt.UTC)
+
+
+def test_the_shipped_profiles_example_is_a_valid_config_once_uncommented(tmp_path: Path) -> None:
+    text = shipped_config_path().read_text(encoding="utf-8")
+    start, end = text.index("# profiles:\n"), text.index("\nbackground:\n")
+    example = "\n".join(line[2:] for line in text[start:end].splitlines())
+    (tmp_path / "config.yaml").write_text(text[:start] + example + "\n" + text[end:], encoding="utf-8")
+    cfg = load_config(tmp_path / "config.yaml")
+    assert [p.id for p in cfg.digest_profiles] == ["crps-weekly", "everything-daily", "pharmacy"]
+    assert cfg.profile("crps-weekly").topics == (CRPS,) and cfg.profile("pharmacy").sections == ("safety",)
+    assert cfg.profile("everything-daily").schedule == "0 7 * * *" and cfg.profile("everything-daily").send_empty
+
+
+def test_rebuild_and_dry_run_of_a_profile_stay_in_its_folder(tmp_path: Path, server: FakeEutils) -> None:
+    cfg = config(tmp_path, server)
+    assert cli(cfg, "fetch")[0] == 0
+    code, out, _ = cli(cfg, "digest", "--profile", "crps", "--dry-run")
+    assert code == 0 and "/digests/crps/" in out and out.rstrip().endswith("(dry run, nothing marked or sent)")
+    assert delivered(tmp_path) == {}
+    assert cli(cfg, "digest", "--profile", "crps")[0] == 0
+    page = next((tmp_path / "digests" / "crps").glob("20*-crps.html"))
+    before = page.read_text(encoding="utf-8")
+    code, out, _ = cli(cfg, "digest", "--rebuild", "1")
+    assert code == 0 and f"→ {page} (nothing marked or sent)" in out
+    assert page.read_text(encoding="utf-8").count('class="paper"') == before.count('class="paper"')
+
+
+def test_one_profiles_failed_e_mail_does_not_keep_the_others_digest_from_its_reader(
+    tmp_path: Path, server: FakeEutils
+) -> None:
+    with SmtpTestServer(refuse=["gone@clinic.test"]) as smtp:
+        email = {"enabled": True, "host": smtp.host, "port": smtp.port, "security": "none",
+                 "from": "littrack@clinic.test", "timeout": 5}
+        profiles = [{**PROFILES[0], "email": {"to": ["gone@clinic.test"]}},
+                    {**PROFILES[1], "email": {"to": ["b@clinic.test"]}}]
+        cfg = config(tmp_path, server, profiles=profiles, email=email)
+        assert cli(cfg, "fetch")[0] == 0
+        r = CliRunner().invoke(main, ["--config", str(cfg), "digest"])
+        assert r.exit_code == 1
+        assert r.stdout.startswith("digest (everything): ") and "written and e-mailed" in r.stdout
+        assert r.stderr.startswith("digest (crps): failed: ")
+        assert r.stderr.splitlines()[-1].endswith("1 of 2 profiles failed (crps); the others were delivered")
+        assert [m["To"] for m in smtp.messages] == ["b@clinic.test"]
+    assert set(delivered(tmp_path)) == {"everything"}  # crps's papers wait for its next digest

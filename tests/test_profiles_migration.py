@@ -78,6 +78,9 @@ def test_a_profile_added_to_an_old_store_starts_at_its_registration(old_store: P
         "http://127.0.0.1:9/",
         profiles=[{"id": "default", "name": "Everything"}, {"id": "crps", "name": "CRPS", "topics": ["ketamine-crps"]}],
     )
+    old_page = sqlite3.connect(old_store).execute("SELECT filename FROM digests WHERE id = 1").fetchone()[0]
+    (old_store.parent / "digests").mkdir()
+    (old_store.parent / "digests" / old_page).write_text("the digest the old release wrote", encoding="utf-8")
     code, out, err = cli(cfg, "digest")
     assert code == 0, err
     assert "digest (default): 0 papers" in out and "digest (crps): 0 papers" in out
@@ -87,3 +90,7 @@ def test_a_profile_added_to_an_old_store_starts_at_its_registration(old_store: P
     assert "This profile was added on" not in default_page  # the store's history is its history
     conn = sqlite3.connect(old_store)
     assert conn.execute("SELECT count(*) FROM delivered_papers WHERE profile = 'crps'").fetchone()[0] == 0
+    # The top index lists the profiles, and still the digest written before them (if its file is there).
+    index = (old_store.parent / "digests" / "index.html").read_text(encoding="utf-8")
+    assert 'href="crps/index.html"' in index and 'href="default/index.html"' in index
+    assert "Digests from before profiles" in index and f'href="{old_page}"' in index

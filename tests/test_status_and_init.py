@@ -38,9 +38,9 @@ def test_status_numbers_runs_and_digests_so_they_cannot_be_confused(tmp_path: Pa
         for _ in range(3):
             finish_run(store, start_run(store, "fetch"), status="ok", new=2)
         finish_run(store, start_run(store, "trials"), status="failed", error="ClinicalTrials.gov kept failing")
-        digest_id = ledger.create_digest(store, "", [], None, {})
+        digest_id = ledger.create_digest(store, "default", [], None, {})
         with store.transaction() as conn:
-            ledger.mark_delivered(conn, digest_id, "", emailed=False, change_ids=[])
+            ledger.mark_delivered(conn, digest_id, "default", emailed=False, change_ids=[])
         finish_run(store, start_run(store, "digest"), status="ok")
     code, out, _ = cli("--config", str(cfg_path), "status")
     assert code == 0

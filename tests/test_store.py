@@ -60,8 +60,8 @@ def test_a_full_disk_rolls_the_transaction_back_and_says_so(tmp_path):
 def test_fetch_on_a_full_disk_fails_in_one_line_and_keeps_the_watermark(fake_eutils, tmp_path, monkeypatch):
     import littrack.fetch.job
 
-    def small_disk(path):  # type: ignore[no-untyped-def]
-        store = open_store(path)
+    def small_disk(path, **kwargs):  # type: ignore[no-untyped-def]
+        store = open_store(path, **kwargs)
         pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
         store.conn.execute(f"PRAGMA max_page_count = {pages + 8}")
         return store

@@ -238,6 +238,8 @@ def digest(state: State, dry_run: bool, rebuild_id: int | None, profile_id: str 
                 raise
             state.say(f"digest ({p.id}): failed: {exc}", err=True)
             failed.append((p.id, exc))
+    if failed and len(failed) == len(profiles):  # none delivered: exit as the first did (75: the store is busy)
+        raise failed[0][1]
     if failed:
         names = ", ".join(pid for pid, _ in failed)
         raise DigestError(f"{len(failed)} of {len(profiles)} profiles failed ({names}); the others were delivered")
@@ -332,7 +334,7 @@ def export(state: State, fmt: str, topic_id: str | None, since: str | None, outp
         text = evidence_csv(current_page(cfg), topic_id=topic_id, since=since_date)
         count, what = csv_rows(text), "rows"
     else:
-        with open_store(cfg.store.path) as store:
+        with open_store(cfg.store.location, password=cfg.store.password) as store:
             papers = [sp.paper for sp in iter_papers(store, topic_id=topic_id, since=since_date)]
         text, count, what = render_export(papers, fmt), len(papers), "papers"
     if output:
@@ -354,3 +356,38 @@ def background(state: State, passages: bool) -> None:
 
     corpus = load_corpus(state.config.background)
     state.say(describe_documents(corpus.documents, corpus.passages, corpus.mentions, show_passages=passages))
+
+
+@main.group()
+def store() -> None:
+    """Work on the store itself (``store copy``: SQLite → PostgreSQL)."""
+
+
+@store.command("copy")
+@click.option("--to", "url", required=True, metavar="postgresql://USER@HOST/DB",
+              help="The empty PostgreSQL database to fill (password from store.password_env).")
+@pass_state
+@handle_errors
+def store_copy(state: State, url: str) -> None:
+    """Copy the configured SQLite store into an empty PostgreSQL database and verify every table's count."""
+    from littrack import pg
+    from littrack.errors import ConfigError
+    from littrack.lock import job_lock
+    from littrack.progress import TerminalProgress
+    from littrack.store import open_store
+    from littrack.store.copy import copy_store
+
+    cfg = state.config
+    if cfg.store.is_postgresql:
+        raise ConfigError(f"{cfg.path}: store copy reads a SQLite store (store.path); this config uses store.url")
+    if not pg.is_url(url):
+        raise ConfigError(f"--to must be a postgresql:// URL, got {pg.display_url(url)!r}")
+    if pg.url_password(url) is not None:
+        raise ConfigError(f"--to contains a password; remove it and set the environment variable "
+                          f"{cfg.store.password_env} (store.password_env) instead")
+    password = os.environ.get(cfg.store.password_env) or None
+    state.redact.add(password)
+    with job_lock(cfg.store, wait=None), open_store(cfg.store.path) as source, \
+            open_store(url, password=password) as target, TerminalProgress("store copy", unit="row") as bar:
+        report = copy_store(source, target, advance=bar.advance, add_total=bar.add_total)
+    state.say(report.line())

@@ -1,19 +1,28 @@
-"""One writer per store: an advisory ``flock`` on a file beside the SQLite file.
+"""One writer per store: an advisory ``flock`` beside a SQLite file, a PostgreSQL advisory lock for a database.
 
-Jobs (fetch, digest) take ``<store>.lock`` for their duration; the service also holds
+SQLite: jobs (fetch, digest) take ``<store>.lock`` for their duration; the service also holds
 ``<store>.service.lock`` for its lifetime so a second ``littrack run`` is refused. The kernel releases a
 lock when its process dies, so a killed run never leaves a stale lock behind.
+
+PostgreSQL (``store.url``; littrack may run on several machines): the same two locks are session-level
+``pg_try_advisory_lock`` s, each held on a connection of its own. The server releases them when that
+connection ends, and a killed process's connection ends with it (a vanished machine's within about a minute,
+by TCP keepalive). The holder is named by its connection's ``application_name`` (``littrack job host:pid``).
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from littrack import pg
+from littrack.config.model import StoreConfig
 from littrack.errors import LockError, StoreError
 
 # How long a one-off command waits for a running job before giving up with a clear message.
@@ -66,3 +75,100 @@ def job_lock_path(store_path: Path) -> Path:
 
 def service_lock_path(store_path: Path) -> Path:
     return store_path.with_name(store_path.name + ".service.lock")
+
+
+# --- one API for both engines ---
+
+JOB, SERVICE = 1, 2  # advisory lock ids, under LOCK_CLASS
+LOCK_CLASS = 0x6C74  # "lt": littrack's advisory locks are (LOCK_CLASS, JOB|SERVICE)
+_NAMES = {JOB: "job", SERVICE: "scheduler"}
+
+
+def me() -> str:
+    """``host:pid``: how a lock's holder is named to others."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@contextmanager
+def job_lock(store: StoreConfig, *, wait: float | None = 0.0) -> Iterator[None]:
+    """Hold the store's job lock (fetch and digest run one at a time), waiting up to ``wait`` seconds."""
+    if not store.is_postgresql:
+        with hold_lock(job_lock_path(store.path), wait=wait):
+            yield
+        return
+    wait = JOB_LOCK_WAIT if wait is None else wait
+    with PgLock(store, JOB) as lock:
+        if not lock.acquire(wait):
+            raise LockError(
+                f"the store is in use by {lock.holder()} ({pg.display_url(store.location)}); "
+                "wait for it to finish or stop it, then retry"
+            )
+        yield
+
+
+class PgLock:
+    """A session-level advisory lock on a dedicated connection (closing it releases the lock)."""
+
+    def __init__(self, store: StoreConfig, which: int) -> None:
+        self.store, self.which = store, which
+        self.conn: Any = pg.connect(
+            store.location, store.password, application_name=f"littrack {_NAMES[which]} {me()}"
+        )
+
+    def try_once(self) -> bool:
+        try:
+            row = self.conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_CLASS, self.which)).fetchone()
+        except pg.psycopg_module().Error as exc:
+            raise pg.error_for(self.store.location, exc) from None
+        return bool(row[0])
+
+    def acquire(self, wait: float, poll: float = 0.2) -> bool:
+        deadline = time.monotonic() + wait
+        while not self.try_once():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(poll)
+        return True
+
+    def holder(self) -> str:
+        """``host:pid`` of the process holding this lock (from its connection's application_name)."""
+        return pg_holder(self.conn, self.which) or "another littrack process"
+
+    def alive(self) -> bool:
+        """False once the lock's connection is gone (the server no longer holds the lock for us)."""
+        try:
+            self.conn.execute("SELECT 1")
+        except Exception:
+            return False
+        return True
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> PgLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def pg_holder(conn: Any, which: int) -> str | None:
+    row = conn.execute(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s"
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        (LOCK_CLASS, which),
+    ).fetchone()
+    if row is None:
+        return None
+    name = str(row[0] or "")
+    return name.rsplit(" ", 1)[-1] if name.startswith("littrack ") else (name or "another process")
+
+
+def pg_lock_held(store: StoreConfig, which: int) -> str | None:
+    """The holder (``host:pid``) of the store's job or scheduler lock, or None when nobody holds it."""
+    conn = pg.connect(store.location, store.password, application_name="littrack status")
+    try:
+        return pg_holder(conn, which)
+    finally:
+        conn.close()

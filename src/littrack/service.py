@@ -1,6 +1,7 @@
 """``littrack run``: the long-running service. APScheduler fires the same jobs as ``littrack fetch``/``digest``.
 
-Boundary: the process's life (one-instance lock, signals, config reload), when jobs run (regular slots,
+Boundary: the process's life (the service lock, or standing by for it on PostgreSQL: :mod:`littrack.standby`;
+signals, config reload), when jobs run (regular slots,
 missed slots, retries) and the log lines about it. *What* to run when is decided by
 :mod:`littrack.schedule` (pure functions); the work is :func:`littrack.fetch.job.fetch_job` and
 :func:`littrack.digest.job.digest_job`, called exactly as the one-off commands call them.
@@ -37,23 +38,30 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from littrack import standby
 from littrack.config import Config, load_config, require_contact_email
-from littrack.errors import ConfigError, LittrackError, LockError
-from littrack.lock import hold_lock, holder, service_lock_path
+from littrack.errors import ConfigError, LittrackError
 from littrack.schedule import missed_run, parse_schedule, resolve_timezone, retry_delay, when
-from littrack.service_jobs import describe, job_kinds, job_schedule, last_ok, run_job_kind
+from littrack.service_jobs import (
+    FETCH,
+    Emit,
+    describe,
+    job_kinds,
+    job_schedule,
+    last_ok,
+    profile_of,
+    run_digest,
+    run_fetch,
+)
 from littrack.store import open_store
 from littrack.store.runs import mark_interrupted
 from littrack.store.service_state import ServiceState, mark_stopped, save_state
 
 log = logging.getLogger(__name__)
 
-SERVICE_LOCK_WAIT = 1.0  # seconds a second `littrack run` waits before giving up
 STOP_WAIT = 5.0  # seconds a running job gets to finish after SIGTERM
 INTERRUPT_WAIT = 10.0  # seconds an interrupted job gets to roll back
 _IDLE_WAKE = 300.0  # the main loop wakes this often even without signals
-
-Emit = Callable[[str], None]
 
 
 def run_service(config_path: Path, initial: Config, load: Callable[[Path], Config] = load_config) -> None:
@@ -63,20 +71,29 @@ def run_service(config_path: Path, initial: Config, load: Callable[[Path], Confi
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
         # APScheduler logs every job submission at INFO; our own start/end lines say it better.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    lock = service_lock_path(initial.store.path)
     abandoned = False
     with ExitStack() as stack:
-        try:
-            stack.enter_context(hold_lock(lock, wait=SERVICE_LOCK_WAIT))
-        except LockError:
-            raise LockError(
-                f"another `littrack run` ({holder(lock)}) is already serving the store {initial.store.path}; "
-                "one service per store: stop that one first (or use `littrack status` to see what it is doing)"
-            ) from None
+        if not standby.hold_service_lock(stack, initial.store):
+            return  # stopped while standing by
         abandoned = Service(config_path, initial, load).run()
     if abandoned:
         logging.shutdown()
         os._exit(0)  # the stuck job's thread would keep the interpreter alive; the kernel frees our locks
+
+
+RUNNERS: dict[str, Callable[..., None]] = {FETCH: run_fetch, "digest": run_digest}
+
+
+def _run(cfg: Config, kind: str, emit: Emit) -> None:
+    """Job ``kind``: the fetch, or a profile's digest (a job whose profile left the config does nothing)."""
+    if kind == FETCH:
+        RUNNERS[FETCH](cfg, emit)
+        return
+    profile = profile_of(cfg, kind)
+    if profile is None:
+        log.info("%s: its profile is no longer in the config; nothing to do", kind)
+        return
+    RUNNERS["digest"](cfg, emit, profile=profile)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -113,7 +130,7 @@ class Service:
         try:
             cfg = self.cfg
             log.info("littrack service started (pid %d, config %s, store %s)", self.pid, self.config_path,
-                     cfg.store.path)
+                     cfg.store.display)
             log.info("schedule: %s", describe(cfg))
             self.scheduler.start(paused=True)
             self._schedule(cfg)
@@ -171,7 +188,7 @@ class Service:
                 self._record_abandoned()
                 return True
         try:
-            with open_store(self.cfg.store.path) as store:
+            with open_store(self.cfg.store.location, password=self.cfg.store.password) as store:
                 mark_stopped(store, self.pid)
         except LittrackError as exc:
             log.warning("could not record the service stop in the store: %s", _one_line(exc))
@@ -181,7 +198,7 @@ class Service:
     def _record_abandoned(self) -> None:
         """Our own stuck job holds the job lock, so no other writer can be running: its row is ours to close."""
         try:
-            with open_store(self.cfg.store.path) as store:
+            with open_store(self.cfg.store.location, password=self.cfg.store.password) as store:
                 mark_interrupted(store)
                 mark_stopped(store, self.pid)
         except LittrackError as exc:
@@ -218,7 +235,7 @@ class Service:
         now = dt.datetime.now(tz)
         grace = dt.timedelta(minutes=cfg.schedule.misfire_grace_minutes)
         kinds = job_kinds(cfg)
-        with open_store(cfg.store.path) as store:
+        with open_store(cfg.store.location, password=cfg.store.password) as store:
             last = {kind: last_ok(store, cfg, kind) for kind in kinds}
         for offset, kind in enumerate(kinds):  # fetch before the digests
             decision = missed_run(kind, parse_schedule(job_schedule(cfg, kind), tz), now, last[kind], grace)
@@ -255,7 +272,7 @@ class Service:
             next_runs={k: v.isoformat() if v else None for k, v in nxt.items()}, retries=failures,
         )
         try:
-            with open_store(cfg.store.path) as store:
+            with open_store(cfg.store.location, password=cfg.store.password) as store:
                 save_state(store, state)
         except LittrackError as exc:
             log.warning("could not record the service state in the store: %s", _one_line(exc))
@@ -267,8 +284,8 @@ class Service:
         old = self.cfg
         try:
             new = self.load(self.config_path)
-            if new.store.path != old.store.path:
-                raise ConfigError(f"{self.config_path}: store.path changed ({old.store.path} → {new.store.path});"
+            if new.store.location != old.store.location:
+                raise ConfigError(f"{self.config_path}: the store changed ({old.store.display} → {new.store.display});"
                                   " restart the service to switch stores")
             require_contact_email(new)
         except LittrackError as exc:
@@ -301,7 +318,7 @@ class Service:
         interrupted = False
         log.info("%s started (%s)", kind, why)
         try:
-            run_job_kind(cfg, kind, lambda line: log.info("%s [%.1fs]", line, time.monotonic() - started))
+            _run(cfg, kind, lambda line: log.info("%s [%.1fs]", line, time.monotonic() - started))
         except LittrackError as exc:
             error = _one_line(exc)
         except Exception as exc:  # a bug must not take the service down; keep the traceback for --verbose

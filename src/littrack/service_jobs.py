@@ -51,22 +51,14 @@ def describe(cfg: Config) -> str:
             f" {s.retry_minutes} min, doubling, at most {s.max_retries} time(s)")
 
 
-def run_job_kind(cfg: Config, kind: str, emit: Emit) -> None:
-    """Job ``kind``: the fetch, or a profile's digest (one whose profile left the config does nothing)."""
-    if kind == FETCH:
-        emit(fetch_job(cfg).line())
-        return
-    profile = profile_of(cfg, kind)
-    if profile is None:
-        log.info("%s: its profile is no longer in the config; nothing to do", kind)
-        return
-    _run_digest(cfg, profile, emit)
+def run_fetch(cfg: Config, emit: Emit) -> None:
+    emit(fetch_job(cfg).line())
 
 
-def _run_digest(cfg: Config, profile: Profile, emit: Emit) -> None:
-    """The digest, preceded by a fetch when the last successful one is older than the digest period (the first
-    of several profiles' digests fetches; the next ones find the fetch fresh)."""
-    with open_store(cfg.store.path) as store:
+def run_digest(cfg: Config, emit: Emit, profile: Profile | None = None) -> None:
+    """A profile's digest (default: the config's first), preceded by a fetch when the last successful one is
+    older than the digest period (the first of several profiles' digests fetches; the next find it fresh)."""
+    with open_store(cfg.store.location, password=cfg.store.password) as store:
         last = last_run(store, "fetch", status="ok")
     ended = parse_time(last.ended_at) if last and last.ended_at else None
     if needs_fetch_first(ended, dt.datetime.now(dt.UTC), cfg.digest.period_days):

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from littrack.config import Config, Profile
-from littrack.lock import job_lock_path, service_lock_path
+from littrack.lock import JOB, SERVICE, job_lock_path, pg_lock_held, service_lock_path
+from littrack.pg import display_url
 from littrack.schedule import next_fire, parse_schedule, resolve_timezone, when
 from littrack.store import Store, open_store
 from littrack.store.digests import delivered_digests, recent_digests, waiting_count
@@ -37,20 +38,26 @@ KINDS = ("fetch", "digest")
 def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any]:
     """Read-only snapshot of the store; safe while a job runs (WAL readers never block the writer)."""
     now = now or dt.datetime.now(dt.UTC)
-    info: dict[str, Any] = {"config": str(cfg.path), "store": str(cfg.store.path)}
-    running = service_running(cfg.store.path)
-    busy = _lock_held(job_lock_path(cfg.store.path))
-    if not cfg.store.path.exists():
+    pgsql = cfg.store.is_postgresql
+    info: dict[str, Any] = {"config": str(cfg.path), "store": display_url(cfg.store.location) if pgsql
+                            else str(cfg.store.path)}
+    if pgsql:
+        running = pg_lock_held(cfg.store, SERVICE) is not None
+        busy = pg_lock_held(cfg.store, JOB) is not None
+    else:
+        running = service_running(cfg.store.path)
+        busy = _lock_held(job_lock_path(cfg.store.path))
+    if not pgsql and not cfg.store.path.exists():
         info.update(runs=[], counts={}, watermarks={}, store_bytes=0, store_total_bytes=0, digests=[],
-                    waiting={"profile": cfg.digest.profile or "", "papers": 0}, last_error=None, unreadable=[])
+                    waiting={"profile": cfg.digest_profiles[0].id, "papers": 0}, last_error=None, unreadable=[])
         info["service"] = {"running": running}
         info["jobs"] = {kind: _job(cfg, kind, None, None, now) for kind in KINDS}
         info["sources"] = _sources(cfg, None)
         info["profiles"] = [_profile(cfg, None, p, None, now) for p in cfg.digest_profiles]
         return info
-    with open_store(cfg.store.path) as store:
-        info["store_bytes"] = cfg.store.path.stat().st_size
-        info["store_total_bytes"] = _store_bytes(cfg.store.path)
+    with open_store(cfg.store.location, password=cfg.store.password) as store:
+        info["store_bytes"] = _pg_bytes(store) if pgsql else cfg.store.path.stat().st_size
+        info["store_total_bytes"] = info["store_bytes"] if pgsql else _store_bytes(cfg.store.path)
         info["counts"] = counts(store) | {
             "preprints": count_preprints(store),
             "free_full_text": count_open_access(store),
@@ -138,6 +145,10 @@ def _lock_held(path: Path) -> bool:
     return False
 
 
+def _pg_bytes(store: Store) -> int:
+    return int(store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+
+
 def _store_bytes(path: Path) -> int:
     total = 0
     for suffix in ("", "-wal", "-shm"):
@@ -183,8 +194,10 @@ def _profile(
         fire = next_fire(parse_schedule(p.schedule, tz), now.astimezone(tz))
         nxt, source = (fire.isoformat() if fire else None), "schedule"
     last = delivered_digests(store, p.id)[:1] if store is not None else []
-    since = first_seen(store, p.id) if store is not None else ""
-    waiting = waiting_count(store, p.id, p.topics if p.explicit else None, since) if store is not None else 0
+    since = first_seen(store, p.id) if store is not None else None
+    # A profile the store has not seen yet starts with the next fetch: nothing waits for it so far.
+    topics = p.topics if p.explicit else None
+    waiting = waiting_count(store, p.id, topics, since) if store is not None and since is not None else 0
     return {
         "id": p.id, "name": p.name, "job": kind, "schedule": p.schedule, "topics": list(p.topics),
         "sections": list(p.sections), "recipients": len(p.recipients), "email": cfg.for_profile(p).email.enabled,

@@ -2,12 +2,12 @@
 
 - :mod:`.model` — the records (one dataclass per section) and their defaults;
 - :mod:`.load` — :func:`load_config`: read the file, validate every key, resolve secrets from the environment;
+- :mod:`.store` — the ``store:`` section (SQLite path or PostgreSQL URL) and the store folder check;
 - :mod:`.section` — the validating reader every section parser uses;
 - :mod:`.shipped` — the shipped default ``config.yaml`` (package data) and :func:`write_default_config`.
 """
 
 from littrack.config.load import (
-    check_store_folder,
     load_config,
     parse_date,
     valid_email,
@@ -41,6 +41,7 @@ from littrack.config.model import (
     require_contact_email,
 )
 from littrack.config.shipped import CONFIG_NAME, shipped_config_path, write_default_config
+from littrack.config.store import check_store_folder
 
 __all__ = [
     "CONFIG_NAME",

@@ -27,7 +27,6 @@ from littrack.config.model import (
     FetchConfig,
     NcbiConfig,
     ScheduleConfig,
-    StoreConfig,
     TrialQuery,
     TrialsConfig,
 )
@@ -36,6 +35,7 @@ from littrack.config.profiles import parse_profiles
 from littrack.config.section import Section
 from littrack.config.shipped import CONFIG_NAME, shipped_config_path
 from littrack.config.sources import parse_sources
+from littrack.config.store import parse_store
 from littrack.errors import ConfigError
 from littrack.models import Topic
 
@@ -106,35 +106,6 @@ def _parse_ncbi(s: Section, environ: Mapping[str, str]) -> NcbiConfig:
         raise s.error("email", f"is not an e-mail address: {email!r}")
     s.done()
     return cfg
-
-
-def _parse_store(s: Section) -> StoreConfig:
-    path = s.path("path", str(StoreConfig.path)) or StoreConfig.path
-    s.done()
-    return StoreConfig(path=path)
-
-
-def check_store_folder(cfg: Config) -> None:
-    """ConfigError unless ``store.path`` names a file in an existing, writable folder.
-
-    littrack never creates that folder: a mistyped path would silently start a new, empty store that backfills
-    and sends every paper again. Checked by every command on the user's config (not by :func:`load_config`,
-    which the demo also uses on the shipped defaults inside the installed package, where no store is kept).
-    """
-    path, folder = cfg.store.path, cfg.store.path.parent
-
-    def error(message: str) -> ConfigError:
-        return ConfigError(f"{cfg.path}: store.path: {message}")
-
-    if path.is_dir():
-        raise error(f"{path} is a folder; name the SQLite file, e.g. {path / StoreConfig.path.name}")
-    if not folder.is_dir():
-        state = "is a file, not a folder" if folder.exists() else "does not exist"
-        raise error(f"the folder {folder} {state}; create it or correct the path (littrack never creates it: "
-                    "a new, empty store would fetch and send every paper again)")
-    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.R_OK | os.W_OK)):
-        raise error(f"{path if path.exists() else folder} is read-only; littrack writes the store, its journal "
-                    "and its lock file there")
 
 
 def _parse_topics(file: Path, raw: Any) -> tuple[Topic, ...]:
@@ -383,7 +354,7 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     cfg = Config(
         path=file,
         ncbi=_parse_ncbi(top.sub("ncbi"), env),
-        store=_section(top, "store", _parse_store),
+        store=_section(top, "store", lambda s: parse_store(s, env)),
         topics=topics,
         fetch=_section(top, "fetch", _parse_fetch),
         digest=digest,

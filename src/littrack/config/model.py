@@ -47,6 +47,23 @@ class NcbiConfig:
 @dataclass(frozen=True)
 class StoreConfig:
     path: Path = Path("littrack.sqlite3")  # relative paths resolve against the config file's folder
+    url: str | None = None  # postgresql://user@host[:port]/db instead of the SQLite file (no password in it)
+    password_env: str = "LITTRACK_DB_PASSWORD"
+    password: str | None = field(default=None, repr=False)  # resolved from the environment
+
+    @property
+    def location(self) -> str:
+        """What :func:`littrack.store.open_store` opens: the PostgreSQL URL, else the SQLite file."""
+        return self.url or str(self.path)
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.url is not None
+
+    @property
+    def display(self) -> str:
+        """The store as messages and logs name it (a URL never carries a password: the config refuses one)."""
+        return self.url or str(self.path)
 
 
 @dataclass(frozen=True)
@@ -275,12 +292,14 @@ class Config:
         raise ConfigError(f"{self.path}: no profile with id {profile_id!r}; known: {known}")
 
     def for_profile(self, profile: Profile) -> Config:
-        """This config as the digest of ``profile`` sees it: its topics, folder, file names, recipients, subject."""
+        """This config as the digest of ``profile`` sees it: its topics, folder, file names, recipients, subject;
+        ``digest_profiles`` is that profile alone."""
         out, public = self.digest.output_dir, self.digest.public_url
         if profile.explicit:
             out, public = out / profile.id, (public + profile.id + "/" if public else None)
         return dataclasses.replace(
             self,
+            profiles=(profile,) if profile.explicit else (),
             topics=tuple(t for t in self.topics if t.id in profile.topics),
             digest=dataclasses.replace(
                 self.digest, output_dir=out, public_url=public, profile=profile.file_tag, send_empty=profile.send_empty
@@ -295,7 +314,7 @@ class Config:
 
     def secrets(self) -> tuple[str, ...]:
         """The values no log line or message may show (resolved from the environment)."""
-        return tuple(s for s in (self.ncbi.api_key, self.email.password) if s)
+        return tuple(s for s in (self.ncbi.api_key, self.email.password, self.store.password) if s)
 
     def topic(self, topic_id: str) -> Topic:
         for t in self.topics:

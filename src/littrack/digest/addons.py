@@ -10,7 +10,6 @@ come from it before delivery, and the job writes the page from it after delivery
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +28,7 @@ from littrack.models import ClaimChange, Confidence, Lookup, Paper, RelatedPassa
 from littrack.store import Store
 from littrack.store import claims as claim_store
 from littrack.store import trials as trial_store
+from littrack.store.db import Connection
 from littrack.store.digests import get_digest
 from littrack.store.mentions import get_resolutions, reported_states, save_reported_states
 from littrack.store.papers import StoredPaper
@@ -103,7 +103,7 @@ class Extras:
         """Something besides new papers and corrections that is worth writing (and sending) a digest for."""
         return bool(self.trials or self.claim_changes) or (self.sources is not None and self.sources.has_news)
 
-    def mark_reported(self, conn: sqlite3.Connection, digest_id: int) -> None:
+    def mark_reported(self, conn: Connection, digest_id: int) -> None:
         ids = [i for t in self.trials for i in t.event_ids]
         if ids:
             trial_store.mark_trial_changes_reported(conn, digest_id, ids, self.profile)

@@ -57,9 +57,16 @@ class ProfileLink:
     count: int
 
 
-def render_profiles(profiles: Iterable[ProfileLink], *, title: str = "littrack digests") -> str:
-    """The page listing the profiles, each linking to its own archive (``<id>/index.html``) and latest digest."""
-    return environment().get_template("profiles.html").render(profiles=list(profiles), title=title)
+def render_profiles(
+    profiles: Iterable[ProfileLink], *, earlier: Iterable[ArchiveEntry] = (), title: str = "littrack digests"
+) -> str:
+    """The page listing the profiles, each linking to its own archive (``<id>/index.html``) and latest digest;
+    then the ``earlier`` digests (written before profiles, in this folder), newest first."""
+    return (
+        environment()
+        .get_template("profiles.html")
+        .render(profiles=list(profiles), earlier=_newest_first(earlier), title=title, safe_href=safe_href)
+    )
 
 
 def _newest_first(entries: Iterable[ArchiveEntry]) -> list[ArchiveEntry]:

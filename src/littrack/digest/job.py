@@ -39,7 +39,7 @@ from littrack.errors import DigestError, LittrackError
 from littrack.evidence_page.gather import with_latest_delivery
 from littrack.evidence_page.job import EVIDENCE_PAGE, write_page
 from littrack.export import to_bibtex, to_csl_json, to_ris
-from littrack.lock import hold_lock, job_lock_path
+from littrack.lock import job_lock
 from littrack.models import DateWindow, Paper, PaperChange
 from littrack.store import Store, open_store
 from littrack.store import digests as ledger
@@ -164,9 +164,9 @@ def digest_job(
     key = p.id
     # The implicit profile reads the ledgers exactly as before profiles; a configured one only its topics.
     topics = p.topics if p.explicit else None
-    with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
+    with job_lock(cfg.store, wait=lock_wait), open_store(cfg.store.location, password=cfg.store.password) as store:
         register_profiles(store, [q.id for q in whole.digest_profiles])
-        since = first_seen(store, key)
+        since = first_seen(store, key) or ""  # registered just above
         mark_interrupted(store)
         ledger.mark_interrupted(store)
         pmids = ledger.waiting_pmids(store, key, topics, since)
@@ -188,7 +188,10 @@ def digest_job(
             retrying=ledger.previously_attempted(store, key, pmids),
             notice=attempts.duplicate_warning(notice, ledger.maybe_sent(store, key, pmids)),
             shown_sections=p.sections,
-            profile_lines=profile_lines(whole, p, since, first=ledger.latest_delivery(store, key) is None),
+            profile_lines=profile_lines(
+                whole, p, since, first=ledger.latest_delivery(store, key) is None,
+                before=ledger.backlog_count(store, p.topics, since) if p.explicit and since else 0,
+            ),
         )
         tag = key if p.explicit else None
         if p.explicit:
@@ -354,7 +357,7 @@ def rebuild_digest(cfg: Config, digest_id: int, *, lock_wait: float | None = Non
     A delivered digest is rewritten into its own files; any other goes to ``rebuild-<id>.html`` beside
     them, since the name it once claimed may belong to a delivered digest now.
     """
-    with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
+    with job_lock(cfg.store, wait=lock_wait), open_store(cfg.store.location, password=cfg.store.password) as store:
         row = ledger.get_digest(store, digest_id)
         if row is None:
             raise DigestError(f"no digest #{digest_id} in the store; `littrack status` lists them")

@@ -6,6 +6,7 @@ Called by the digest job after a delivery, holding the store's job lock; renderi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
@@ -84,7 +85,10 @@ def write_profiles_index(cfg: Config, store: Store) -> None:
         entries = archive_entries(cfg.for_profile(p), store, p)
         latest = max(entries, key=lambda e: e.digest_id) if entries else None
         links.append(ProfileLink(p.id, p.name, follows_line(cfg, p), latest, len(entries)))
-    write_atomic(cfg.digest.output_dir / "index.html", render_profiles(links))
+    # Digests written before profiles: their files stay in digests/, and this page keeps listing them.
+    single = dataclasses.replace(cfg, profiles=())
+    earlier = archive_entries(single, store, single.digest_profiles[0])
+    write_atomic(cfg.digest.output_dir / "index.html", render_profiles(links, earlier=earlier))
 
 
 def follows_line(cfg: Config, profile: Profile) -> str:
@@ -97,17 +101,18 @@ def follows_line(cfg: Config, profile: Profile) -> str:
     return line + "."
 
 
-def profile_lines(cfg: Config, profile: Profile, since: str, *, first: bool) -> tuple[str, ...]:
+def profile_lines(cfg: Config, profile: Profile, since: str, *, first: bool, before: int) -> tuple[str, ...]:
     """What a configured profile's digest says of itself: what it follows, and, in the first digest of a profile
-    added to a store that already had papers, that it starts at the profile's registration."""
+    added to a store that already held ``before`` papers of its topics, that it starts at its registration."""
     if not profile.explicit:
         return ()
     lines = [f"Profile {profile.name}: {follows_line(cfg, profile)}"]
-    if first and since:
+    if first and since and before:
         when = dt.datetime.fromisoformat(since).date().strftime("%-d %b %Y")
+        papers = f"{before} paper{'s' if before != 1 else ''}"
         lines.append(
-            f"This profile was added on {when}: its first digest starts then, not with the papers stored before"
-            " (`littrack export` lists those)."
+            f"This profile was added on {when}: its digests start then, not with the {papers} stored before"
+            " (`littrack export` lists them)."
         )
     return tuple(lines)
 

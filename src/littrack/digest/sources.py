@@ -8,7 +8,6 @@ so each is said once per profile.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from littrack.digest.view import PublishedPreprintNote
 from littrack.models import OpenAccessLocation, Paper, Preprint, Source, SourceOutage
 from littrack.store import Store
 from littrack.store import preprints as preprint_store
+from littrack.store.db import Connection
 from littrack.store.sources import open_access_for, outages
 
 # Run-ledger kind → what the digest calls the source when it could not be reached.
@@ -48,7 +48,7 @@ class SourceExtras:
     def preprint_rows(self) -> list[tuple[Preprint, tuple[str, ...]]]:
         return [(sp.preprint, sp.topic_ids) for sp in self.preprints]
 
-    def mark_reported(self, conn: sqlite3.Connection, profile: str, digest_id: int) -> None:
+    def mark_reported(self, conn: Connection, profile: str, digest_id: int) -> None:
         preprint_store.mark_preprints_delivered(conn, profile, digest_id, [sp.preprint.id for sp in self.preprints])
         preprint_store.mark_links_reported(conn, profile, digest_id, [n.preprint.id for n in self.published])
 

@@ -69,7 +69,7 @@ def gather(cfg: Config, store: Store) -> Snapshot:
         same_text=relater.same_text() if relater else {},
         preprints=tuple((sp.preprint, sp.topic_ids) for sp in topic_preprints(store)),
     )
-    return with_latest_delivery(snapshot, store, cfg.digest.profile or "")
+    return with_latest_delivery(snapshot, store, cfg.digest_profiles[0].id)
 
 
 def with_latest_delivery(snapshot: Snapshot, store: Store, profile: str) -> Snapshot:

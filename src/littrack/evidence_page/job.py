@@ -71,13 +71,13 @@ def write_page(
 
 def evidence_job(cfg: Config, *, now: dt.datetime | None = None) -> EvidenceResult:
     """``littrack evidence``: read the store and write the page (the store is only read)."""
-    with open_store(cfg.store.path) as store:
+    with open_store(cfg.store.location, password=cfg.store.password) as store:
         snapshot = gather(cfg, store)
     return write_page(cfg, snapshot, now=now)
 
 
 def current_page(cfg: Config, *, now: dt.datetime | None = None) -> EvidencePage:
     """The page as it would be written now, without writing it (``littrack export --format evidence-csv``)."""
-    with open_store(cfg.store.path) as store:
+    with open_store(cfg.store.location, password=cfg.store.password) as store:
         snapshot = gather(cfg, store)
     return build_page(snapshot, title=cfg.digest.title, generated_at=now or dt.datetime.now(dt.UTC).astimezone())

@@ -6,14 +6,14 @@ record through :func:`record_observations`, so one event reported by two sources
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 
 from littrack.evidence.merge import KnownChange, Observation, place
 from littrack.store.changes import add_change_source, insert_change, known_changes
+from littrack.store.db import Connection
 
 
-def record_observations(conn: sqlite3.Connection, observations: Iterable[Observation]) -> int:
+def record_observations(conn: Connection, observations: Iterable[Observation]) -> int:
     """Apply each report inside the caller's transaction; returns how many new changes were recorded."""
     new = 0
     for obs in observations:

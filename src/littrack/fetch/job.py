@@ -22,7 +22,7 @@ from littrack.fetch import crossref, mentions, preprints, recheck, retracted, tr
 from littrack.fetch.steps import StepContext
 from littrack.fetch.summary import FetchSummary
 from littrack.fetch.topics import run_fetch
-from littrack.lock import hold_lock, job_lock_path
+from littrack.lock import job_lock
 from littrack.progress import Progress
 from littrack.store import open_store
 from littrack.store.profiles import register_profiles
@@ -75,7 +75,7 @@ def fetch_job(
     every topic failed, raises the first topic's error."""
     require_contact_email(cfg)
     today = today or dt.date.today()
-    with hold_lock(job_lock_path(cfg.store.path), wait=lock_wait), open_store(cfg.store.path) as store:
+    with job_lock(cfg.store, wait=lock_wait), open_store(cfg.store.location, password=cfg.store.password) as store:
         # Before any paper is saved: a profile new to this store starts its digests with what this fetch finds.
         register_profiles(store, [p.id for p in cfg.digest_profiles])
         mark_interrupted(store)

@@ -6,14 +6,13 @@ decided in :mod:`littrack.evidence.merge`.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from littrack.models import RETRACTION_KINDS, ChangeKind, PaperChange
-from littrack.store.db import now_iso
+from littrack.store.db import Connection, now_iso
 
 
-def known_changes(conn: sqlite3.Connection, pmid: int) -> list[tuple[int, ChangeKind, dict[str, str]]]:
+def known_changes(conn: Connection, pmid: int) -> list[tuple[int, ChangeKind, dict[str, str]]]:
     """(change id, kind, {source: notice}) of every change recorded for ``pmid``, oldest first."""
     out: list[tuple[int, ChangeKind, dict[str, str]]] = []
     for row in conn.execute("SELECT id, kind FROM paper_changes WHERE pmid = ? ORDER BY id", (pmid,)):
@@ -25,12 +24,12 @@ def known_changes(conn: sqlite3.Connection, pmid: int) -> list[tuple[int, Change
     return out
 
 
-def insert_change(conn: sqlite3.Connection, change: PaperChange, *, source: str, notice: str) -> int:
+def insert_change(conn: Connection, change: PaperChange, *, source: str, notice: str) -> int:
     """A new change, first seen now by ``source``."""
     stamp = now_iso()
     cur = conn.execute(
         "INSERT INTO paper_changes (pmid, kind, description, notice_pmid, notice_source, notice_doi, detected_at)"
-        " VALUES (?,?,?,?,?,?,?)",
+        " VALUES (?,?,?,?,?,?,?) RETURNING id",
         (
             change.pmid,
             change.kind,
@@ -41,22 +40,23 @@ def insert_change(conn: sqlite3.Connection, change: PaperChange, *, source: str,
             stamp,
         ),
     )
-    change_id = int(cur.lastrowid or 0)
+    change_id = int(cur.fetchone()[0])
     add_change_source(conn, change_id, source=source, notice=notice, seen_at=stamp)
     return change_id
 
 
 def add_change_source(
-    conn: sqlite3.Connection, change_id: int, *, source: str, notice: str, seen_at: str | None = None
+    conn: Connection, change_id: int, *, source: str, notice: str, seen_at: str | None = None
 ) -> None:
     """Another source reports a known change; the change keeps its first description and detection time."""
     conn.execute(
-        "INSERT OR IGNORE INTO change_sources (change_id, source, seen_at, notice) VALUES (?,?,?,?)",
+        "INSERT INTO change_sources (change_id, source, seen_at, notice)"
+        " VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
         (change_id, source, seen_at or now_iso(), notice),
     )
 
 
-def retracted_papers(conn: sqlite3.Connection) -> list[tuple[int, str | None]]:
+def retracted_papers(conn: Connection) -> list[tuple[int, str | None]]:
     """(pmid, DOI) of every stored paper with a recorded retraction."""
     kinds = tuple(str(k) for k in RETRACTION_KINDS)
     marks = ",".join("?" * len(kinds))
@@ -68,7 +68,7 @@ def retracted_papers(conn: sqlite3.Connection) -> list[tuple[int, str | None]]:
     return [(r["pmid"], r["doi"]) for r in rows]
 
 
-def change_sources_of(conn: sqlite3.Connection, change_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
+def change_sources_of(conn: Connection, change_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
     """change id → [(source, seen_at, notice)], first seen first."""
     out: dict[int, list[tuple[str, str, str]]] = {}
     for i in range(0, len(change_ids), 500):

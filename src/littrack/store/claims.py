@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 
 from littrack.models import ClaimChange
-from littrack.store.db import Store
+from littrack.store.db import Connection, Store
 
 
 def reported_statuses(store: Store, profile: str) -> dict[str, str]:
@@ -20,7 +19,7 @@ def reported_statuses(store: Store, profile: str) -> dict[str, str]:
 
 
 def save_reports(
-    conn: sqlite3.Connection,
+    conn: Connection,
     profile: str,
     digest_id: int,
     statuses: Mapping[str, str],
@@ -32,8 +31,11 @@ def save_reports(
     """
     said = {c.key: c for c in changes}
     conn.executemany(
-        "INSERT OR REPLACE INTO claim_reports (profile, claim_key, digest_id, status, message, article, sentence,"
-        " before_labels, after_labels) VALUES (?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO claim_reports (profile, claim_key, digest_id, status, message, article, sentence,"
+        " before_labels, after_labels) VALUES (?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT (profile, claim_key, digest_id) DO UPDATE SET status=excluded.status, message=excluded.message,"
+        " article=excluded.article, sentence=excluded.sentence, before_labels=excluded.before_labels,"
+        " after_labels=excluded.after_labels",
         [
             (
                 profile,

@@ -7,11 +7,10 @@ papers in ``late_papers``.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from littrack.store.db import Store, now_iso
+from littrack.store.db import Connection, Store, now_iso
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ def get_coverage(store: Store, topic_id: str, query: str) -> Coverage | None:
     return Coverage(start, dt.date.fromisoformat(row["reconciled_on"]) if row["reconciled_on"] else None)
 
 
-def set_coverage(conn: sqlite3.Connection, topic_id: str, coverage: Coverage) -> None:
+def set_coverage(conn: Connection, topic_id: str, coverage: Coverage) -> None:
     """Call in the transaction that sets the topic's watermark (after it, so the row exists)."""
     conn.execute(
         "UPDATE watermarks SET covered_from=?, reconciled_on=? WHERE topic_id=?",
@@ -48,11 +47,12 @@ def topic_size(store: Store, topic_id: str) -> int:
     return int(store.conn.execute("SELECT count(*) FROM paper_topics WHERE topic_id = ?", (topic_id,)).fetchone()[0])
 
 
-def note_late(conn: sqlite3.Connection, topic_id: str, run_id: int, pmids: Iterable[int]) -> None:
+def note_late(conn: Connection, topic_id: str, run_id: int, pmids: Iterable[int]) -> None:
     """These papers were found by a reconciliation sweep, after their Entrez date's window had passed."""
     stamp = now_iso()
     conn.executemany(
-        "INSERT OR IGNORE INTO late_papers (pmid, topic_id, run_id, found_at) VALUES (?,?,?,?)",
+        "INSERT INTO late_papers (pmid, topic_id, run_id, found_at)"
+        " VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
         [(pmid, topic_id, run_id, stamp) for pmid in pmids],
     )
 

@@ -1,14 +1,21 @@
-"""Open the SQLite store: WAL journal, foreign keys, numbered SQL migrations, one transaction helper."""
+"""Open the store: a SQLite file (WAL journal, foreign keys) or a PostgreSQL database (``store.url``, see
+``littrack.store.postgres``); numbered SQL migrations per dialect, one transaction helper.
+
+The other store modules see a :class:`Connection`: ``sqlite3.Connection`` or the PostgreSQL adapter, both
+running the same portable SQL with ``?`` placeholders.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any, Protocol
 
+from littrack import pg
 from littrack.errors import StoreError
 
 BUSY_TIMEOUT_MS = 10_000
@@ -19,36 +26,69 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-class Store:
-    """A connection to the littrack SQLite file. Use :meth:`transaction` for every write."""
+class Cursor(Protocol):
+    """What the store modules use of a cursor (``sqlite3.Cursor`` or the PostgreSQL adapter's)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
-        self.conn = conn
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """What the store modules use of a connection: rows by position or name (``row["pmid"]``, ``dict(row)``)."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, seq: Iterable[Any], /) -> Cursor: ...
+
+
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+
+
+class Store:
+    """A connection to the littrack store. Use :meth:`transaction` for every write.
+
+    ``path`` names the store in messages: the SQLite file, or the PostgreSQL URL without its password."""
+
+    def __init__(self, conn: Any, path: str, dialect: str = SQLITE) -> None:
+        self.conn: Connection = conn
         self.path = path
+        self.dialect = dialect
+        self._raw = conn
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """BEGIN IMMEDIATE … COMMIT, rolled back on any exception (a crash leaves the last commit)."""
+        if self.dialect == POSTGRESQL:
+            with self._raw.transaction() as c:
+                yield c
+            return
+        conn: sqlite3.Connection = self._raw
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise _store_error(self.path, exc) from exc
         try:
-            yield self.conn
+            yield conn
         except sqlite3.OperationalError as exc:  # disk full, I/O error, lock timeout: one clear line
-            self.conn.rollback()
+            conn.rollback()
             raise _store_error(self.path, exc) from exc
         except BaseException:
-            self.conn.rollback()
+            conn.rollback()
             raise
         try:
-            self.conn.commit()
+            conn.commit()
         except sqlite3.OperationalError as exc:
-            self.conn.rollback()
+            conn.rollback()
             raise _store_error(self.path, exc) from exc
 
     def close(self) -> None:
-        self.conn.close()
+        self._raw.close()
 
     def __enter__(self) -> Store:
         return self
@@ -58,6 +98,10 @@ class Store:
 
     @property
     def schema_version(self) -> int:
+        if self.dialect == POSTGRESQL:
+            from littrack.store import postgres
+
+            return postgres.schema_version(self._raw)
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
 
@@ -99,9 +143,21 @@ def _migrate(conn: sqlite3.Connection, path: str) -> None:
             raise StoreError(f"cannot migrate the store {path} to {name}: {exc}") from exc
 
 
-def open_store(path: str | Path) -> Store:
-    """Open (creating the file if needed, never its folder) and migrate the store. ``":memory:"`` works for tests."""
+def open_store(path: str | Path, *, password: str | None = None) -> Store:
+    """Open (creating the file if needed, never its folder) and migrate the store. ``":memory:"`` works for tests.
+
+    A ``postgresql://`` URL opens that database instead, with ``password`` (from the environment)."""
     target = str(path)
+    if pg.is_url(target):
+        from littrack.store import postgres  # psycopg is optional: imported only for a PostgreSQL store
+
+        server = postgres.connect(target, password)
+        try:
+            postgres.migrate(server)
+        except BaseException:
+            server.close()
+            raise
+        return Store(server, pg.display_url(target), POSTGRESQL)
     try:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so transactions are explicit.
         conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)

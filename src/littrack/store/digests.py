@@ -8,7 +8,6 @@ process ended first; the next digest records that). Only a delivered digest owns
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from littrack.models import RETRACTION_KINDS, ChangeKind, ChangeSource, DateWindow, PaperChange
 from littrack.store.changes import change_sources_of
 from littrack.store.codec import paper_from_json
-from littrack.store.db import Store, now_iso
+from littrack.store.db import Connection, Store, now_iso
 from littrack.store.profiles import topic_clause
 
 
@@ -37,7 +36,7 @@ class DigestRow:
     sending_at: str | None = None  # handed to the SMTP server; an undelivered row with it may have arrived
 
     @classmethod
-    def from_row(cls, r: sqlite3.Row) -> DigestRow:
+    def from_row(cls, r: Any) -> DigestRow:
         d = dict(r)
         d["per_topic"] = json.loads(d["per_topic"] or "{}")
         d["emailed"] = bool(d["emailed"])
@@ -72,6 +71,16 @@ def waiting_count(store: Store, profile: str, topics: Sequence[str] | None = Non
     return len(waiting_pmids(store, profile, topics, since))
 
 
+def backlog_count(store: Store, topics: Sequence[str], before: str) -> int:
+    """Papers one of ``topics`` matched before ``before`` (what a profile registered then does not get)."""
+    in_topics, topic_args = topic_clause("t.topic_id", topics)
+    row = store.conn.execute(
+        f"SELECT count(DISTINCT t.pmid) FROM paper_topics t WHERE t.first_matched_at < ?{in_topics}",
+        (before, *topic_args),
+    ).fetchone()
+    return int(row[0])
+
+
 def previously_attempted(store: Store, profile: str, pmids: Sequence[int]) -> bool:
     """True when some of these papers were in a digest that was never delivered (a retry)."""
     if not pmids:
@@ -97,7 +106,7 @@ def create_digest(
     with store.transaction() as c:
         cur = c.execute(
             "INSERT INTO digests (profile, created_at, status, period_start, period_end, total, per_topic)"
-            " VALUES (?,?,?,?,?,?,?)",
+            " VALUES (?,?,?,?,?,?,?) RETURNING id",
             (
                 profile,
                 now_iso(),
@@ -108,7 +117,7 @@ def create_digest(
                 json.dumps(per_topic, sort_keys=True),
             ),
         )
-        digest_id = int(cur.lastrowid or 0)
+        digest_id = int(cur.fetchone()[0])
         c.executemany("INSERT INTO digest_papers (digest_id, pmid) VALUES (?,?)", [(digest_id, p) for p in pmids])
     return digest_id
 
@@ -167,7 +176,7 @@ def maybe_sent(store: Store, profile: str, pmids: Sequence[int]) -> list[DigestR
 
 
 def mark_delivered(
-    conn: sqlite3.Connection, digest_id: int, profile: str, *, emailed: bool, change_ids: Sequence[int]
+    conn: Connection, digest_id: int, profile: str, *, emailed: bool, change_ids: Sequence[int]
 ) -> None:
     """Record delivery; call inside the transaction that also marks add-on sections reported."""
     stamp = now_iso()
@@ -237,12 +246,14 @@ def filename_owner(store: Store, filename: str) -> DigestRow | None:
 def papers_to_recheck(store: Store, limit: int) -> list[int]:
     """Delivered papers, least recently checked first."""
     rows = store.conn.execute(
-        "SELECT pmid, min(checked_at) AS c FROM delivered_papers GROUP BY pmid ORDER BY c, pmid LIMIT ?", (limit,)
+        # coalesce: NULL sorts first in SQLite and last in PostgreSQL; never-checked papers come first on both.
+        "SELECT pmid, coalesce(min(checked_at), '') AS c FROM delivered_papers GROUP BY pmid ORDER BY c, pmid LIMIT ?",
+        (limit,),
     )
     return [r[0] for r in rows]
 
 
-def mark_checked(conn: sqlite3.Connection, pmids: Sequence[int]) -> None:
+def mark_checked(conn: Connection, pmids: Sequence[int]) -> None:
     stamp = now_iso()
     conn.executemany("UPDATE delivered_papers SET checked_at=? WHERE pmid=?", [(stamp, p) for p in pmids])
 

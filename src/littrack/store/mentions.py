@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from littrack.models import Confidence
-from littrack.store.db import Store, now_iso
+from littrack.store.db import Connection, Store, now_iso
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ def get_resolutions(store: Store, keys: Sequence[str]) -> dict[str, StoredResolu
 
 
 def save_resolution(
-    conn: sqlite3.Connection,
+    conn: Connection,
     key: str,
     *,
     doc_id: str,
@@ -59,7 +58,7 @@ def reported_states(store: Store, profile: str) -> dict[str, str]:
     return {r["mention_key"]: r["state"] for r in rows}
 
 
-def save_reported_states(conn: sqlite3.Connection, profile: str, digest_id: int, states: Mapping[str, str]) -> None:
+def save_reported_states(conn: Connection, profile: str, digest_id: int, states: Mapping[str, str]) -> None:
     """Remember what a delivered digest showed; call inside the transaction that marks it delivered."""
     conn.executemany(
         "INSERT INTO mention_reports (profile, mention_key, state, digest_id) VALUES (?,?,?,?)"

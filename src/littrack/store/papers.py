@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from littrack.models import Paper
 from littrack.store.codec import content_hash, paper_from_json, paper_to_json
-from littrack.store.db import Store, now_iso
+from littrack.store.db import Connection, Store, now_iso
 
 
 @dataclass(frozen=True)
@@ -27,9 +26,7 @@ class SaveCounts:
     unchanged: int = 0
 
 
-def save_papers(
-    conn: sqlite3.Connection, papers: Iterable[Paper], *, topic_id: str | None, run_id: int | None
-) -> SaveCounts:
+def save_papers(conn: Connection, papers: Iterable[Paper], *, topic_id: str | None, run_id: int | None) -> SaveCounts:
     """Insert new papers, update changed ones, link each to ``topic_id``. Call inside a transaction."""
     new = updated = unchanged = 0
     stamp = now_iso()
@@ -72,7 +69,7 @@ def save_papers(
     return SaveCounts(new, updated, unchanged)
 
 
-def _save_pubmed_references(conn: sqlite3.Connection, paper: Paper) -> None:
+def _save_pubmed_references(conn: Connection, paper: Paper) -> None:
     conn.execute("DELETE FROM paper_references WHERE pmid = ? AND source = 'pubmed'", (paper.pmid,))
     conn.executemany(
         "INSERT INTO paper_references (pmid, source, ref_pmid, ref_doi) VALUES (?, 'pubmed', ?, ?)",
@@ -80,11 +77,10 @@ def _save_pubmed_references(conn: sqlite3.Connection, paper: Paper) -> None:
     )
 
 
-def link_topic(
-    conn: sqlite3.Connection, pmid: int, topic_id: str, run_id: int | None, stamp: str | None = None
-) -> None:
+def link_topic(conn: Connection, pmid: int, topic_id: str, run_id: int | None, stamp: str | None = None) -> None:
     conn.execute(
-        "INSERT OR IGNORE INTO paper_topics (pmid, topic_id, first_matched_at, run_id) VALUES (?,?,?,?)",
+        "INSERT INTO paper_topics (pmid, topic_id, first_matched_at, run_id)"
+        " VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
         (pmid, topic_id, stamp or now_iso(), run_id),
     )
 
@@ -106,14 +102,18 @@ def get_papers(store: Store, pmids: Sequence[int]) -> dict[int, StoredPaper]:
         chunk = list(pmids[i : i + 500])
         marks = ",".join("?" * len(chunk))
         rows = store.conn.execute(
-            f"SELECT p.pmid, p.record, p.first_seen_at, p.fetched_at, group_concat(t.topic_id) AS topics FROM papers p"
-            f" LEFT JOIN paper_topics t ON t.pmid = p.pmid WHERE p.pmid IN ({marks}) GROUP BY p.pmid",
-            chunk,
-        )
+            f"SELECT pmid, record, first_seen_at, fetched_at FROM papers WHERE pmid IN ({marks})", chunk
+        ).fetchall()
+        # Topics in a second query, grouped here: group_concat (SQLite) and string_agg (PostgreSQL) differ.
+        topics: dict[int, list[str]] = {}
+        for t in store.conn.execute(f"SELECT pmid, topic_id FROM paper_topics WHERE pmid IN ({marks})", chunk):
+            topics.setdefault(t[0], []).append(t[1])
         for row in rows:
-            topics = tuple(sorted(row["topics"].split(","))) if row["topics"] else ()
             out[row["pmid"]] = StoredPaper(
-                paper_from_json(row["record"]), topics, row["first_seen_at"], row["fetched_at"]
+                paper_from_json(row["record"]),
+                tuple(sorted(topics.get(row["pmid"], ()))),
+                row["first_seen_at"],
+                row["fetched_at"],
             )
     return out
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from littrack.models import LinkMethod, Paper, Preprint, PreprintLink
 from littrack.store.codec import paper_from_json, preprint_from_json, preprint_to_json
-from littrack.store.db import Store, now_iso
+from littrack.store.db import Connection, Store, now_iso
 from littrack.store.profiles import topic_clause
 
 
@@ -29,7 +28,7 @@ class PublishedPreprint:
     paper: Paper
 
 
-def save_preprints(conn: sqlite3.Connection, preprints: Iterable[Preprint], *, topic_id: str | None) -> int:
+def save_preprints(conn: Connection, preprints: Iterable[Preprint], *, topic_id: str | None) -> int:
     """Insert new preprints, refresh known ones, link each to ``topic_id``; returns how many were new."""
     new = 0
     stamp = now_iso()
@@ -54,7 +53,8 @@ def save_preprints(conn: sqlite3.Connection, preprints: Iterable[Preprint], *, t
             )
         if topic_id is not None:
             conn.execute(
-                "INSERT OR IGNORE INTO preprint_topics (preprint_id, topic_id, first_matched_at) VALUES (?,?,?)",
+                "INSERT INTO preprint_topics (preprint_id, topic_id, first_matched_at)"
+                " VALUES (?,?,?) ON CONFLICT DO NOTHING",
                 (p.id, topic_id, stamp),
             )
     return new
@@ -65,14 +65,14 @@ def get_preprints(store: Store, ids: Sequence[str]) -> dict[str, StoredPreprint]
     for i in range(0, len(ids), 500):
         chunk = list(ids[i : i + 500])
         marks = ",".join("?" * len(chunk))
-        rows = store.conn.execute(
-            f"SELECT p.id, p.record, group_concat(t.topic_id) AS topics FROM preprints p"
-            f" LEFT JOIN preprint_topics t ON t.preprint_id = p.id WHERE p.id IN ({marks}) GROUP BY p.id",
-            chunk,
-        )
+        rows = store.conn.execute(f"SELECT id, record FROM preprints WHERE id IN ({marks})", chunk).fetchall()
+        topics: dict[str, list[str]] = {}
+        for t in store.conn.execute(
+            f"SELECT preprint_id, topic_id FROM preprint_topics WHERE preprint_id IN ({marks})", chunk
+        ):
+            topics.setdefault(t[0], []).append(t[1])
         for r in rows:
-            topics = tuple(sorted(r["topics"].split(","))) if r["topics"] else ()
-            out[r["id"]] = StoredPreprint(preprint_from_json(r["record"]), topics)
+            out[r["id"]] = StoredPreprint(preprint_from_json(r["record"]), tuple(sorted(topics.get(r["id"], ()))))
     return out
 
 
@@ -93,7 +93,7 @@ def get_preprint_watermark(store: Store, topic_id: str, query: str) -> dt.date |
     return dt.date.fromisoformat(row["through_date"])
 
 
-def set_preprint_watermark(conn: sqlite3.Connection, topic_id: str, query: str, through: dt.date, run_id: int) -> None:
+def set_preprint_watermark(conn: Connection, topic_id: str, query: str, through: dt.date, run_id: int) -> None:
     """Advance the watermark; call inside the transaction that saves the topic's preprints."""
     conn.execute(
         "INSERT INTO preprint_watermarks (topic_id, query, through_date, run_id, updated_at) VALUES (?,?,?,?,?)"
@@ -106,10 +106,13 @@ def set_preprint_watermark(conn: sqlite3.Connection, topic_id: str, query: str, 
 # --- links to published papers --------------------------------------------------------------------
 
 
+# Nullable sort keys go through coalesce: NULL sorts first in SQLite and last in PostgreSQL.
+
+
 def unlinked_preprints(store: Store) -> list[Preprint]:
     rows = store.conn.execute(
         "SELECT record FROM preprints p WHERE NOT EXISTS (SELECT 1 FROM preprint_links l WHERE l.preprint_id = p.id)"
-        " ORDER BY p.first_published, p.id"
+        " ORDER BY coalesce(p.first_published, ''), p.id"
     )
     return [preprint_from_json(r["record"]) for r in rows]
 
@@ -126,17 +129,18 @@ def preprints_to_recheck(store: Store, limit: int, *, asked_before: str) -> list
     return [r["id"] for r in rows]
 
 
-def mark_rechecked(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+def mark_rechecked(conn: Connection, ids: Sequence[str]) -> None:
     stamp = now_iso()
     conn.executemany("UPDATE preprints SET rechecked_at = ? WHERE id = ?", [(stamp, i) for i in ids])
 
 
-def save_links(conn: sqlite3.Connection, links: Iterable[PreprintLink]) -> int:
+def save_links(conn: Connection, links: Iterable[PreprintLink]) -> int:
     """Record links; a preprint keeps its first link (the primary key refuses a second)."""
     stamp = now_iso()
     return sum(
         conn.execute(
-            "INSERT OR IGNORE INTO preprint_links (preprint_id, pmid, method, score, linked_at) VALUES (?,?,?,?,?)",
+            "INSERT INTO preprint_links (preprint_id, pmid, method, score, linked_at)"
+            " VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
             (link.preprint_id, link.pmid, link.method, link.score, stamp),
         ).rowcount
         for link in links
@@ -151,7 +155,7 @@ def preprint_versions(store: Store, pmids: Sequence[int]) -> dict[int, Preprint]
         marks = ",".join("?" * len(chunk))
         rows = store.conn.execute(
             f"SELECT l.pmid, p.record FROM preprint_links l JOIN preprints p ON p.id = l.preprint_id"
-            f" WHERE l.pmid IN ({marks}) ORDER BY p.first_published",
+            f" WHERE l.pmid IN ({marks}) ORDER BY coalesce(p.first_published, '')",
             chunk,
         )
         for r in rows:
@@ -180,13 +184,13 @@ def pending_preprints(
             f" AND t.first_matched_at >= ?{in_topics})"
             " AND NOT EXISTS (SELECT 1 FROM delivered_preprints d WHERE d.preprint_id = p.id AND d.profile = ?)"
             " AND NOT EXISTS (SELECT 1 FROM preprint_links l WHERE l.preprint_id = p.id)"
-            " ORDER BY p.first_published DESC, p.id",
+            " ORDER BY coalesce(p.first_published, '') DESC, p.id",
             (since, *topic_args, profile),
         )
     else:
         rows = store.conn.execute(
             "SELECT p.id FROM preprints p JOIN delivered_preprints d ON d.preprint_id = p.id WHERE d.digest_id = ?"
-            " ORDER BY p.first_published DESC, p.id",
+            " ORDER BY coalesce(p.first_published, '') DESC, p.id",
             (digest_id,),
         )
     ids = [r["id"] for r in rows]
@@ -199,14 +203,14 @@ def topic_preprints(store: Store) -> list[StoredPreprint]:
     rows = store.conn.execute(
         "SELECT p.id FROM preprints p WHERE EXISTS (SELECT 1 FROM preprint_topics t WHERE t.preprint_id = p.id)"
         " AND NOT EXISTS (SELECT 1 FROM preprint_links l WHERE l.preprint_id = p.id)"
-        " ORDER BY p.first_published DESC, p.id"
+        " ORDER BY coalesce(p.first_published, '') DESC, p.id"
     )
     ids = [r["id"] for r in rows]
     found = get_preprints(store, ids)
     return [found[i] for i in ids if i in found]
 
 
-def mark_preprints_delivered(conn: sqlite3.Connection, profile: str, digest_id: int, ids: Sequence[str]) -> None:
+def mark_preprints_delivered(conn: Connection, profile: str, digest_id: int, ids: Sequence[str]) -> None:
     """Call inside the delivery transaction; the primary key forbids sending a preprint twice."""
     conn.executemany(
         "INSERT INTO delivered_preprints (profile, preprint_id, digest_id) VALUES (?,?,?)",
@@ -230,7 +234,7 @@ def published_to_report(store: Store, profile: str, *, digest_id: int | None = N
     rows = store.conn.execute(
         "SELECT l.preprint_id, l.pmid, l.method, l.score, p.record AS preprint, a.record AS paper"
         " FROM preprint_links l JOIN preprints p ON p.id = l.preprint_id JOIN papers a ON a.pmid = l.pmid"
-        f" WHERE {where} ORDER BY p.first_published, l.preprint_id",
+        f" WHERE {where} ORDER BY coalesce(p.first_published, ''), l.preprint_id",
         args,
     )
     return [
@@ -243,8 +247,9 @@ def published_to_report(store: Store, profile: str, *, digest_id: int | None = N
     ]
 
 
-def mark_links_reported(conn: sqlite3.Connection, profile: str, digest_id: int, ids: Sequence[str]) -> None:
+def mark_links_reported(conn: Connection, profile: str, digest_id: int, ids: Sequence[str]) -> None:
     conn.executemany(
-        "INSERT OR IGNORE INTO preprint_link_reports (preprint_id, profile, digest_id) VALUES (?,?,?)",
+        "INSERT INTO preprint_link_reports (preprint_id, profile, digest_id)"
+        " VALUES (?,?,?) ON CONFLICT DO NOTHING",
         [(i, profile, digest_id) for i in ids],
     )

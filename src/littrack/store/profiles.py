@@ -18,10 +18,11 @@ def register_profiles(store: Store, profile_ids: Iterable[str]) -> None:
         )
 
 
-def first_seen(store: Store, profile_id: str) -> str:
-    """When the profile was registered (ISO time), ``''`` when it covers the store's whole history or is unknown."""
+def first_seen(store: Store, profile_id: str) -> str | None:
+    """When the profile was registered (ISO time); ``''`` when it covers the store's whole history, None when the
+    store has not seen it yet (the next fetch or digest registers it)."""
     row = store.conn.execute("SELECT first_seen_at FROM profiles WHERE id = ?", (profile_id,)).fetchone()
-    return str(row[0]) if row else ""
+    return str(row[0]) if row else None
 
 
 def topic_clause(column: str, topics: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:

@@ -38,7 +38,8 @@ class Run:
 def start_run(store: Store, kind: str, window: DateWindow | None = None) -> int:
     with store.transaction() as c:
         cur = c.execute(
-            "INSERT INTO runs (kind, started_at, status, window_start, window_end, pid) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO runs (kind, started_at, status, window_start, window_end, pid)"
+            " VALUES (?,?,?,?,?,?) RETURNING id",
             (
                 kind,
                 now_iso(),
@@ -48,7 +49,7 @@ def start_run(store: Store, kind: str, window: DateWindow | None = None) -> int:
                 os.getpid(),
             ),
         )
-        return int(cur.lastrowid or 0)
+        return int(cur.fetchone()[0])
 
 
 def finish_run(

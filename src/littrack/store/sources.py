@@ -3,11 +3,10 @@ and each source's health as the run ledger records it."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 
 from littrack.models import OaKind, OpenAccessLocation, Reference, SourceOutage
-from littrack.store.db import Store, now_iso
+from littrack.store.db import Connection, Store, now_iso
 
 # --- lookups: "at most once per paper, refresh rarely" ------------------------------------------------
 
@@ -38,7 +37,7 @@ def sent_papers_for_crossref(store: Store, *, checked_before: str, limit: int) -
     return [(r["pmid"], r["doi"]) for r in rows]
 
 
-def mark_looked_up(conn: sqlite3.Connection, source: str, dois: Iterable[str]) -> None:
+def mark_looked_up(conn: Connection, source: str, dois: Iterable[str]) -> None:
     stamp = now_iso()
     conn.executemany(
         "INSERT INTO source_lookups (source, doi, checked_at) VALUES (?,?,?)"
@@ -50,7 +49,7 @@ def mark_looked_up(conn: sqlite3.Connection, source: str, dois: Iterable[str]) -
 # --- free full text ----------------------------------------------------------------------------------
 
 
-def save_open_access(conn: sqlite3.Connection, doi: str, location: OpenAccessLocation | None) -> None:
+def save_open_access(conn: Connection, doi: str, location: OpenAccessLocation | None) -> None:
     """Store the best location of ``doi``, or forget an old one when Unpaywall no longer knows a free copy."""
     if location is None:
         conn.execute("DELETE FROM open_access WHERE doi = ?", (doi.lower(),))
@@ -100,7 +99,7 @@ def count_open_access(store: Store) -> int:
 # --- cited works and relations -----------------------------------------------------------------------
 
 
-def save_crossref_references(conn: sqlite3.Connection, pmid: int, dois: Sequence[str]) -> None:
+def save_crossref_references(conn: Connection, pmid: int, dois: Sequence[str]) -> None:
     conn.execute("DELETE FROM paper_references WHERE pmid = ? AND source = 'crossref'", (pmid,))
     conn.executemany(
         "INSERT INTO paper_references (pmid, source, ref_pmid, ref_doi) VALUES (?, 'crossref', NULL, ?)",
@@ -127,11 +126,12 @@ def citing_papers(store: Store, refs: Iterable[Reference]) -> dict[int, set[tupl
     return out
 
 
-def save_relations(conn: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> None:
+def save_relations(conn: Connection, pairs: Iterable[tuple[str, str]]) -> None:
     """(preprint DOI, journal version DOI) pairs Crossref asserts, both as :func:`littrack.sources.match.doi_key`."""
     stamp = now_iso()
     conn.executemany(
-        "INSERT OR IGNORE INTO doi_relations (preprint_doi, published_doi, seen_at) VALUES (?,?,?)",
+        "INSERT INTO doi_relations (preprint_doi, published_doi, seen_at)"
+        " VALUES (?,?,?) ON CONFLICT DO NOTHING",
         [(a, b, stamp) for a, b in pairs],
     )
 

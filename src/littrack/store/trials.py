@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import TypeVar
 
 from littrack.models import DEFAULT_PROFILE, Study, TrialChangeKind
 from littrack.store.codec import study_from_json, study_to_json
-from littrack.store.db import Store
+from littrack.store.db import Connection, Store
 
 _T = TypeVar("_T")
 
@@ -50,7 +49,7 @@ class StoredTrial:
 
 
 def save_studies(
-    conn: sqlite3.Connection, studies: Iterable[Study], *, topic_id: str, now: dt.datetime
+    conn: Connection, studies: Iterable[Study], *, topic_id: str, now: dt.datetime
 ) -> list[tuple[Study, Study | None]]:
     """Store each study's state (a history row when it changed) and match it to ``topic_id``.
 
@@ -95,14 +94,15 @@ def save_studies(
             )
             _replace_references(conn, study)
         conn.execute(
-            "INSERT OR IGNORE INTO trial_topics (nct_id, topic_id, first_matched_at) VALUES (?,?,?)",
+            "INSERT INTO trial_topics (nct_id, topic_id, first_matched_at)"
+            " VALUES (?,?,?) ON CONFLICT DO NOTHING",
             (study.nct_id, topic_id, stamp),
         )
     return changed
 
 
 def add_event(
-    conn: sqlite3.Connection,
+    conn: Connection,
     nct_id: str,
     kind: TrialChangeKind,
     before: str | None,
@@ -113,14 +113,15 @@ def add_event(
     """Record one change worth telling a reader, until a delivered digest reports it."""
     stamp = _iso(now)
     cur = conn.execute(
-        "INSERT INTO trial_events (nct_id, kind, before, after, detected_at) VALUES (?,?,?,?,?)",
+        "INSERT INTO trial_events (nct_id, kind, before, after, detected_at)"
+        " VALUES (?,?,?,?,?) RETURNING id",
         (nct_id, kind, before, after, stamp),
     )
-    return TrialEvent(int(cur.lastrowid or 0), nct_id, kind, before, after, stamp)
+    return TrialEvent(int(cur.fetchone()[0]), nct_id, kind, before, after, stamp)
 
 
 def mark_trial_changes_reported(
-    conn: sqlite3.Connection, digest_id: int, event_ids: Iterable[int], profile: str = DEFAULT_PROFILE
+    conn: Connection, digest_id: int, event_ids: Iterable[int], profile: str = DEFAULT_PROFILE
 ) -> int:
     """Mark events as reported to ``profile`` by ``digest_id``; call inside the digest's delivery transaction.
     Returns rows marked (an event already reported to this profile stays with its first digest)."""
@@ -137,9 +138,7 @@ def mark_trial_changes_reported(
     return marked
 
 
-def add_paper_links(
-    conn: sqlite3.Connection, links: Iterable[tuple[int, str, str]], *, now: dt.datetime | None = None
-) -> int:
+def add_paper_links(conn: Connection, links: Iterable[tuple[int, str, str]], *, now: dt.datetime | None = None) -> int:
     """Store (pmid, nct_id, source) links; returns how many were new."""
     stamp = _iso(now or dt.datetime.now(dt.UTC))
     added = 0
@@ -147,14 +146,15 @@ def add_paper_links(
         if source not in LINK_SOURCES:
             raise ValueError(f"unknown paper-trial link source {source!r}")
         cur = conn.execute(
-            "INSERT OR IGNORE INTO paper_trials (pmid, nct_id, source, linked_at) VALUES (?,?,?,?)",
+            "INSERT INTO paper_trials (pmid, nct_id, source, linked_at)"
+            " VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
             (int(pmid), nct_id, source, stamp),
         )
         added += cur.rowcount
     return added
 
 
-def set_trials_sync(conn: sqlite3.Connection, topic_id: str, query: str, through: dt.date, run_id: int | None) -> None:
+def set_trials_sync(conn: Connection, topic_id: str, query: str, through: dt.date, run_id: int | None) -> None:
     """Advance the topic's last-sync date for ``query`` (its text); call in the transaction of the topic's save."""
     conn.execute(
         "INSERT INTO trial_syncs (topic_id, query, through_date, run_id, updated_at) VALUES (?,?,?,?,?)"
@@ -167,18 +167,18 @@ def set_trials_sync(conn: sqlite3.Connection, topic_id: str, query: str, through
 # -- readers ------------------------------------------------------------------------------------------
 
 
-def studies_first_seen(conn: sqlite3.Connection) -> list[tuple[Study, dt.date]]:
+def studies_first_seen(conn: Connection) -> list[tuple[Study, dt.date]]:
     """Every stored study's current state and the day littrack first saw it, by NCT id."""
     rows = conn.execute("SELECT state, first_seen_at FROM trials ORDER BY nct_id").fetchall()
     return [(study_from_json(r["state"]), dt.datetime.fromisoformat(r["first_seen_at"]).date()) for r in rows]
 
 
-def linked_nct_ids(conn: sqlite3.Connection) -> set[str]:
+def linked_nct_ids(conn: Connection) -> set[str]:
     """NCT ids with at least one linked paper."""
     return {r[0] for r in conn.execute("SELECT DISTINCT nct_id FROM paper_trials")}
 
 
-def raised_events(conn: sqlite3.Connection, kinds: Sequence[TrialChangeKind]) -> set[tuple[str, str, str]]:
+def raised_events(conn: Connection, kinds: Sequence[TrialChangeKind]) -> set[tuple[str, str, str]]:
     """(nct_id, kind, after or '') of every stored event of these kinds, reported or not."""
     marks = ",".join("?" * len(kinds))
     rows = conn.execute(
@@ -246,7 +246,7 @@ def paper_links(store: Store, pmid: int) -> tuple[tuple[str, str], ...]:
     return tuple((r["nct_id"], r["source"]) for r in rows)
 
 
-def trials_citing(conn: sqlite3.Connection, pmids: Sequence[int]) -> list[tuple[int, str]]:
+def trials_citing(conn: Connection, pmids: Sequence[int]) -> list[tuple[int, str]]:
     """(pmid, nct_id) for stored trials whose registry references list one of ``pmids``."""
     out: list[tuple[int, str]] = []
     for chunk in _chunks(list(pmids)):
@@ -258,7 +258,7 @@ def trials_citing(conn: sqlite3.Connection, pmids: Sequence[int]) -> list[tuple[
     return out
 
 
-def stored_pmids(conn: sqlite3.Connection, pmids: Sequence[int]) -> set[int]:
+def stored_pmids(conn: Connection, pmids: Sequence[int]) -> set[int]:
     """Which of ``pmids`` are in the papers table."""
     found: set[int] = set()
     for chunk in _chunks(list(pmids)):
@@ -278,13 +278,13 @@ def last_trials_sync(store: Store, topic_id: str, query: str | None = None) -> d
 
 def get_trial(store: Store, nct_id: str) -> StoredTrial | None:
     row = store.conn.execute(
-        "SELECT t.state, t.first_seen_at, t.seen_at, t.updated_at, group_concat(tt.topic_id) AS topics FROM trials t"
-        " LEFT JOIN trial_topics tt USING (nct_id) WHERE t.nct_id = ? GROUP BY t.nct_id",
-        (nct_id,),
+        "SELECT state, first_seen_at, seen_at, updated_at FROM trials WHERE nct_id = ?", (nct_id,)
     ).fetchone()
     if row is None:
         return None
-    topics = tuple(sorted(row["topics"].split(","))) if row["topics"] else ()
+    topics = tuple(
+        sorted(r[0] for r in store.conn.execute("SELECT topic_id FROM trial_topics WHERE nct_id = ?", (nct_id,)))
+    )
     return StoredTrial(study_from_json(row["state"]), topics, row["first_seen_at"], row["seen_at"], row["updated_at"])
 
 
@@ -318,7 +318,7 @@ def counts(store: Store) -> dict[str, int]:
 # -- helpers ------------------------------------------------------------------------------------------
 
 
-def _replace_references(conn: sqlite3.Connection, study: Study) -> None:
+def _replace_references(conn: Connection, study: Study) -> None:
     conn.execute("DELETE FROM trial_references WHERE nct_id = ?", (study.nct_id,))
     seen: set[int] = set()
     for ref in study.references:
@@ -330,7 +330,7 @@ def _replace_references(conn: sqlite3.Connection, study: Study) -> None:
             )
 
 
-def _papers_for_trials(conn: sqlite3.Connection, nct_ids: Sequence[str]) -> dict[str, tuple[int, ...]]:
+def _papers_for_trials(conn: Connection, nct_ids: Sequence[str]) -> dict[str, tuple[int, ...]]:
     out: dict[str, set[int]] = defaultdict(set)
     for chunk in _chunks(list(nct_ids)):
         marks = ",".join("?" * len(chunk))

@@ -6,11 +6,10 @@ for it again by PMID on every run; the digest lists the ones still unread.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from littrack.store.db import Store, now_iso
+from littrack.store.db import Connection, Store, now_iso
 from littrack.store.papers import link_topic
 
 
@@ -23,7 +22,7 @@ class Unreadable:
     attempts: int
 
 
-def note_unreadable(conn: sqlite3.Connection, topic_id: str, run_id: int, reasons: Mapping[int, str]) -> None:
+def note_unreadable(conn: Connection, topic_id: str, run_id: int, reasons: Mapping[int, str]) -> None:
     """Set these PMIDs aside for ``topic_id`` (pmid → why it could not be read). Call inside a transaction."""
     stamp = now_iso()
     conn.executemany(
@@ -35,7 +34,7 @@ def note_unreadable(conn: sqlite3.Connection, topic_id: str, run_id: int, reason
     )
 
 
-def resolve_readable(conn: sqlite3.Connection, pmids: Iterable[int], run_id: int) -> set[int]:
+def resolve_readable(conn: Connection, pmids: Iterable[int], run_id: int) -> set[int]:
     """These PMIDs were read: file each under every topic that had set it aside, and return the ones that had.
 
     Call inside the transaction that saves the papers.
@@ -61,7 +60,7 @@ def resolve_readable(conn: sqlite3.Connection, pmids: Iterable[int], run_id: int
     return set(found)
 
 
-def set_run_skipped(conn: sqlite3.Connection, run_id: int, pmids: Sequence[int]) -> None:
+def set_run_skipped(conn: Connection, run_id: int, pmids: Sequence[int]) -> None:
     """Name the PMIDs this run could not read in its ledger row."""
     conn.execute("UPDATE runs SET skipped=? WHERE id=?", (",".join(map(str, sorted(pmids))) or None, run_id))
 

@@ -9,12 +9,12 @@ DataBankName ClinicalTrials.gov), ``abstract`` (an NCT id in the title or abstra
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable
 
 from littrack.models import Paper, Study
 from littrack.store import Store
 from littrack.store import trials as store_trials
+from littrack.store.db import Connection
 from littrack.store.papers import iter_papers
 from littrack.trials.parse import NCT_RE
 
@@ -33,7 +33,7 @@ def paper_links(paper: Paper) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def link_papers(conn: sqlite3.Connection, papers: Iterable[Paper], *, now: dt.datetime | None = None) -> int:
+def link_papers(conn: Connection, papers: Iterable[Paper], *, now: dt.datetime | None = None) -> int:
     """Link each paper to the trials it cites, and to stored trials whose registry lists its PMID. Returns new links."""
     papers = list(papers)
     links = [(p.pmid, nct, source) for p in papers for nct, source in paper_links(p)]
@@ -43,7 +43,7 @@ def link_papers(conn: sqlite3.Connection, papers: Iterable[Paper], *, now: dt.da
     return store_trials.add_paper_links(conn, links, now=now)
 
 
-def link_studies(conn: sqlite3.Connection, studies: Iterable[Study], *, now: dt.datetime | None = None) -> int:
+def link_studies(conn: Connection, studies: Iterable[Study], *, now: dt.datetime | None = None) -> int:
     """Link studies to the stored papers their registry references list (papers not in the store are skipped)."""
     refs = [(pmid, s.nct_id) for s in studies for pmid in s.reference_pmids]
     present = store_trials.stored_pmids(conn, [pmid for pmid, _ in refs])

@@ -11,7 +11,6 @@ already in the store are linked first so those flags see them. The whole sync is
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -20,6 +19,7 @@ from littrack.models import Study
 from littrack.progress import Progress
 from littrack.store import Store
 from littrack.store import trials as trial_store
+from littrack.store.db import Connection
 from littrack.store.runs import finish_run, start_run
 from littrack.store.trials import TrialEvent, last_trials_sync, set_trials_sync
 from littrack.trials import changes as ch
@@ -135,7 +135,7 @@ def sync_trials(
 
 
 def record_studies(
-    conn: sqlite3.Connection, studies: Iterable[Study], *, topic_id: str, now: dt.datetime
+    conn: Connection, studies: Iterable[Study], *, topic_id: str, now: dt.datetime
 ) -> list[TrialEvent]:
     """Save the studies' states and record the changes that matter (:func:`littrack.trials.changes.diff_states`)."""
     return [
@@ -146,7 +146,7 @@ def record_studies(
 
 
 def record_date_flags(
-    conn: sqlite3.Connection, *, today: dt.date, no_publication_after_days: int, now: dt.datetime
+    conn: Connection, *, today: dt.date, no_publication_after_days: int, now: dt.datetime
 ) -> list[TrialEvent]:
     """Events that time alone causes: a completion date that went by, a completed study still without a paper.
 
