@@ -62,6 +62,7 @@ from littrack.store.runs import finish_run, set_watermark, start_run
 OVERLAP_DAYS = 3  # littrack's default fetch.overlap_days
 DIGEST_DAYS = 7  # a weekly digest: the last week of papers waits for it
 NCBI_RATES = {"without a key": 3.0, "with an API key": 10.0}
+PG_PASSWORD_ENV = "LITTRACK_BENCH_DB_PASSWORD"
 UNTHROTTLED = 1_000_000.0  # the client's limiter, for counting: the fake server does not rate-limit either
 BENCH_KEY = "bench-key-not-a-secret"  # the fake server grants 10 requests/s to any api_key
 
@@ -329,21 +330,45 @@ def store_section(
 
 @contextlib.contextmanager
 def store_for(backend: str, tmp: Path) -> Iterator[tuple[dict[str, Any], Callable[[], int]]]:
-    """The config's ``store:`` section for ``backend`` and a function measuring its size on disk."""
-    if backend != "sqlite":
-        raise SystemExit(f"backend {backend!r} is not available in this littrack")
-    path = tmp / "store.sqlite3"
+    """The config's ``store:`` section for ``backend`` and a function measuring the store's size on disk."""
+    if backend == "sqlite":
+        path = tmp / "store.sqlite3"
 
-    def size() -> int:
-        with open_store(path) as store:
-            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return path.stat().st_size
+        def file_size() -> int:
+            with open_store(path) as store:
+                store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return path.stat().st_size
 
-    yield {"path": str(path)}, size
+        yield {"path": str(path)}, file_size
+    elif backend == "postgresql":
+        import pg_server  # tests/pg_server.py: a throwaway cluster (Debian's server binaries), fsync off
+
+        with pg_server.running() as pg, _environ(PG_PASSWORD_ENV, pg.password):
+
+            def database_size() -> int:
+                with open_store(pg.url, password=pg.password) as store:
+                    return int(store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+
+            yield {"url": pg.url, "password_env": PG_PASSWORD_ENV}, database_size
+    else:
+        raise SystemExit(f"unknown backend {backend!r}: sqlite or postgresql")
+
+
+@contextlib.contextmanager
+def _environ(name: str, value: str) -> Iterator[None]:
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
 
 
 def open_bench_store(cfg: Config) -> Store:
-    return open_store(cfg.store.path)
+    return open_store(cfg.store.location, password=cfg.store.password)
 
 
 def time_gather(cfg: Config) -> float:
