@@ -11,13 +11,16 @@ Sections (``--only``):
   holds the year up to yesterday: ESearch and EFetch counted at the server; the weekly reconciliation day too.
   Then the naive alternative, measured: a separate installation per profile (its own store and topics),
   each holding the last days (all a daily window searches), fetching the same day. Time at NCBI's limit
-  (3 requests/s, 10 with an API key) is computed from the counts: (requests - 1) / rate, the floor.
+  (3 requests/s, 10 with an API key) is computed from the counts: (requests - 1) / rate, the floor; with
+  ``--at-limit 3,10`` the daily fetch also runs through littrack's own limiter against a server enforcing it.
+  And the daily fetch of the first 10, 25 and 50 % of the topics: requests against distinct queries.
 - ``store``: the year written into a store with the store's own functions (batches of 500 in a transaction),
   every profile's earlier papers delivered in one past digest, the daily fetch, then store size on disk and the
   time to render every profile's next digest (the last week of its topics), on each ``--backend``.
 
     .venv/bin/python benchmarks/bench_scale.py [--papers 50000 --topics 500 --profiles 200] [--quick]
-        [--only fetch,store] [--backend sqlite] [--digests N] [--json FILE]
+        [--only fetch,store] [--at-limit 3,10] [--backend sqlite,postgresql] [--digests N] [--skip-gather]
+        [--json FILE]
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ BENCH_KEY = "bench-key-not-a-secret"  # the fake server grants 10 requests/s to 
 class Scale:
     network: Network
     year: Year
-    today: dt.date  # the day of the daily fetch: the year's last day
+    today: dt.date  # the simulated day of the daily fetch: the year's last day
 
     @property
     def queries(self) -> dict[str, frozenset[int]]:
