@@ -13,6 +13,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,3 +126,20 @@ def test_the_database_password_reaches_no_output_or_log_at_debug_level(
     outputs += [out, err, log.read_bytes()]
     leaks = [f for f in forms if f and any(f.encode() in out for out in outputs)]
     assert leaks == []
+
+
+def test_a_holder_that_loses_its_lock_connection_stops_rather_than_schedule_without_it(
+    tmp_path: Path, fake_eutils: FakeEutils, pg_target: StoreTarget, pg_cluster: Any,
+    start_service: Callable[[Path], Service],
+) -> None:
+    config = service_config(tmp_path, fake_eutils, store={"url": pg_target.location}, schedule={"fetch": "0 6 * * *"})
+    svc = start_service(config)
+    svc.wait_for_log(r"next fetch at")
+    database = pg_target.location.rsplit("/", 1)[1]
+    pg_cluster.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                   f" WHERE datname = '{database}' AND application_name LIKE 'littrack scheduler %'")
+    svc.wait_for_log(r"lost the connection holding the scheduler lock; stopping")
+    assert svc.proc.wait(timeout=60) == 75  # it stopped itself; not 0, so systemd's Restart=on-failure restarts it
+    assert "littrack service stopped" in svc.text()
+    assert "lost the connection holding the scheduler lock" in (svc.proc.stderr.read() if svc.proc.stderr else "")
+    svc.stop()

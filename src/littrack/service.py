@@ -40,7 +40,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from littrack import standby
 from littrack.config import Config, load_config, require_contact_email
-from littrack.errors import ConfigError, LittrackError
+from littrack.errors import ConfigError, LittrackError, LockError
 from littrack.schedule import missed_run, parse_schedule, resolve_timezone, retry_delay, when
 from littrack.service_jobs import (
     FETCH,
@@ -73,9 +73,13 @@ def run_service(config_path: Path, initial: Config, load: Callable[[Path], Confi
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     abandoned = False
     with ExitStack() as stack:
-        if not standby.hold_service_lock(stack, initial.store):
+        lost = standby.hold_service_lock(stack, initial.store)
+        if lost is None:
             return  # stopped while standing by
         abandoned = Service(config_path, initial, load).run()
+    if lost.is_set():  # exit 75, not 0: systemd's Restart=on-failure puts this service back in line
+        raise LockError(f"lost the connection holding the scheduler lock of {initial.store.display}; stopped so "
+                        "that no two services schedule at once (start it again to stand by or take over)")
     if abandoned:
         logging.shutdown()
         os._exit(0)  # the stuck job's thread would keep the interpreter alive; the kernel frees our locks

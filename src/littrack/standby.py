@@ -27,16 +27,18 @@ WATCH_EVERY = 15.0  # seconds between checks that the holder's lock connection i
 SERVICE_LOCK_WAIT = 1.0  # seconds a second `littrack run` on a SQLite store waits before giving up
 
 
-def hold_service_lock(stack: ExitStack, store: StoreConfig) -> bool:
+def hold_service_lock(stack: ExitStack, store: StoreConfig) -> threading.Event | None:
     """Take the service lock for the life of ``stack``: SQLite refuses a second service (LockError, exit 75);
-    PostgreSQL stands by until the lock is free. False if stopped while standing by."""
+    PostgreSQL stands by until the lock is free. None if stopped while standing by; else an event that is set if
+    the lock's connection is lost later (the service then stops, and the caller exits 75 for a restart)."""
+    lost = threading.Event()
     if store.is_postgresql:
         lock = await_scheduler_lock(store)
         if lock is None:
-            return False
+            return None
         stack.enter_context(lock)
-        watch(lock)
-        return True
+        watch(lock, lost)
+        return lost
     path = service_lock_path(store.path)
     try:
         stack.enter_context(hold_lock(path, wait=SERVICE_LOCK_WAIT))
@@ -45,7 +47,7 @@ def hold_service_lock(stack: ExitStack, store: StoreConfig) -> bool:
             f"another `littrack run` ({holder(path)}) is already serving the store {store.path}; "
             "one service per store: stop that one first (or use `littrack status` to see what it is doing)"
         ) from None
-    return True
+    return lost
 
 
 def await_scheduler_lock(store: StoreConfig, poll: float = STANDBY_POLL) -> PgLock | None:
@@ -87,8 +89,8 @@ def await_scheduler_lock(store: StoreConfig, poll: float = STANDBY_POLL) -> PgLo
             signal.signal(s, handler)
 
 
-def watch(lock: PgLock, every: float = WATCH_EVERY) -> threading.Thread:
-    """Stop this service (SIGTERM to itself) if its scheduler lock's connection is lost."""
+def watch(lock: PgLock, lost: threading.Event, every: float = WATCH_EVERY) -> threading.Thread:
+    """Stop this service (SIGTERM to itself, ``lost`` set) if its scheduler lock's connection is lost."""
 
     def run() -> None:
         while True:
@@ -98,6 +100,7 @@ def watch(lock: PgLock, every: float = WATCH_EVERY) -> threading.Thread:
             if not lock.alive():
                 log.error("lost the connection holding the scheduler lock; stopping so that no two services "
                           "schedule at once (a supervisor restart puts this one back in line)")
+                lost.set()
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
 
