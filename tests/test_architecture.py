@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     "littrack.sources": 2,
     # 3: where a part meets the store
     "littrack.trials": 3,
+    "littrack.classified": 3,  # the classifier meets the store: the evidence cache
     # 4: the jobs
     "littrack.fetch": 4,
     "littrack.digest": 4,

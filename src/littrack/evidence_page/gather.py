@@ -3,8 +3,9 @@
 The store reads of the page live here (papers, corrections, trial links, stored mention lookups, the latest
 delivered digest); the background documents come from :func:`littrack.background.corpus.load_corpus`. The
 result is one :class:`~littrack.evidence_page.model.Snapshot` that the pure builders take. Classifying is most
-of the cost (about 5 ms a paper, see benchmarks/README.md), so the digest job gathers once and builds both the
-claim changes it shows and the page it writes after delivery from the same snapshot.
+of the cost (about 3–5 ms a paper, see benchmarks/README.md): papers whose record and classifier are unchanged
+take their evidence from the store's cache (:mod:`littrack.classified`), and the digest job gathers once and builds
+both the claim changes it shows and the page it writes after delivery from the same snapshot.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from collections.abc import Iterable
 
 from littrack.background.corpus import load_corpus
 from littrack.background.resolve import Resolution
+from littrack.classified import classify_stored
 from littrack.config import Config
-from littrack.evidence.classify import classify
 from littrack.evidence.corrections import detect_changes
 from littrack.evidence_page.model import PaperFacts, Snapshot
 from littrack.models import ChangeKind, Paper, PaperChange
@@ -37,6 +38,7 @@ def gather(cfg: Config, store: Store) -> Snapshot:
     trials = trial_ids_for_papers(store, pmids)
     free = open_access_for(store, [sp.paper.doi for sp in stored if sp.paper.doi])
     versions = preprint_versions(store, pmids)
+    evidence = classify_stored(store, stored)
     corpus = load_corpus(cfg.background)
     relater = corpus.relater
     threshold = cfg.background.min_similarity or None
@@ -44,7 +46,7 @@ def gather(cfg: Config, store: Store) -> Snapshot:
         PaperFacts(
             paper=sp.paper,
             topic_ids=sp.topic_ids,
-            evidence=classify(sp.paper),
+            evidence=evidence[sp.paper.pmid],
             corrections=corrections(sp.paper, found.get(sp.paper.pmid, ())),
             trial_ids=trials.get(sp.paper.pmid, ()),
             related=relater.relate(sp.paper, top_k=2, threshold=threshold) if relater else (),

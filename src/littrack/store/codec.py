@@ -1,6 +1,6 @@
 """Records ⇄ JSON for the store: :class:`~littrack.models.Paper` (``papers.record``),
-:class:`~littrack.models.Study` (``trials.state``) and :class:`~littrack.models.Preprint` (``preprints.record``).
-Each round-trips every field."""
+:class:`~littrack.models.Study` (``trials.state``), :class:`~littrack.models.Preprint` (``preprints.record``) and
+:class:`~littrack.models.Evidence` (``evidence_cache.evidence``). Each round-trips every field."""
 
 from __future__ import annotations
 
@@ -14,14 +14,23 @@ from littrack.models import (
     AbstractSection,
     Author,
     CommentCorrection,
+    Design,
+    Dose,
+    Drug,
+    Evidence,
+    EvidenceSource,
     Intervention,
     MeshHeading,
     Paper,
     PartialDate,
     Preprint,
     Reference,
+    Regimen,
+    Setting,
     Study,
+    StudyDetails,
     StudyReference,
+    Subjects,
 )
 
 
@@ -134,3 +143,39 @@ def preprint_from_json(text: str) -> Preprint:
 def _intervention(item: Any) -> Intervention:
     # States stored before interventions carried a type and dose hold the bare name.
     return Intervention(item) if isinstance(item, str) else Intervention(**item)
+
+
+def evidence_to_json(evidence: Evidence) -> str:
+    """Stable JSON (sorted keys) of a classification, enums as their values."""
+    return json.dumps(_plain(evidence), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def evidence_from_json(text: str) -> Evidence:
+    d = json.loads(text)
+    det = d.get("details", {})
+    details = StudyDetails(
+        subjects=Subjects(det.get("subjects", Subjects.UNKNOWN)),
+        sample_size=det.get("sample_size"),
+        doses=tuple(Dose(**x) for x in det.get("doses", ())),
+        routes=tuple(det.get("routes", ())),
+        drugs=tuple(Drug(x) for x in det.get("drugs", ())),
+        setting=Setting(det.get("setting", Setting.UNKNOWN)),
+        regimen=Regimen(**det.get("regimen", {})),
+        follow_up=det.get("follow_up"),
+        conclusion=det.get("conclusion"),
+        population=det.get("population"),
+    )
+    return Evidence(
+        design=Design(d["design"]),
+        label=d["label"],
+        tier=d["tier"],
+        source=EvidenceSource(d["source"]),
+        human=d.get("human"),
+        chips=tuple(d.get("chips", ())),
+        sample_size=d.get("sample_size"),
+        details=details,
+        indexed_as=d.get("indexed_as"),
+        text_design=Design(d["text_design"]) if d.get("text_design") else None,
+        text_label=d.get("text_label"),
+        automated=d.get("automated", False),
+    )

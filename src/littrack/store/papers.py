@@ -17,6 +17,7 @@ class StoredPaper:
     topic_ids: tuple[str, ...]
     first_seen_at: str
     fetched_at: str
+    content_hash: str = ""  # papers.content_hash of ``paper``: the evidence cache's key
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ def get_papers(store: Store, pmids: Sequence[int]) -> dict[int, StoredPaper]:
         chunk = list(pmids[i : i + 500])
         marks = ",".join("?" * len(chunk))
         rows = store.conn.execute(
-            f"SELECT pmid, record, first_seen_at, fetched_at FROM papers WHERE pmid IN ({marks})", chunk
+            f"SELECT pmid, record, content_hash, first_seen_at, fetched_at FROM papers WHERE pmid IN ({marks})",
+            chunk,
         ).fetchall()
         # Topics in a second query, grouped here: group_concat (SQLite) and string_agg (PostgreSQL) differ.
         topics: dict[int, list[str]] = {}
@@ -114,6 +116,7 @@ def get_papers(store: Store, pmids: Sequence[int]) -> dict[int, StoredPaper]:
                 tuple(sorted(topics.get(row["pmid"], ()))),
                 row["first_seen_at"],
                 row["fetched_at"],
+                row["content_hash"],
             )
     return out
 
