@@ -24,14 +24,18 @@ from littrack.replay.corpus import Corpus
 from littrack.replay.replies import PUBMED_CAP, SyntheticHits, parse_ncbi_date
 from littrack.replay.server import FakeEutils, RecordedRequest
 
-TODAY = dt.date.today()
+
+def today() -> dt.date:
+    """The fetch's "today", read when asserting (a module constant goes stale if the suite runs past midnight)."""
+    return dt.date.today()
+
 HITS = 18_672
 BATCH = 500
 # Hits per year (relative weights): how a broad clinical query's literature grows, in three shapes.
 SHAPES = {
-    "quadratic growth since 1965": {y: (y - 1964) ** 2 for y in range(1965, TODAY.year + 1)},
-    "doubling every 8 years since 1950": {y: 2 ** ((y - TODAY.year) / 8) for y in range(1950, TODAY.year + 1)},
-    "even since 1990": dict.fromkeys(range(1990, TODAY.year + 1), 1.0),
+    "quadratic growth since 1965": {y: (y - 1964) ** 2 for y in range(1965, today().year + 1)},
+    "doubling every 8 years since 1950": {y: 2 ** ((y - today().year) / 8) for y in range(1950, today().year + 1)},
+    "even since 1990": dict.fromkeys(range(1990, today().year + 1), 1.0),
 }
 
 pytestmark = pytest.mark.slow  # about 40 requests through the real rate limiter per run
@@ -49,7 +53,7 @@ def test_a_backfill_from_1800_of_18672_hits_costs_at_most_the_minimum_plus_two_r
     tmp_path: Path, shape: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NCBI_API_KEY", "test-key-not-a-secret")  # 10 requests/s: the same requests, sooner
-    hits = SyntheticHits(HITS, SHAPES[shape], end=TODAY)
+    hits = SyntheticHits(HITS, SHAPES[shape], end=today())
     with FakeEutils(Corpus([]), synthetic=hits, rate_limit=False) as srv:
         cfg = write_config(
             tmp_path,
@@ -66,7 +70,7 @@ def test_a_backfill_from_1800_of_18672_hits_costs_at_most_the_minimum_plus_two_r
     assert len(searches) + len(fetches) <= minimum + 2
     # The slices that fit tile the whole window, 1800-01-01 to today, without a gap or an overlap.
     spans = sorted(window_of(r) for r in fitting)
-    assert spans[0][0] == dt.date(1800, 1, 1) and spans[-1][1] == TODAY
+    assert spans[0][0] == dt.date(1800, 1, 1) and spans[-1][1] == today()
     assert all(later[0] - earlier[1] == dt.timedelta(days=1) for earlier, later in itertools.pairwise(spans))
     # Every hit was asked for exactly once.
     asked = [int(pmid) for r in fetches for pmid in (r.get("id") or "").split(",")]

@@ -21,7 +21,11 @@ from littrack.cli import main
 from littrack.replay.corpus import default_corpus
 from littrack.replay.server import FakeEutils, Fault
 
-TODAY = dt.date.today()
+
+def today() -> dt.date:
+    """The fetch's "today", read when asserting (a module constant goes stale if the suite runs past midnight)."""
+    return dt.date.today()
+
 
 
 def run_cli(cfg: Path, *args: str) -> tuple[int, str, str]:
@@ -58,7 +62,7 @@ def test_first_fetch_stores_every_recorded_record_and_prints_one_summary_line(fa
     assert len(lines) == 1
     assert lines[0] == (
         f"fetch: {corpus_size} new, 0 updated papers in 2 topics "
-        f"(window 1950-01-01..{TODAY.isoformat()}, {len(fake_eutils.requests)} requests)"
+        f"(window 1950-01-01..{today().isoformat()}, {len(fake_eutils.requests)} requests)"
     )
     (run,) = runs(cfg)
     assert run["status"] == "ok" and run["new_count"] == corpus_size and run["requests"] == len(fake_eutils.requests)
@@ -75,7 +79,7 @@ def test_every_request_identifies_tool_and_email_and_uses_entrez_dates(fake_euti
         assert req.get("tool") == "littrack" and req.get("email") == "tester@example.org"
     for req in fake_eutils.requests_to("esearch"):
         assert req.get("datetype") == "edat" and req.get("usehistory") == "y"
-        assert req.get("mindate") == "1950/01/01" and req.get("maxdate") == TODAY.strftime("%Y/%m/%d")
+        assert req.get("mindate") == "1950/01/01" and req.get("maxdate") == today().strftime("%Y/%m/%d")
 
 
 @pytest.mark.slow
@@ -106,15 +110,15 @@ def test_later_fetch_starts_at_watermark_minus_overlap(fake_eutils, tmp_path):
     assert run_cli(cfg, "fetch")[0] == 0
     # Pretend the last good run ended ten days ago.
     conn = db(cfg)
-    old = (TODAY - dt.timedelta(days=10)).isoformat()
+    old = (today() - dt.timedelta(days=10)).isoformat()
     conn.execute("UPDATE watermarks SET through_date = ?", (old,))
     conn.commit()
     fake_eutils.reset()
     assert run_cli(cfg, "fetch")[0] == 0
-    expected = (TODAY - dt.timedelta(days=15)).strftime("%Y/%m/%d")
+    expected = (today() - dt.timedelta(days=15)).strftime("%Y/%m/%d")
     assert {r.get("mindate") for r in fake_eutils.requests_to("esearch")} == {expected}
     marks = {r["through_date"] for r in db(cfg).execute("SELECT through_date FROM watermarks")}
-    assert marks == {TODAY.isoformat()}
+    assert marks == {today().isoformat()}
 
 
 @pytest.mark.parametrize(
@@ -205,7 +209,7 @@ def test_more_than_9999_hits_splits_the_window_until_every_slice_fits(tmp_path, 
     windows = sorted((r.get("mindate"), r.get("maxdate")) for r in searches if "fibromyalgia" in (r.get("term") or ""))
     accepted = [w for w in windows if over_cap("", *w) is None]
     days = sum((dt.date(*map(int, b.split("/"))) - dt.date(*map(int, a.split("/")))).days + 1 for a, b in accepted)
-    assert days == (TODAY - dt.date(1950, 1, 1)).days + 1
+    assert days == (today() - dt.date(1950, 1, 1)).days + 1
 
 
 def test_bad_config_is_one_line_naming_the_key_with_exit_code_2(tmp_path):

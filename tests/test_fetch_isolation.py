@@ -31,7 +31,12 @@ from littrack.replay.server import FakeEutils, RecordedRequest
 
 CORPUS = default_corpus()
 BAD = CORPUS.pmids[42]  # in the first EFetch batch of 100, neither its first nor its last record
-TODAY = dt.date.today()
+
+
+def today() -> dt.date:
+    """The fetch's "today", read when asserting (a module constant goes stale if the suite runs past midnight)."""
+    return dt.date.today()
+
 
 
 def run_cli(cfg: Path, *args: str) -> tuple[int, str, str]:
@@ -107,7 +112,7 @@ def test_an_unreadable_record_is_skipped_named_everywhere_and_read_once_ncbi_cor
         assert stored_pmids(cfg) == set(CORPUS.pmids) - {BAD}
         n = len(CORPUS) - 1
         assert out.strip() == (
-            f"fetch: {n} new, 0 updated papers in 2 topics (window 1950-01-01..{TODAY.isoformat()},"
+            f"fetch: {n} new, 0 updated papers in 2 topics (window 1950-01-01..{today().isoformat()},"
             f" {len(srv.requests)} requests); 1 record could not be read: PMID {BAD} (tried again on every fetch)"
         )
         run = last_run(cfg)
@@ -176,7 +181,7 @@ def test_a_failing_first_topic_does_not_stop_the_second_and_the_run_is_partial(t
         code, out, err = run_cli(cfg, "fetch")
         assert code == 3
         assert out.strip() == (
-            f"fetch: {len(CORPUS)} new, 0 updated papers in 1 of 2 topics (window 1950-01-01..{TODAY.isoformat()},"
+            f"fetch: {len(CORPUS)} new, 0 updated papers in 1 of 2 topics (window 1950-01-01..{today().isoformat()},"
             f" {len(srv.requests)} requests); failed: ketamine-fibromyalgia"
         )
         errors = [line for line in err.splitlines() if line.startswith("littrack: error: ")]

@@ -5,8 +5,8 @@ took 260 s, re-done for every profile's digest: benchmarks/README.md). A stored 
 on its record and on the classifier's code, so it is kept in the store keyed by both
 (:mod:`littrack.store.evidence_cache`, :func:`littrack.evidence.version.classifier_version`) and only new,
 updated or never-cached papers are classified. The cache is an optimisation, never a source of truth: if it
-cannot be written (a read-only store, a full disk, a busy database) the labels are still right, a warning is
-logged, and the next run tries again.
+cannot be written (a read-only store, a full disk, a busy database) the labels are still right, it is logged
+(INFO: the service's log, ``-v``), and the next run tries again.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def classify_stored(store: Store, stored: Sequence[StoredPaper]) -> dict[int, Ev
     if cacheable:
         try:
             save_evidence(store, cacheable, version)
-        except StoreError as exc:
-            log.warning("evidence cache not updated (%s); labels unaffected, the next run classifies again", exc)
+        except StoreError as exc:  # INFO, not WARNING: the command's own one-line error (if any) is what matters
+            log.info("evidence cache not updated, labels unaffected, the next run classifies again: %s", exc)
     log.debug("evidence: %d papers, %d from the cache, %d classified", len(stored), len(out) - len(fresh), len(fresh))
     return out

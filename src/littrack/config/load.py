@@ -31,7 +31,7 @@ from littrack.config.model import (
     TrialsConfig,
 )
 from littrack.config.profiles import EXAMPLE_DOMAIN_RE as _EXAMPLE_DOMAIN_RE
-from littrack.config.profiles import parse_profiles
+from littrack.config.profiles import check_subject, parse_profiles
 from littrack.config.section import Section
 from littrack.config.shipped import CONFIG_NAME, shipped_config_path
 from littrack.config.sources import parse_sources
@@ -194,16 +194,7 @@ def _parse_email(s: Section, environ: Mapping[str, str], *, profiles: bool = Fal
     if enabled and not recipients and not profiles:  # with profiles:, each profile's own (checked there)
         raise s.error("to", "needs at least one address when email.enabled is true")
     subject = s.text("subject", d.subject)
-    if "\n" in subject or "\r" in subject:
-        raise s.error("subject", "must be one line")
-    try:
-        subject.format(count=0, start="", end="", profile="", title="", summary="", dates="")
-    except (KeyError, IndexError, ValueError) as exc:
-        raise s.error(
-            "subject",
-            f"unknown placeholder {exc}; use {{summary}}, {{dates}}, {{count}}, {{start}}, {{end}}, {{profile}}"
-            ", {{title}}",
-        ) from None
+    check_subject(s, subject)
     password_env = s.text("password_env", d.password_env)
     username = s.text("username", d.username)
     cfg = EmailConfig(

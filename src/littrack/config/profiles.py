@@ -87,7 +87,7 @@ def _parse_one(
     if email.enabled and enabled and not recipients:
         raise e.error("to", "needs at least one address when email.enabled is true (or set enabled: false here)")
     subject = e.text("subject", email.subject)
-    _check_subject(e, subject)
+    check_subject(e, subject)
     e.done()
     profile = Profile(
         id=pid,
@@ -108,7 +108,8 @@ def _parse_one(
     return profile
 
 
-def _check_subject(s: Section, subject: str) -> None:
+def check_subject(s: Section, subject: str) -> None:
+    """An e-mail subject template (``email.subject`` or a profile's): one line, known placeholders only."""
     if "\n" in subject or "\r" in subject:
         raise s.error("subject", "must be one line")
     try:
