@@ -126,3 +126,23 @@ def test_papers_not_read_from_the_store_are_classified_and_never_cached(store, c
     loose = [StoredPaper(p, ("t",), "", "") for p in PAPERS[:5]]  # no content_hash: no key to cache under
     assert classify_stored(store, loose) == {p.pmid: classify(p) for p in PAPERS[:5]}
     assert cache_size(store) == 0 and len(counted) == 5
+
+
+class Counting:
+    """A Progress that remembers what it was told."""
+
+    def __init__(self) -> None:
+        self.total = self.done = 0
+
+    def add_total(self, n: int) -> None:
+        self.total += n
+
+    def advance(self, n: int) -> None:
+        self.done += n
+
+
+def test_progress_counts_only_the_papers_the_cache_lacks(store):
+    cold, warm = Counting(), Counting()
+    classify_stored(store, stored_papers(store), cold)
+    classify_stored(store, stored_papers(store), warm)
+    assert (cold.total, cold.done) == (len(PAPERS), len(PAPERS)) and (warm.total, warm.done) == (0, 0)

@@ -18,6 +18,7 @@ from littrack.errors import StoreError
 from littrack.evidence.classify import classify
 from littrack.evidence.version import classifier_version
 from littrack.models import Evidence
+from littrack.progress import NoProgress, Progress
 from littrack.store import Store
 from littrack.store.evidence_cache import cached_evidence, save_evidence
 from littrack.store.papers import StoredPaper
@@ -25,13 +26,21 @@ from littrack.store.papers import StoredPaper
 log = logging.getLogger(__name__)
 
 
-def classify_stored(store: Store, stored: Sequence[StoredPaper]) -> dict[int, Evidence]:
+def classify_stored(
+    store: Store, stored: Sequence[StoredPaper], progress: Progress | None = None
+) -> dict[int, Evidence]:
     """The evidence of each stored paper, keyed by PMID: from the cache where it is current, else classified
-    now (and cached for the next run)."""
+    now (and cached for the next run). ``progress`` counts the papers classified."""
     version = classifier_version()
     keyed = {sp.paper.pmid: sp.content_hash for sp in stored if sp.content_hash}
     out = cached_evidence(store, keyed, version) if keyed else {}
-    fresh = [(sp.paper.pmid, sp.content_hash, classify(sp.paper)) for sp in stored if sp.paper.pmid not in out]
+    missing = [sp for sp in stored if sp.paper.pmid not in out]
+    bar = progress or NoProgress()
+    bar.add_total(len(missing))
+    fresh = []
+    for sp in missing:
+        fresh.append((sp.paper.pmid, sp.content_hash, classify(sp.paper)))
+        bar.advance(1)
     out.update((pmid, ev) for pmid, _, ev in fresh)
     cacheable = [row for row in fresh if row[1]]
     if cacheable:

@@ -300,8 +300,11 @@ def init(state: State, path: str | None, force: bool) -> None:
 def evidence(state: State) -> None:
     """Rebuild digests/evidence.html: every human study in the store and the background articles' claims."""
     from littrack.evidence_page.job import evidence_job
+    from littrack.progress import TerminalProgress
 
-    click.echo(evidence_job(state.config).line())
+    with TerminalProgress("classifying", unit="paper") as progress:  # only papers the evidence cache lacks
+        result = evidence_job(state.config, progress=progress)
+    click.echo(result.line())
 
 
 @main.command()

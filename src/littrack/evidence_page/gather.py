@@ -20,6 +20,7 @@ from littrack.config import Config
 from littrack.evidence.corrections import detect_changes
 from littrack.evidence_page.model import PaperFacts, Snapshot
 from littrack.models import ChangeKind, Paper, PaperChange
+from littrack.progress import Progress
 from littrack.store import Store
 from littrack.store import digests as ledger
 from littrack.store.mentions import get_resolutions
@@ -29,16 +30,17 @@ from littrack.store.sources import open_access_for
 from littrack.store.trials import trial_ids_for_papers
 
 
-def gather(cfg: Config, store: Store) -> Snapshot:
+def gather(cfg: Config, store: Store, progress: Progress | None = None) -> Snapshot:
     """Every paper a topic matched, with evidence, corrections, trial links and related passages; the
-    background documents with their study mentions and stored lookups; the profile's latest delivered digest."""
+    background documents with their study mentions and stored lookups; the profile's latest delivered digest.
+    ``progress`` counts the papers classified (those the evidence cache did not hold)."""
     stored = [sp for sp in iter_papers(store) if sp.topic_ids]
     pmids = [sp.paper.pmid for sp in stored]
     found = ledger.changes_for_papers(store, pmids)
     trials = trial_ids_for_papers(store, pmids)
     free = open_access_for(store, [sp.paper.doi for sp in stored if sp.paper.doi])
     versions = preprint_versions(store, pmids)
-    evidence = classify_stored(store, stored)
+    evidence = classify_stored(store, stored, progress)
     corpus = load_corpus(cfg.background)
     relater = corpus.relater
     threshold = cfg.background.min_similarity or None

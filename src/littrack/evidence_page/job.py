@@ -18,6 +18,7 @@ from littrack.evidence_page.gather import gather
 from littrack.evidence_page.model import EvidencePage, Snapshot
 from littrack.evidence_page.render import render_evidence_html
 from littrack.evidence_page.tables import topic_tables
+from littrack.progress import Progress
 from littrack.store import open_store
 
 EVIDENCE_PAGE = "evidence.html"  # beside the digests and index.html, which link to it
@@ -69,10 +70,11 @@ def write_page(
     return EvidenceResult(target, page, len(html))
 
 
-def evidence_job(cfg: Config, *, now: dt.datetime | None = None) -> EvidenceResult:
-    """``littrack evidence``: read the store and write the page (the store is only read)."""
+def evidence_job(cfg: Config, *, now: dt.datetime | None = None, progress: Progress | None = None) -> EvidenceResult:
+    """``littrack evidence``: read the store and write the page (the store's records are only read; the
+    evidence cache takes what was classified). ``progress`` counts the papers classified."""
     with open_store(cfg.store.location, password=cfg.store.password) as store:
-        snapshot = gather(cfg, store)
+        snapshot = gather(cfg, store, progress)
     return write_page(cfg, snapshot, now=now)
 
 
