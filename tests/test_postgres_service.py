@@ -5,6 +5,7 @@ takes over within a minute, and no job ever runs twice at once. Real processes, 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import subprocess
@@ -44,6 +45,14 @@ def _runs(target: StoreTarget) -> list[tuple[int, str, str, str | None, int]]:
             "SELECT id, status, started_at, ended_at, pid FROM runs WHERE kind = 'fetch' ORDER BY id")]
 
 
+def _scheduler_lock(config: Path) -> tuple[dict[str, Any], str]:
+    """`littrack status --json`'s scheduler lock, and the line plain `littrack status` prints for it."""
+    runs = [subprocess.run([sys.executable, "-m", "littrack", "--config", str(config), "status", *extra],
+                           capture_output=True, text=True, timeout=120, check=True) for extra in (["--json"], [])]
+    line = next((x for x in runs[1].stdout.splitlines() if x.startswith("scheduler lock:")), "")
+    return json.loads(runs[0].stdout)["service"]["scheduler_lock"], line
+
+
 def test_the_standby_takes_over_within_a_minute_of_a_kill_9_and_no_job_runs_twice(
     tmp_path: Path, fake_eutils: FakeEutils, pg_target: StoreTarget, start_service: Callable[[Path], Service],
 ) -> None:
@@ -58,6 +67,10 @@ def test_the_standby_takes_over_within_a_minute_of_a_kill_9_and_no_job_runs_twic
     second = start_service(configs[1])
     line = second.wait_for_log(r"standing by: the scheduler lock is held by")[0]
     assert re.search(rf"held by [^ ]+:{first.proc.pid};", line), line
+    lock, said = _scheduler_lock(configs[1])  # status names who schedules and who stands by
+    assert lock["holder"].endswith(f":{first.proc.pid}"), lock
+    assert [w.rsplit(":", 1)[1] for w in lock["standing_by"]] == [str(second.proc.pid)], lock
+    assert said == f"scheduler lock: held by {lock['holder']}; standing by: {lock['standing_by'][0]}"
     first.wait_for_log(r"littrack\.service: fetch: \d+ new", count=3)
     assert {r[4] for r in _runs(pg_target)} == {first.proc.pid}  # the standby ran nothing
 
@@ -66,6 +79,8 @@ def test_the_standby_takes_over_within_a_minute_of_a_kill_9_and_no_job_runs_twic
     second.wait_for_log(r"taking over: the scheduler lock is free")
     assert time.monotonic() - killed_at < TAKEOVER
     second.wait_for_log(r"littrack\.service: fetch: \d+ new", count=2)
+    lock, _ = _scheduler_lock(configs[0])
+    assert lock["holder"].endswith(f":{second.proc.pid}") and lock["standing_by"] == [], lock
     assert second.stop() == 0
 
     runs = _runs(pg_target)

@@ -165,10 +165,28 @@ def pg_holder(conn: Any, which: int) -> str | None:
     return name.rsplit(" ", 1)[-1] if name.startswith("littrack ") else (name or "another process")
 
 
+def pg_waiters(conn: Any, which: int) -> list[str]:
+    """``host:pid`` of each littrack process connected for this lock without holding it (standing by)."""
+    rows = conn.execute(
+        "SELECT a.application_name FROM pg_stat_activity a"
+        " WHERE a.datname = current_database() AND a.application_name LIKE %s AND NOT EXISTS ("
+        "   SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted"
+        "   AND l.classid = %s AND l.objid = %s)"
+        " ORDER BY a.backend_start",
+        (f"littrack {_NAMES[which]} %", LOCK_CLASS, which),
+    ).fetchall()
+    return [str(r[0]).rsplit(" ", 1)[-1] for r in rows]
+
+
 def pg_lock_held(store: StoreConfig, which: int) -> str | None:
     """The holder (``host:pid``) of the store's job or scheduler lock, or None when nobody holds it."""
+    return pg_lock_state(store, which)[0]
+
+
+def pg_lock_state(store: StoreConfig, which: int) -> tuple[str | None, list[str]]:
+    """The holder of the store's job or scheduler lock (None: nobody) and the processes standing by for it."""
     conn = pg.connect(store.location, store.password, application_name="littrack status")
     try:
-        return pg_holder(conn, which)
+        return pg_holder(conn, which), pg_waiters(conn, which)
     finally:
         conn.close()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from littrack.config import Config, Profile
-from littrack.lock import JOB, SERVICE, job_lock_path, pg_lock_held, service_lock_path
+from littrack.lock import JOB, SERVICE, job_lock_path, pg_lock_held, pg_lock_state, service_lock_path
 from littrack.pg import display_url
 from littrack.schedule import next_fire, parse_schedule, resolve_timezone, when
 from littrack.store import Store, open_store
@@ -41,8 +41,11 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
     pgsql = cfg.store.is_postgresql
     info: dict[str, Any] = {"config": str(cfg.path), "store": display_url(cfg.store.location) if pgsql
                             else str(cfg.store.path)}
-    if pgsql:
-        running = pg_lock_held(cfg.store, SERVICE) is not None
+    scheduler: dict[str, Any] | None = None
+    if pgsql:  # services on several machines: one holds the scheduler lock, the others stand by
+        holder, standing_by = pg_lock_state(cfg.store, SERVICE)
+        scheduler = {"holder": holder, "standing_by": standing_by}
+        running = holder is not None
         busy = pg_lock_held(cfg.store, JOB) is not None
     else:
         running = service_running(cfg.store.path)
@@ -69,7 +72,7 @@ def collect_status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any
         info["service"] = {"running": running, **({
             "pid": live.pid, "started_at": live.started_at, "updated_at": live.updated_at,
             "schedule": live.schedule, "retries": live.retries,
-        } if live else {})}
+        } if live else {}), **({"scheduler_lock": scheduler} if scheduler else {})}
         next_runs = live.next_runs if live else None
         info["jobs"] = {kind: _job(cfg, kind, last_run(store, kind), next_runs, now, busy) for kind in KINDS}
         info["trials"] = _trials(store) if cfg.trials.enabled else None
@@ -276,6 +279,11 @@ def format_status(info: dict[str, Any]) -> str:
         lines.append(f"service: running ({pid}{since})")
     elif "service" in info:
         lines.append("service: not running (`littrack run` starts it)")
+    lock = service.get("scheduler_lock")
+    if lock and (lock["holder"] or lock["standing_by"]):
+        held = f"held by {lock['holder']}" if lock["holder"] else "free"
+        waiting = ", ".join(lock["standing_by"]) or "none"
+        lines.append(f"scheduler lock: {held}; standing by: {waiting}")
     for kind, job in (info.get("jobs") or {}).items():
         last = "never run" if not job.get("last_run") else f"last run {_at(job['last_run'])} {job['outcome']}"
         took = f" in {job['duration_seconds']}s" if job.get("duration_seconds") is not None else ""
