@@ -249,3 +249,25 @@ def test_one_profiles_failed_e_mail_does_not_keep_the_others_digest_from_its_rea
         assert r.stderr.splitlines()[-1].endswith("1 of 2 profiles failed (crps); the others were delivered")
         assert [m["To"] for m in smtp.messages] == ["b@clinic.test"]
     assert set(delivered(tmp_path)) == {"everything"}  # crps's papers wait for its next digest
+
+
+def test_littrack_evidence_rewrites_every_profiles_page_with_only_its_topics(tmp_path: Path, server: FakeEutils) -> None:
+    cfg = config(tmp_path, server)
+    assert cli(cfg, "fetch")[0] == 0
+    assert cli(cfg, "digest")[0] == 0
+    out = tmp_path / "digests"
+    for page in (out / "crps" / "evidence.html", out / "everything" / "evidence.html"):
+        page.unlink()  # as if lost: `littrack evidence` must bring each back
+    code, said, err = cli(cfg, "evidence")
+    assert code == 0, err
+    assert said.count("\n") == 1 and said.rstrip().endswith("; and 2 profiles' pages"), said
+    headings = {}
+    for where in ("", "crps", "everything"):
+        page = lxml.html.fromstring((out / where / "evidence.html").read_text(encoding="utf-8"))
+        headings[where] = {h.text_content() for h in page.xpath("//h2")}
+    names = {t["name"] for t in TOPICS}
+    crps_name = next(t["name"] for t in TOPICS if t["id"] == CRPS)
+    assert any(crps_name in h for h in headings["crps"])
+    assert not any(n in h for h in headings["crps"] for n in names - {crps_name})  # only its topic
+    assert all(any(n in h for h in headings["everything"]) for n in names)
+    assert all(any(n in h for h in headings[""]) for n in names)

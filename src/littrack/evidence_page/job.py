@@ -7,6 +7,7 @@ cannot be written never undoes a delivery; the next digest (or ``littrack eviden
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from littrack.config import Config
 from littrack.digest.files import write_atomic
 from littrack.evidence_page.claims import article_ledgers
-from littrack.evidence_page.gather import gather
+from littrack.evidence_page.gather import gather, with_latest_delivery
 from littrack.evidence_page.model import EvidencePage, Snapshot
 from littrack.evidence_page.render import render_evidence_html
 from littrack.evidence_page.tables import topic_tables
@@ -29,6 +30,7 @@ class EvidenceResult:
     path: Path
     page: EvidencePage
     size: int  # bytes written
+    profile_pages: tuple[Path, ...] = ()  # with profiles: each profile's own page, rewritten too
 
     def line(self) -> str:
         """'evidence: 412 human studies in 3 topics (38 new), 291 preclinical; 26 claims in 4 articles → …'."""
@@ -41,6 +43,7 @@ class EvidenceResult:
             f"evidence: {human} human stud{'ies' if human != 1 else 'y'} in {topics} topic{'s' if topics != 1 else ''}"
             f" ({new} new), {pre} preclinical; {self.page.claims} claim{'s' if self.page.claims != 1 else ''}"
             f" in {articles} background article{'s' if articles != 1 else ''} → {self.path} ({self.size:,} bytes)"
+            + (f"; and {len(self.profile_pages)} profiles' pages" if self.profile_pages else "")
         )
 
 
@@ -72,10 +75,22 @@ def write_page(
 
 def evidence_job(cfg: Config, *, now: dt.datetime | None = None, progress: Progress | None = None) -> EvidenceResult:
     """``littrack evidence``: read the store and write the page (the store's records are only read; the
-    evidence cache takes what was classified). ``progress`` counts the papers classified."""
+    evidence cache takes what was classified). ``progress`` counts the papers classified.
+
+    With ``profiles:`` each profile's digests write its own page (``digests/<id>/evidence.html``: its topics,
+    "new" since its latest digest); this rewrites those too, from the same snapshot, besides the page of every
+    topic at the top."""
     with open_store(cfg.store.location, password=cfg.store.password) as store:
         snapshot = gather(cfg, store, progress)
-    return write_page(cfg, snapshot, now=now)
+        profiles = [
+            (mine, with_latest_delivery(dataclasses.replace(snapshot, topics=mine.topics), store, p.id))
+            for p in cfg.profiles
+            if p.explicit
+            for mine in (cfg.for_profile(p),)
+        ]
+    result = write_page(cfg, snapshot, now=now)
+    written = tuple(write_page(mine, theirs, now=now).path for mine, theirs in profiles)
+    return dataclasses.replace(result, profile_pages=written)
 
 
 def current_page(cfg: Config, *, now: dt.datetime | None = None) -> EvidencePage:
