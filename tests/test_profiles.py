@@ -251,7 +251,9 @@ def test_one_profiles_failed_e_mail_does_not_keep_the_others_digest_from_its_rea
     assert set(delivered(tmp_path)) == {"everything"}  # crps's papers wait for its next digest
 
 
-def test_littrack_evidence_rewrites_every_profiles_page_with_only_its_topics(tmp_path: Path, server: FakeEutils) -> None:
+def test_littrack_evidence_rewrites_every_profiles_page_with_only_its_topics(
+    tmp_path: Path, server: FakeEutils
+) -> None:
     cfg = config(tmp_path, server)
     assert cli(cfg, "fetch")[0] == 0
     assert cli(cfg, "digest")[0] == 0
