@@ -165,6 +165,7 @@ def test_a_profile_added_later_starts_at_its_registration(tmp_path: Path, server
     assert code == 0 and out.startswith("digest (everything): 0 papers")
     page = next((tmp_path / "digests" / "everything").glob("*-everything.html")).read_text(encoding="utf-8")
     assert "This profile was added on" in page and re.search(r"not with the \d+ papers stored before", page)
+    assert "1950" not in page  # its period starts at its registration, not at the store's first fetch (1950-…)
     # SYNTHETIC time shift: two stored papers are made to have first matched a topic after Dr B's registration,
     # as papers of the next fetch would.
     conn = sqlite3.connect(tmp_path / "store.sqlite3")

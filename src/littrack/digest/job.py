@@ -101,14 +101,16 @@ class DigestResult:
 
 
 def _period(store: Store, profile: str) -> DateWindow | None:
-    """The Entrez-date span of the successful fetches since this profile's last delivered digest."""
+    """The Entrez-date span of the successful fetches since this profile's last delivered digest, or, before its
+    first, since it was registered (a profile added later gets no paper stored before it, so its period does not
+    reach back to the store's first fetch either)."""
     last = store.conn.execute(
         "SELECT max(delivered_at) FROM digests WHERE profile=? AND status='delivered'", (profile,)
     ).fetchone()[0]
     row = store.conn.execute(
         "SELECT min(window_start), max(window_end) FROM runs WHERE kind='fetch' AND status IN ('ok', 'partial')"
         " AND ended_at > ?",
-        (last or "",),
+        (max(last or "", first_seen(store, profile) or ""),),
     ).fetchone()
     if not row[0]:
         return None
