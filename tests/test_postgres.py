@@ -239,3 +239,33 @@ def test_a_lost_connection_is_one_line_and_nothing_of_the_open_transaction_is_ke
         assert "\n" not in str(caught.value) and pg_target.password not in str(caught.value)
     with pg_target.open() as store:
         assert store.conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+
+
+def test_a_digest_that_loses_its_job_lock_stops_before_marking_and_the_next_run_delivers_once(
+    pg_target: StoreTarget, pg_cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from littrack.digest import job as digest_job
+
+    with FakeEutils(default_corpus(), rate_limit=False) as srv:
+        cfg = write_config(tmp_path, srv.base_url, store={"url": pg_target.location}, fetch={"recheck_limit": 0})
+        assert cli(cfg, "fetch")[0] == 0
+    database = pg_target.location.rsplit("/", 1)[1]
+
+    def drop_the_lock(step: str) -> None:  # the server restarts, the network fails, an admin ends the session
+        if step == "named":
+            pg_cluster.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                           f" WHERE datname = '{database}' AND application_name LIKE 'littrack job %'")
+
+    monkeypatch.setattr(digest_job, "reached", drop_the_lock)
+    code, _, err = cli(cfg, "digest")
+    assert code != 0 and err.count("\n") == 1 and "lost the job lock" in err, err
+    with pg_target.open() as pgs:
+        assert pgs.conn.execute("SELECT count(*) FROM delivered_papers").fetchone()[0] == 0
+    monkeypatch.setattr(digest_job, "reached", lambda step: None)
+    code, _, err = cli(cfg, "digest")
+    assert code == 0, err
+    with pg_target.open() as pgs:
+        rows = pgs.conn.execute("SELECT pmid, count(*) FROM delivered_papers GROUP BY pmid").fetchall()
+        statuses = [r[0] for r in pgs.conn.execute("SELECT status FROM digests ORDER BY id")]
+    assert len(rows) == len(default_corpus()) and {r[1] for r in rows} == {1}
+    assert statuses == ["failed", "delivered"]

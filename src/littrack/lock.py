@@ -89,12 +89,29 @@ def me() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+class HeldJobLock:
+    """The job lock while held. :meth:`confirm` before a step that must not happen twice (an e-mail, a delivery):
+    a flock cannot be lost, but a PostgreSQL advisory lock goes with its connection (a server restart, a network
+    failure, an administrator's ``pg_terminate_backend``), after which another job may already hold it."""
+
+    def __init__(self, pg_lock: PgLock | None = None) -> None:
+        self._pg_lock = pg_lock
+
+    def confirm(self) -> None:
+        """Raise :class:`LockError` if this process no longer holds the job lock."""
+        if self._pg_lock is not None and not self._pg_lock.alive():
+            raise LockError(
+                f"lost the job lock on {pg.display_url(self._pg_lock.store.location)} (its connection closed); "
+                "stopped before sending or marking anything: run again"
+            )
+
+
 @contextmanager
-def job_lock(store: StoreConfig, *, wait: float | None = 0.0) -> Iterator[None]:
+def job_lock(store: StoreConfig, *, wait: float | None = 0.0) -> Iterator[HeldJobLock]:
     """Hold the store's job lock (fetch and digest run one at a time), waiting up to ``wait`` seconds."""
     if not store.is_postgresql:
         with hold_lock(job_lock_path(store.path), wait=wait):
-            yield
+            yield HeldJobLock()
         return
     wait = JOB_LOCK_WAIT if wait is None else wait
     with PgLock(store, JOB) as lock:
@@ -103,7 +120,7 @@ def job_lock(store: StoreConfig, *, wait: float | None = 0.0) -> Iterator[None]:
                 f"the store is in use by {lock.holder()} ({pg.display_url(store.location)}); "
                 "wait for it to finish or stop it, then retry"
             )
-        yield
+        yield HeldJobLock(lock)
 
 
 class PgLock:

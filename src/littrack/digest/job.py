@@ -39,7 +39,7 @@ from littrack.errors import DigestError, LittrackError
 from littrack.evidence_page.gather import with_latest_delivery
 from littrack.evidence_page.job import EVIDENCE_PAGE, write_page
 from littrack.export import to_bibtex, to_csl_json, to_ris
-from littrack.lock import job_lock
+from littrack.lock import HeldJobLock, job_lock
 from littrack.models import DateWindow, Paper, PaperChange
 from littrack.store import Store, open_store
 from littrack.store import digests as ledger
@@ -166,7 +166,10 @@ def digest_job(
     key = p.id
     # The implicit profile reads the ledgers exactly as before profiles; a configured one only its topics.
     topics = p.topics if p.explicit else None
-    with job_lock(cfg.store, wait=lock_wait), open_store(cfg.store.location, password=cfg.store.password) as store:
+    with (
+        job_lock(cfg.store, wait=lock_wait) as held,
+        open_store(cfg.store.location, password=cfg.store.password) as store,
+    ):
         register_profiles(store, [q.id for q in whole.digest_profiles])
         since = first_seen(store, key) or ""  # registered just above
         mark_interrupted(store)
@@ -205,7 +208,7 @@ def digest_job(
             target = cfg.digest.output_dir / f"{stem}.dry-run.html"
             _render_and_write(view, target, cfg.digest.public_url)
             return DigestResult(target, None, view.total, False, dry_run=True, retrying=view.retrying, profile=tag)
-        return _deliver(cfg, store, view, [cid for cid, _ in changes], extras, now, whole=whole, profile=p)
+        return _deliver(cfg, store, view, [cid for cid, _ in changes], extras, now, whole=whole, profile=p, held=held)
 
 
 def _view(
@@ -257,8 +260,12 @@ def _deliver(
     *,
     whole: Config,
     profile: Profile,
+    held: HeldJobLock,
 ) -> DigestResult:
-    """Deliver ``view`` as ``profile``'s digest (``cfg``: the profile's config, ``whole``: the whole one)."""
+    """Deliver ``view`` as ``profile``'s digest (``cfg``: the profile's config, ``whole``: the whole one).
+
+    ``held`` is confirmed before the e-mail and before the delivery commit: a job that lost its lock (PostgreSQL)
+    stops there, as a failed attempt, rather than send or mark what another job may be sending."""
     key = profile.id
     pmids = [e.paper.pmid for e in view.papers]
     per_topic = {s.topic.name: s.count for s in view.sections}
@@ -278,9 +285,11 @@ def _deliver(
         if cfg.email.enabled and (
             view.total > 0 or view.changes or view.trials or extras.has_news or cfg.digest.send_empty
         ):
+            held.confirm()
             _send(cfg, view, target, before_data=partial(_sending, store, digest_id))
             emailed = True
             reached("sent")
+        held.confirm()
         with store.transaction() as conn:
             ledger.mark_delivered(conn, digest_id, key, emailed=emailed, change_ids=change_ids)
             extras.mark_reported(conn, digest_id)
