@@ -202,6 +202,9 @@ def test_a_safety_only_profile_leaves_papers_outside_the_lane_undelivered(tmp_pa
     assert delivered(tmp_path) == {}  # they wait: indexing may put one in the lane later
     page = next((tmp_path / "digests" / "pharmacy").glob("*-pharmacy.html")).read_text(encoding="utf-8")
     assert "sections: safety reports" in page
+    code, said, _ = cli(cfg, "status")  # the unsent papers are not a backlog this reader waits for
+    assert code == 0 and re.search(r"profile pharmacy \(Pharmacist\): .*; \d+ papers of its topics unsent"
+                                   r" \(it gets safety reports only\)", said), said
 
 
 def dt_now() -> dt.datetime:

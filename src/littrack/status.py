@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from littrack.config import Config, Profile
+from littrack.digest.publish import SECTION_LABELS
 from littrack.lock import JOB, SERVICE, job_lock_path, pg_lock_held, pg_lock_state, service_lock_path
 from littrack.pg import display_url
 from littrack.schedule import next_fire, parse_schedule, resolve_timezone, when
@@ -259,7 +260,11 @@ def _profile_line(p: dict[str, Any]) -> str:
     n, r = p["papers_waiting"], p["recipients"]
     source = "by the service" if p.get("next_run_source") == "service" else f"by schedule {p['schedule']!r}"
     readers = f"{r} recipient{'s' if r != 1 else ''}" + ("" if p.get("email") else " (e-mail off)")
-    return (f"profile {p['id']} ({p['name']}): {last}; {n} paper{'s' if n != 1 else ''} waiting;"
+    waiting = f"{n} paper{'s' if n != 1 else ''} waiting"
+    if "papers" not in p.get("sections", ["papers"]):  # e.g. the safety lane only: most are never its to send
+        gets = ", ".join(SECTION_LABELS.get(x, x) for x in p["sections"])
+        waiting = f"{n} paper{'s' if n != 1 else ''} of its topics unsent (it gets {gets} only)"
+    return (f"profile {p['id']} ({p['name']}): {last}; {waiting};"
             f" next {_at(p.get('next_run'))} ({source}); {readers}")
 
 
